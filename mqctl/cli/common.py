@@ -1,0 +1,66 @@
+"""Options and error handling shared by every command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from mqctl.config import ProjectConfig, load_config
+from mqctl.diagnostics import MqctlError
+
+T = TypeVar("T")
+
+EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name from mqctl.yaml.")]
+RootOption = Annotated[
+    Path, typer.Option("--root", help="Project root holding mqctl.yaml and the spec folders.")
+]
+NoColorOption = Annotated[
+    bool, typer.Option("--no-color", help="Plain output (also when NO_COLOR is set).")
+]
+
+
+def console(no_color: bool = False, stderr: bool = False) -> Console:
+    """A rich console that respects --no-color / NO_COLOR and is never wider than a CI log needs."""
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=stderr,
+                   width=None if sys.stdout.isatty() else 120)
+
+
+def fail(error: MqctlError) -> typer.Exit:
+    """Print an MqctlError (and each of its diagnostics) to stderr; the caller raises the Exit."""
+    err = console(stderr=True)
+    if error.diagnostics:
+        for diag in error.diagnostics:
+            err.print(f"[red]error:[/red] {diag}", markup=True, highlight=False)
+        err.print(f"{error.message}: {len(error.diagnostics)} problem(s)", markup=False)
+    else:
+        err.print(f"[red]error:[/red] {error.message}", highlight=False)
+    return typer.Exit(1)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn MqctlError into a readable message and exit code 1, never a traceback."""
+    try:
+        yield
+    except MqctlError as exc:
+        raise fail(exc) from None
+    except KeyboardInterrupt:
+        console(stderr=True).print("interrupted")
+        raise typer.Exit(130) from None
+
+
+def project(root: Path, env: str) -> ProjectConfig:
+    return load_config(root.resolve(), env)
+
+
+def run(action: Callable[[], T]) -> T:
+    with handled():
+        return action()

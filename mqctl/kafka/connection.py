@@ -1,0 +1,66 @@
+"""librdkafka settings for an environment, and turning Kafka errors into readable MqctlErrors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException
+
+from mqctl.config import Environment
+from mqctl.diagnostics import MqctlError
+
+_QUIET = logging.getLogger("mqctl.librdkafka")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+
+def client_config(env: Environment, **extra: Any) -> dict[str, Any]:
+    """Settings for any confluent-kafka client of `env`; librdkafka's own logging is silenced
+    (its connection-refused lines would leak through as noise) and errors surface through futures."""
+    timeout_ms = int(env.timeout_seconds * 1000)
+    conf: dict[str, Any] = {
+        "bootstrap.servers": env.bootstrap_servers,
+        "client.id": "mqctl",
+        "socket.connection.setup.timeout.ms": min(timeout_ms, 10_000),
+        "logger": _QUIET,
+    }
+    sec = env.security
+    conf["security.protocol"] = sec.protocol
+    if sec.sasl_mechanism:
+        conf["sasl.mechanism"] = sec.sasl_mechanism
+    if sec.username is not None:
+        conf["sasl.username"] = sec.username
+    if sec.password is not None:
+        conf["sasl.password"] = sec.password.reveal()
+    for key, option in (
+        ("ssl.ca.location", sec.ssl_ca_location),
+        ("ssl.certificate.location", sec.ssl_certificate_location),
+        ("ssl.key.location", sec.ssl_key_location),
+    ):
+        if option:
+            conf[key] = option
+    if sec.ssl_key_password is not None:
+        conf["ssl.key.password"] = sec.ssl_key_password.reveal()
+    conf.update(extra)
+    return conf
+
+
+def describe_kafka_error(exc: BaseException, env: Environment) -> str:
+    """A one-line, user-facing reason for a failed admin call; never includes credentials."""
+    err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    if isinstance(err, KafkaError):
+        code = err.code()
+        if code in (KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._TIMED_OUT):
+            return (
+                f"cannot reach Kafka environment {env.name!r} at {env.bootstrap_servers} "
+                f"within {env.timeout_seconds:g}s ({err.str()})"
+            )
+        if code == KafkaError._AUTHENTICATION:
+            return f"authentication to environment {env.name!r} failed: {err.str()}"
+        return f"{err.name()}: {err.str()}"
+    return str(exc) or exc.__class__.__name__
+
+
+def kafka_failure(exc: BaseException, env: Environment, doing: str) -> MqctlError:
+    return MqctlError(f"{doing}: {describe_kafka_error(exc, env)}")

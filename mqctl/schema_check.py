@@ -1,0 +1,48 @@
+"""Validate parsed YAML against the JSON Schemas shipped in `mqctl/schemas/`, reporting every error."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from mqctl.diagnostics import Diagnostic
+from mqctl.yamlsource import YamlDocument
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The packaged JSON Schema `mqctl/schemas/<name>.schema.json`."""
+    text = resources.files("mqctl.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    schema = load_schema(name)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)  # type: ignore[no-any-return]
+
+
+def _message(err: jsonschema.ValidationError) -> str:
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        return f"{err.message}; allowed keys: {', '.join(allowed)}"
+    if err.validator in ("oneOf", "anyOf") and err.context:
+        best = jsonschema.exceptions.best_match(err.context)
+        return best.message
+    return err.message
+
+
+def check(document: YamlDocument, schema_name: str) -> list[Diagnostic]:
+    """All schema violations of `document`, each with the line of the offending key."""
+    found = []
+    for err in _validator(schema_name).iter_errors(document.data):
+        path = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
+        found.append(document.error(path, _message(err)))
+    return sorted(found)
