@@ -1,0 +1,182 @@
+"""Partition count from throughput and consumer concurrency (design §3 "分区数量计算"), pure.
+
+    partitions = max(ceil(target / per_partition), max_consumers)       # the design's formula
+               -> ceil(that * headroom)                                  # growth factor, default 1
+               -> rounded up to a multiple of the broker count           # only with round_to_brokers
+
+Arithmetic is done on exact fractions of the numbers as written (1.2 is 6/5, not 1.19999…), so a
+ceiling never adds a partition because of float noise. Refused input, with the reason:
+throughputs and message size must be > 0; max consumers and brokers must be whole numbers ≥ 1;
+headroom must be ≥ 1 (it is a growth factor: below 1 it would size under the design's own formula).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Literal
+
+BYTES_PER_MB = 1_000_000  # MB/s in the SI sense, as network and disk throughput is usually quoted
+
+Winner = Literal["throughput", "consumers", "tie"]
+
+
+class CalcError(ValueError):
+    """Input the calculator refuses; the message names the flag-like argument and why."""
+
+
+@dataclass(frozen=True)
+class PartitionCalculation:
+    """The result and every intermediate term, so a renderer can show the arithmetic."""
+
+    target_throughput: float
+    partition_throughput: float
+    max_consumers: int
+    message_size: int | None
+    headroom: float
+    brokers: int | None
+    round_to_brokers: bool
+    throughput_ratio: float  # target / per-partition, before the ceiling
+    throughput_term: int  # ceil(throughput_ratio)
+    consumer_term: int  # one partition per concurrent consumer of a group
+    winner: Winner
+    base: int  # max(throughput_term, consumer_term): the design's formula
+    after_headroom: int  # ceil(base * headroom)
+    after_rounding: int  # after_headroom rounded up to a multiple of brokers (or unchanged)
+    partitions: int
+    target_mb_per_s: float | None
+    partition_mb_per_s: float | None
+
+    @property
+    def partitions_per_broker(self) -> float | None:
+        return self.partitions / self.brokers if self.brokers else None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"partitions": self.partitions, **asdict(self),
+                "partitions_per_broker": self.partitions_per_broker}
+
+
+def _exact(value: float) -> Fraction:
+    """The number as the user wrote it: repr() is the shortest decimal that round-trips."""
+    return Fraction(repr(float(value)))
+
+
+def _positive(name: str, value: float) -> Fraction:
+    if isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+        raise CalcError(f"{name} must be a number greater than 0, got {value!r}")
+    return _exact(value)
+
+
+def _whole(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CalcError(f"{name} must be a whole number ≥ 1, got {value!r}")
+    return value
+
+
+def _ceil(value: Fraction) -> int:
+    return -(-value.numerator // value.denominator)
+
+
+def calculate_partitions(
+    target_throughput: float,
+    partition_throughput: float,
+    max_consumers: int,
+    *,
+    message_size: int | None = None,
+    headroom: float = 1.0,
+    brokers: int | None = None,
+    round_to_brokers: bool = False,
+) -> PartitionCalculation:
+    """Partitions for a topic; with defaults exactly ceil(max(target / per_partition, consumers))."""
+    target = _positive("target throughput", target_throughput)
+    per_partition = _positive("per-partition throughput", partition_throughput)
+    consumers = _whole("max consumers", max_consumers)
+    if message_size is not None:
+        _whole("message size", message_size)
+    if isinstance(headroom, bool) or not math.isfinite(headroom) or headroom < 1:
+        raise CalcError(
+            f"headroom must be a growth factor ≥ 1 (1.5 = 50% growth), got {headroom!r}; "
+            "below 1 it would size under the design's formula"
+        )
+    if brokers is not None:
+        _whole("brokers", brokers)
+    if round_to_brokers and brokers is None:
+        raise CalcError("rounding to brokers needs the broker count")
+
+    ratio = target / per_partition
+    throughput_term = _ceil(ratio)
+    winner: Winner = (
+        "tie" if throughput_term == consumers
+        else "throughput" if throughput_term > consumers else "consumers"
+    )
+    base = max(throughput_term, consumers)
+    after_headroom = _ceil(base * _exact(headroom))
+    after_rounding = after_headroom
+    if round_to_brokers and brokers is not None:
+        after_rounding = _ceil(Fraction(after_headroom, brokers)) * brokers
+    return PartitionCalculation(
+        target_throughput=float(target_throughput),
+        partition_throughput=float(partition_throughput),
+        max_consumers=consumers,
+        message_size=message_size,
+        headroom=float(headroom),
+        brokers=brokers,
+        round_to_brokers=round_to_brokers,
+        throughput_ratio=float(ratio),
+        throughput_term=throughput_term,
+        consumer_term=consumers,
+        winner=winner,
+        base=base,
+        after_headroom=after_headroom,
+        after_rounding=after_rounding,
+        partitions=after_rounding,
+        target_mb_per_s=None if message_size is None else float(target * message_size / BYTES_PER_MB),
+        partition_mb_per_s=(
+            None if message_size is None else float(per_partition * message_size / BYTES_PER_MB)
+        ),
+    )
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def explain(calc: PartitionCalculation) -> list[str]:
+    """The arithmetic in plain lines, ending with the answer; the text renderer prints these."""
+
+    def mb(value: float | None) -> str:
+        return "" if value is None else f" ({value:,.2f} MB/s)"
+
+    lines = [
+        f"throughput term  ceil({_num(calc.target_throughput)} msg/s{mb(calc.target_mb_per_s)}"
+        f" / {_num(calc.partition_throughput)} msg/s per partition{mb(calc.partition_mb_per_s)})"
+        f" = ceil({calc.throughput_ratio:,.2f}) = {calc.throughput_term}",
+        f"consumer term    {calc.consumer_term} "
+        "(each concurrent consumer of a group needs its own partition)",
+    ]
+    if calc.winner == "tie":
+        lines.append(f"both terms are {calc.base}: throughput and consumer concurrency need the same")
+    elif calc.winner == "throughput":
+        lines.append(
+            f"throughput wins: {calc.throughput_term} > {calc.consumer_term}, fewer partitions could "
+            f"not carry {_num(calc.target_throughput)} msg/s"
+        )
+    else:
+        lines.append(
+            f"consumers win: {calc.consumer_term} > {calc.throughput_term}, fewer partitions would "
+            f"leave consumers of a group idle"
+        )
+    if calc.headroom != 1:
+        lines.append(
+            f"headroom         ceil({calc.base} * {calc.headroom:g}) = {calc.after_headroom}"
+        )
+    if calc.round_to_brokers and calc.brokers:
+        lines.append(
+            f"round to brokers {calc.after_headroom} -> {calc.after_rounding} "
+            f"(next multiple of {calc.brokers}, so every broker leads the same number)"
+        )
+    per_broker = calc.partitions_per_broker
+    suffix = f" ({per_broker:g} per broker across {calc.brokers})" if per_broker is not None else ""
+    lines.append(f"partitions       {calc.partitions}{suffix}")
+    return lines

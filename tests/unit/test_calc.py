@@ -1,0 +1,122 @@
+"""The partition calculator: the design's formula, headroom, rounding to brokers and refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from mqctl.calc import CalcError, calculate_partitions, explain
+
+
+def test_design_example_is_a_tie_at_50() -> None:
+    calc = calculate_partitions(5_000_000, 100_000, 50)
+    assert calc.partitions == 50
+    assert (calc.throughput_term, calc.consumer_term, calc.winner) == (50, 50, "tie")
+    assert calc.throughput_ratio == 50.0
+
+
+def test_throughput_term_is_rounded_up() -> None:
+    calc = calculate_partitions(1000, 300, 2)
+    assert calc.partitions == 4
+    assert calc.throughput_term == 4
+    assert calc.winner == "throughput"
+    assert calc.throughput_ratio == pytest.approx(3.333, abs=0.001)
+
+
+def test_consumers_win_when_there_are_more_consumers_than_throughput_needs() -> None:
+    calc = calculate_partitions(1000, 1000, 12)
+    assert (calc.partitions, calc.winner, calc.throughput_term) == (12, "consumers", 1)
+
+
+def test_defaults_change_nothing_after_the_formula() -> None:
+    calc = calculate_partitions(1000, 300, 2)
+    assert calc.base == calc.after_headroom == calc.after_rounding == calc.partitions == 4
+    assert calc.headroom == 1.0
+    assert calc.brokers is None
+    assert calc.partitions_per_broker is None
+
+
+def test_headroom_multiplies_and_rounds_up_without_float_noise() -> None:
+    # 50 * 1.1 is 55.00000000000001 in floats, whose ceiling is 56; the calculator must say 55.
+    assert calculate_partitions(5_000_000, 100_000, 50, headroom=1.1).partitions == 55
+    assert calculate_partitions(5_000_000, 100_000, 50, headroom=1.2).partitions == 60
+    calc = calculate_partitions(1000, 300, 2, headroom=1.5)
+    assert (calc.base, calc.after_headroom, calc.partitions) == (4, 6, 6)
+    assert calculate_partitions(1000, 300, 2, headroom=1.1).partitions == 5  # ceil(4.4)
+
+
+def test_round_to_brokers_goes_up_to_the_next_multiple() -> None:
+    calc = calculate_partitions(1000, 300, 2, brokers=3, round_to_brokers=True)
+    assert (calc.after_headroom, calc.after_rounding, calc.partitions) == (4, 6, 6)
+    assert calc.partitions_per_broker == 2
+    exact = calculate_partitions(5_000_000, 100_000, 50, headroom=1.2, brokers=6, round_to_brokers=True)
+    assert exact.partitions == 60  # already a multiple: unchanged
+
+
+def test_brokers_without_rounding_only_reports_the_spread() -> None:
+    calc = calculate_partitions(1000, 300, 2, brokers=3)
+    assert calc.partitions == 4
+    assert calc.partitions_per_broker == pytest.approx(4 / 3)
+
+
+def test_message_size_gives_mb_per_second() -> None:
+    calc = calculate_partitions(5_000_000, 100_000, 50, message_size=1000)
+    assert calc.target_mb_per_s == 5000.0
+    assert calc.partition_mb_per_s == 100.0
+    assert calculate_partitions(1, 1, 1).target_mb_per_s is None
+
+
+def test_fractional_throughputs_are_accepted() -> None:
+    assert calculate_partitions(10.5, 2.5, 1).partitions == 5  # ceil(4.2)
+
+
+def test_to_dict_leads_with_partitions_and_has_every_term() -> None:
+    data = calculate_partitions(1000, 300, 2, headroom=1.5, brokers=4, round_to_brokers=True).to_dict()
+    assert next(iter(data)) == "partitions"
+    assert data["partitions"] == 8
+    for key in ("throughput_ratio", "throughput_term", "consumer_term", "winner", "base",
+                "after_headroom", "after_rounding", "partitions_per_broker"):
+        assert key in data
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"target_throughput": 0}, "target throughput must be a number greater than 0"),
+        ({"target_throughput": -5}, "target throughput"),
+        ({"target_throughput": float("nan")}, "target throughput"),
+        ({"target_throughput": float("inf")}, "target throughput"),
+        ({"partition_throughput": 0}, "per-partition throughput must be a number greater than 0"),
+        ({"max_consumers": 0}, "max consumers must be a whole number"),
+        ({"max_consumers": 2.5}, "max consumers must be a whole number"),
+        ({"message_size": 0}, "message size must be a whole number"),
+        ({"headroom": 0.9}, "headroom must be a growth factor ≥ 1"),
+        ({"brokers": 0}, "brokers must be a whole number"),
+        ({"round_to_brokers": True}, "rounding to brokers needs the broker count"),
+    ],
+)
+def test_refuses_nonsense(kwargs: dict[str, object], message: str) -> None:
+    args: dict[str, object] = {"target_throughput": 1000, "partition_throughput": 300, "max_consumers": 2}
+    args.update(kwargs)
+    with pytest.raises(CalcError, match=message):
+        calculate_partitions(**args)  # type: ignore[arg-type]
+    assert issubclass(CalcError, ValueError)
+
+
+def test_explain_says_which_term_won_and_why() -> None:
+    lines = explain(calculate_partitions(1000, 300, 2))
+    assert "ceil(3.33) = 4" in lines[0]
+    assert any(line.startswith("throughput wins: 4 > 2") for line in lines)
+    assert lines[-1].split() == ["partitions", "4"]
+    consumers = explain(calculate_partitions(10, 10, 8))
+    assert any("consumers win: 8 > 1" in line for line in consumers)
+    tie = explain(calculate_partitions(5_000_000, 100_000, 50))
+    assert any("both terms are 50" in line for line in tie)
+
+
+def test_explain_shows_headroom_rounding_and_mb() -> None:
+    text = "\n".join(explain(calculate_partitions(
+        1000, 300, 2, message_size=1000, headroom=1.5, brokers=4, round_to_brokers=True)))
+    assert "(1.00 MB/s)" in text
+    assert "ceil(4 * 1.5) = 6" in text
+    assert "6 -> 8 (next multiple of 4" in text
+    assert "8 (2 per broker across 4)" in text
