@@ -85,6 +85,10 @@ class Policy:
 
     max_deletes: int = 10
     max_delete_fraction: float = 0.5
+    protected_topics: tuple[str, ...] = ()  # name globs (without the env) never deleted
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "protected_topics", tuple(self.protected_topics))
 
 
 @dataclass(frozen=True)
@@ -110,11 +114,16 @@ class ProjectConfig:
     naming_pattern: str = DEFAULT_NAMING_PATTERN
 
 
-def _expand(value: str, doc: YamlDocument, path: tuple[str | int, ...], problems: list[Diagnostic]) -> str:
+def _expand(
+    value: str, doc: YamlDocument, path: tuple[str | int, ...], problems: list[Diagnostic] | None
+) -> str:
+    """Replace `${VAR}` from the environment; with `problems` None (offline use) unset is allowed."""
+
     def replace(match: re.Match[str]) -> str:
         var = match.group(1)
         if var not in os.environ:
-            problems.append(doc.error(path, f"environment variable {var} is not set"))
+            if problems is not None:
+                problems.append(doc.error(path, f"environment variable {var} is not set"))
             return ""
         return os.environ[var]
 
@@ -122,7 +131,10 @@ def _expand(value: str, doc: YamlDocument, path: tuple[str | int, ...], problems
 
 
 def _section(
-    raw: dict[str, Any] | None, doc: YamlDocument, path: tuple[str | int, ...], problems: list[Diagnostic]
+    raw: dict[str, Any] | None,
+    doc: YamlDocument,
+    path: tuple[str | int, ...],
+    problems: list[Diagnostic] | None,
 ) -> dict[str, Any]:
     """Expand `${VAR}` in every string of one config section; passwords become Secrets."""
     out: dict[str, Any] = {}
@@ -135,8 +147,7 @@ def _section(
     return out
 
 
-def load_config(root: Path, env_name: str) -> ProjectConfig:
-    """Read `<root>/mqctl.yaml` and resolve environment `env_name`; raise MqctlError on any problem."""
+def _read(root: Path) -> YamlDocument:
     path = root / CONFIG_FILE
     if not path.is_file():
         raise MqctlError(f"{path}: not found; mqctl runs from the project root, next to {CONFIG_FILE}")
@@ -146,21 +157,33 @@ def load_config(root: Path, env_name: str) -> ProjectConfig:
     problems = schema_check.check(doc, "config")
     if problems:
         raise MqctlError("invalid " + CONFIG_FILE, problems)
+    return doc
+
+
+def environment_names(root: Path) -> list[str]:
+    return sorted(_read(root).data["environments"])
+
+
+def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfig:
+    """Read `<root>/mqctl.yaml` and resolve environment `env_name`; raise MqctlError on any problem.
+
+    With `secrets=False` (offline validation) unset `${VAR}`s are not an error."""
+    doc = _read(root)
+    problems: list[Diagnostic] = []
+    strict = problems if secrets else None
     envs: dict[str, Any] = doc.data["environments"]
     if env_name not in envs:
         known = ", ".join(sorted(envs))
         raise MqctlError(f"{CONFIG_FILE}: no environment named {env_name!r} (known: {known})")
     raw = envs[env_name]
     base: tuple[str | int, ...] = ("environments", env_name)
-    security = _section(raw.get("security"), doc, (*base, "security"), problems)
-    registry = _section(raw.get("schema_registry"), doc, (*base, "schema_registry"), problems)
-    servers = _expand(raw["bootstrap_servers"], doc, (*base, "bootstrap_servers"), problems)
+    security = _section(raw.get("security"), doc, (*base, "security"), strict)
+    registry = _section(raw.get("schema_registry"), doc, (*base, "schema_registry"), strict)
+    servers = _expand(raw["bootstrap_servers"], doc, (*base, "bootstrap_servers"), strict)
     if security.get("protocol", "PLAINTEXT").startswith("SASL") and not (
-        security.get("sasl_mechanism") and security.get("username") and security.get("password")
+        security.get("sasl_mechanism") and security.get("username") and "password" in security
     ):
-        problems.append(
-            doc.error((*base, "security"), "SASL needs sasl_mechanism, username and password")
-        )
+        problems.append(doc.error((*base, "security"), "SASL needs sasl_mechanism, username and password"))
     if problems:
         raise MqctlError("invalid " + CONFIG_FILE, problems)
     environment = Environment(

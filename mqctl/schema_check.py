@@ -26,17 +26,17 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    return cls(schema)
 
 
 def _message(err: jsonschema.ValidationError) -> str:
     if err.validator == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
+        schema = err.schema if isinstance(err.schema, dict) else {}
+        allowed = sorted(schema.get("properties", {}))
         return f"{err.message}; allowed keys: {', '.join(allowed)}"
     if err.validator in ("oneOf", "anyOf") and err.context:
-        best = jsonschema.exceptions.best_match(err.context)
-        return best.message
-    return err.message
+        return str(jsonschema.exceptions.best_match(err.context).message)
+    return str(err.message)
 
 
 def check(document: YamlDocument, schema_name: str) -> list[Diagnostic]:

@@ -24,6 +24,12 @@ class YamlDocument:
     file: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    invalid: set[PathKey] = field(default_factory=set)  # list items that failed the schema
+
+    def items(self, key: str) -> list[tuple[int, Any]]:
+        """(index, item) of the list under `key`, leaving out items that failed the schema."""
+        values = self.data.get(key) or [] if isinstance(self.data, dict) else []
+        return [(i, item) for i, item in enumerate(values) if (key, i) not in self.invalid]
 
     def line_of(self, path: PathKey) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -72,9 +78,7 @@ def _construct(node: yaml.Node, path: PathKey, loader: _LineLoader, lines: dict[
             result[key] = _construct(value_node, child, loader, lines)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(item, (*path, index), loader, lines) for index, item in enumerate(node.value)
-        ]
+        return [_construct(item, (*path, index), loader, lines) for index, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 

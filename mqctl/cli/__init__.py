@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from mqctl.cli import cluster
+from mqctl.cli import cluster, specs
 
 app = typer.Typer(
     name="mqctl",
@@ -15,6 +15,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command()(specs.validate)
+app.command()(specs.plan)
+app.command()(specs.apply)
 app.add_typer(cluster.app, name="cluster")
 
 

@@ -28,15 +28,19 @@ def info(
         info = KafkaAdmin(config.environment).cluster_info()
     out = console(no_color)
     if output == "json":
-        out.print_json(json.dumps({
-            "environment": env,
-            "cluster_id": info.cluster_id,
-            "controller_id": info.controller_id,
-            "brokers": [b.__dict__ for b in info.brokers],
-            "topics": info.topic_count,
-            "internal_topics": info.internal_topic_count,
-            "partitions": info.partition_count,
-        }))
+        out.print_json(
+            json.dumps(
+                {
+                    "environment": env,
+                    "cluster_id": info.cluster_id,
+                    "controller_id": info.controller_id,
+                    "brokers": [b.__dict__ for b in info.brokers],
+                    "topics": info.topic_count,
+                    "internal_topics": info.internal_topic_count,
+                    "partitions": info.partition_count,
+                }
+            )
+        )
         return
     out.print(f"environment  {env}  ({config.environment.bootstrap_servers})")
     out.print(f"cluster id   {info.cluster_id}")
@@ -45,5 +49,7 @@ def info(
     for b in info.brokers:
         table.add_row(str(b.id), f"{b.host}:{b.port}", b.rack or "-")
     out.print(table)
-    out.print(f"topics       {info.topic_count} (+{info.internal_topic_count} internal), "
-              f"{info.partition_count} partitions")
+    out.print(
+        f"topics       {info.topic_count} (+{info.internal_topic_count} internal), "
+        f"{info.partition_count} partitions"
+    )

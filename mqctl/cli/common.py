@@ -21,16 +21,15 @@ EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name fr
 RootOption = Annotated[
     Path, typer.Option("--root", help="Project root holding mqctl.yaml and the spec folders.")
 ]
-NoColorOption = Annotated[
-    bool, typer.Option("--no-color", help="Plain output (also when NO_COLOR is set).")
-]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain output (also when NO_COLOR is set).")]
 
 
 def console(no_color: bool = False, stderr: bool = False) -> Console:
     """A rich console that respects --no-color / NO_COLOR and is never wider than a CI log needs."""
     plain = no_color or bool(os.environ.get("NO_COLOR"))
-    return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=stderr,
-                   width=None if sys.stdout.isatty() else 120)
+    stream = sys.stderr if stderr else sys.stdout
+    # Off a terminal (CI logs, pipes) lines are never folded: a folded error line is hard to grep.
+    return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=not stream.isatty())
 
 
 def fail(error: MqctlError) -> typer.Exit:

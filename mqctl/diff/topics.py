@@ -1,0 +1,194 @@
+"""Topics: desired TopicSpecs vs the live snapshot -> TopicCreate / TopicUpdate / TopicDelete.
+
+Pure: no I/O. Everything the cluster alone can tell (broker count, existing names) comes in
+through the LiveState snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
+
+from mqctl.diagnostics import Diagnostic, error, warning
+from mqctl.live import LiveState, LiveTopic
+from mqctl.plan import Change, FieldDiff, TopicCreate, TopicDelete, TopicUpdate
+from mqctl.spec.model import TopicSpec
+from mqctl.spec.topic_configs import same_value
+from mqctl.spec.topics import collision_key
+from mqctl.spec.units import format_ms
+
+_NEVER_RESET = {"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"}
+
+
+def _as_int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _config_risk(key: str, before: str | None, after: str | None) -> str | None:
+    """Why changing `key` from `before` to `after` can lose data, or None if it cannot."""
+    if key in ("retention.ms", "retention.bytes", "local.retention.ms", "local.retention.bytes"):
+        old, new = _as_int(before, -1), _as_int(after, -1)
+        shrinks = (old < 0 <= new) or (0 <= new < old)
+        if shrinks:
+            shown = (format_ms(before), format_ms(after)) if key.endswith(".ms") else (before, after)
+            return f"{key} cut from {shown[0]} to {shown[1]}: older data is deleted"
+    if key == "cleanup.policy" and set((before or "delete").split(",")) != set(
+        (after or "delete").split(",")
+    ):
+        return f"cleanup.policy switch {before} -> {after}: changes what the log keeps"
+    return None
+
+
+def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> TopicUpdate | None:
+    where = (spec.source.file, spec.source.line)
+    diffs: list[FieldDiff] = []
+    new_partitions = None
+    if spec.partitions < live.partitions:
+        problems.append(
+            error(
+                *where,
+                "partitions",
+                f"{spec.full_name}: partitions cannot decrease ({live.partitions} -> {spec.partitions}); "
+                "Kafka only adds partitions. Keep the spec at "
+                f"{live.partitions} or create a new topic version",
+            )
+        )
+    elif spec.partitions > live.partitions:
+        new_partitions = spec.partitions
+        diffs.append(FieldDiff("partitions", live.partitions, spec.partitions, risk=None))
+    if spec.replication_factor != live.replication_factor:
+        problems.append(
+            warning(
+                *where,
+                "replication_factor",
+                f"{spec.full_name}: replication factor is {live.replication_factor} on the cluster, "
+                f"{spec.replication_factor} in the spec; changing it needs a partition reassignment, "
+                "which this version of mqctl does not perform (the topic is left as it is)",
+            )
+        )
+    set_config: dict[str, str] = {}
+    for key, value in sorted(spec.config.items()):
+        current = live.configs.get(key)
+        before = current.value if current else None
+        if not same_value(key, value, before):
+            set_config[key] = value
+            diffs.append(FieldDiff(f"config.{key}", before, value, _config_risk(key, before, value)))
+    reset: list[str] = []
+    for key, entry in sorted(live.configs.items()):
+        if not entry.is_topic_override or key in spec.config or key in _NEVER_RESET:
+            continue
+        if spec.reset_unmanaged_config:
+            reset.append(key)
+            diffs.append(FieldDiff(f"config.{key}", entry.value, None, _config_risk(key, entry.value, None)))
+        else:
+            problems.append(
+                warning(
+                    *where,
+                    f"config.{key}",
+                    f"{spec.full_name}: {key}={entry.value} is set on the cluster but not in the spec "
+                    "(drift, left alone; add it to the spec, or set unmanaged_config: reset to remove it)",
+                )
+            )
+    if not diffs:
+        return None
+    change = TopicUpdate(
+        spec.full_name,
+        tuple(diffs),
+        new_partitions=new_partitions,
+        set_config=set_config,
+        reset_config=tuple(reset),
+    )
+    if spec.protected and change.destructive:
+        problems.append(
+            error(
+                *where,
+                "protected",
+                f"{spec.full_name} is protected and the plan would change it destructively: "
+                f"{'; '.join(change.all_risks)}. Remove protected: true first if this is intended",
+            )
+        )
+    return change
+
+
+def _create(spec: TopicSpec, live: LiveState, problems: list[Diagnostic]) -> TopicCreate:
+    where = (spec.source.file, spec.source.line)
+    if spec.replication_factor > len(live.brokers):
+        problems.append(
+            error(
+                *where,
+                "replication_factor",
+                f"{spec.full_name}: replication factor {spec.replication_factor} needs at least that many "
+                f"brokers; the cluster has {len(live.brokers)}",
+            )
+        )
+    key = collision_key(spec.full_name)
+    rivals = [n for n in live.all_topic_names if n != spec.full_name and collision_key(n) == key]
+    if rivals:
+        problems.append(
+            error(
+                *where,
+                "name",
+                f"{spec.full_name} collides with existing topic {rivals[0]}: Kafka treats '.' and '_' alike",
+            )
+        )
+    diffs = (
+        FieldDiff("partitions", None, spec.partitions),
+        FieldDiff("replication_factor", None, spec.replication_factor),
+        *(FieldDiff(f"config.{k}", None, v) for k, v in sorted(spec.config.items())),
+    )
+    return TopicCreate(
+        spec.full_name,
+        diffs,
+        partitions=spec.partitions,
+        replication_factor=spec.replication_factor,
+        config=dict(spec.config),
+    )
+
+
+def _protected(name: str, prefix: str, patterns: Sequence[str]) -> bool:
+    short = name[len(prefix) :]
+    return any(fnmatchcase(short, p) or fnmatchcase(name, p) for p in patterns)
+
+
+def diff_topics(
+    desired: Sequence[TopicSpec],
+    live: LiveState,
+    prefix: str,
+    protected_patterns: Sequence[str] = (),
+) -> tuple[list[Change], list[Diagnostic]]:
+    """Changes that make the live topics under `prefix` match `desired`, and what blocks them."""
+    problems: list[Diagnostic] = []
+    changes: list[Change] = []
+    wanted = {spec.full_name: spec for spec in desired}
+    for spec in desired:
+        current = live.topics.get(spec.full_name)
+        if current is None:
+            changes.append(_create(spec, live, problems))
+        else:
+            update = _update(spec, current, problems)
+            if update is not None:
+                changes.append(update)
+    for name, topic in sorted(live.topics.items()):
+        if name in wanted:
+            continue
+        if _protected(name, prefix, protected_patterns):
+            problems.append(
+                warning(
+                    "mqctl.yaml",
+                    None,
+                    "policy.protected_topics",
+                    f"{name} is not in the specs but is protected; it is not deleted",
+                )
+            )
+            continue
+        changes.append(
+            TopicDelete(
+                name,
+                (FieldDiff("partitions", topic.partitions, None),),
+                risks=(f"deletes topic {name} and all its data",),
+            )
+        )
+    return changes, problems

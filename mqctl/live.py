@@ -1,0 +1,46 @@
+"""A snapshot of the live cluster as plain values, the same shapes the diff engine compares specs with.
+
+Read once per plan, before diffing (alembic's lesson: never query while comparing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """One config entry as DescribeConfigs reports it."""
+
+    value: str | None
+    source: str  # DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG, STATIC_BROKER_CONFIG, ...
+    read_only: bool = False
+    sensitive: bool = False
+
+    @property
+    def is_topic_override(self) -> bool:
+        """Set on this topic itself (as opposed to inherited from broker or default)."""
+        return self.source == "DYNAMIC_TOPIC_CONFIG"
+
+
+@dataclass(frozen=True)
+class LiveTopic:
+    name: str
+    partitions: int
+    replicas: tuple[tuple[int, ...], ...]  # replica broker ids per partition, in partition order
+    configs: Mapping[str, LiveConfig] = field(default_factory=dict)
+
+    @property
+    def replication_factor(self) -> int:
+        """The smallest replica count of any partition (what a reader of the spec cares about)."""
+        return min((len(r) for r in self.replicas), default=0)
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the cluster holds for one environment, plus what cluster-wide checks need."""
+
+    brokers: tuple[int, ...]
+    topics: Mapping[str, LiveTopic]  # managed topics (under the environment prefix), by full name
+    all_topic_names: frozenset[str]  # every topic on the cluster, for name-collision checks

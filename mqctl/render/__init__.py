@@ -1,0 +1,1 @@
+"""Plan renderers: text (rich), json, markdown. They present a Plan; they decide nothing."""

@@ -1,0 +1,1 @@
+"""Desired state: spec files parsed into frozen value objects, validated with every error collected."""
