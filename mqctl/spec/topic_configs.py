@@ -105,7 +105,7 @@ def normalise(key: str, value: object) -> tuple[str | None, str | None]:
         upper = _INT_MAX if spec.kind == "int" else _LONG_MAX
         maximum = min(spec.maximum, upper) if spec.maximum is not None else upper
         if (spec.minimum is not None and number < spec.minimum) or number > maximum:
-            return None, f"must be between {spec.minimum:g} and {maximum:g} (got {number})"
+            return None, f"must be between {int(spec.minimum or 0)} and {int(maximum)} (got {number})"
         return str(number), None
     if spec.kind == "double":
         if isinstance(value, bool):

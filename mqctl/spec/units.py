@@ -42,7 +42,7 @@ def format_ms(value: str | int | None) -> str:
         return str(value)
     if ms < 0:
         return "infinite"
-    for unit in ("w", "d", "h", "m", "s"):
+    for unit in ("d", "h", "m", "s"):  # days, not weeks: Kafka users think of 7d, 30d
         size = _DURATION_MS[unit]
         if ms and ms % size == 0:
             return f"{ms // size}{unit}"
