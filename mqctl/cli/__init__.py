@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from mqctl.cli import cluster, specs
+from mqctl.cli import cluster, partitions, specs, template
 
 app = typer.Typer(
     name="mqctl",
@@ -19,6 +19,8 @@ app.command()(specs.validate)
 app.command()(specs.plan)
 app.command()(specs.apply)
 app.add_typer(cluster.app, name="cluster")
+app.add_typer(partitions.app, name="partitions")
+app.add_typer(template.app, name="template")
 
 
 def main() -> None:

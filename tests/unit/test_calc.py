@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from conftest import Project
 
 from mqctl.calc import CalcError, calculate_partitions, explain
 
@@ -120,3 +123,62 @@ def test_explain_shows_headroom_rounding_and_mb() -> None:
     assert "ceil(4 * 1.5) = 6" in text
     assert "6 -> 8 (next multiple of 4" in text
     assert "8 (2 per broker across 4)" in text
+
+
+def test_cli_explains_the_design_example(offline_project: Project) -> None:
+    res = offline_project.run("partitions", "calc", "--target-throughput", "5000000",
+                              "--partition-throughput", "100000", "--max-consumers", "50")
+    assert res.exit_code == 0, res.output
+    assert "both terms are 50" in res.stdout
+    assert res.stdout.splitlines()[-1].split() == ["partitions", "50"]
+
+
+def test_cli_json_has_partitions_and_every_term(offline_project: Project) -> None:
+    res = offline_project.run("partitions", "calc", "--target-throughput", "1000", "--partition-throughput",
+                              "300", "--max-consumers", "2", "--brokers", "3", "--round-to-brokers",
+                              "-o", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["partitions"] == 6
+    assert (data["throughput_term"], data["consumer_term"], data["winner"]) == (4, 2, "throughput")
+    assert (data["after_headroom"], data["after_rounding"], data["measurement"]) == (4, 6, None)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target-throughput", "lots"], "--target-throughput must be a number, got 'lots'"),
+        (["--target-throughput", "-1"], "--target-throughput must be greater than 0"),
+        (["--partition-throughput", "0"], "--partition-throughput must be greater than 0"),
+        (["--max-consumers", "2.5"], "--max-consumers must be a whole number"),
+        (["--headroom", "0.5"], "headroom must be a growth factor"),
+        (["--round-to-brokers"], "rounding to brokers needs the broker count"),
+        (["--brokers", "x"], "--brokers must be a number"),
+        (["-o", "xml"], "--output must be one of text, json"),
+        (["--measure"], "use either --partition-throughput or --measure"),
+    ],
+)
+def test_cli_refuses_nonsense_with_exit_1_and_one_line(
+    offline_project: Project, args: list[str], message: str
+) -> None:
+    base = {"--target-throughput": "1000", "--partition-throughput": "300", "--max-consumers": "2"}
+    flags = [a for k, v in base.items() if k not in args for a in (k, v)]
+    res = offline_project.run("partitions", "calc", *flags, *args)
+    assert res.exit_code == 1
+    assert res.stdout == ""
+    assert message in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.output
+
+
+def test_cli_measure_needs_an_environment(offline_project: Project) -> None:
+    res = offline_project.run("partitions", "calc", "--measure", "--target-throughput", "10",
+                              "--max-consumers", "1")
+    assert res.exit_code == 1
+    assert "--env (with --measure) is required" in res.stderr
+
+
+def test_cli_missing_required_flag_is_exit_1(offline_project: Project) -> None:
+    res = offline_project.run("partitions", "calc", "--target-throughput", "10")
+    assert res.exit_code == 1
+    assert "--max-consumers is required" in res.stderr

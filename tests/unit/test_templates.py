@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import Project
 
 from mqctl import templates
 from mqctl.templates import KINDS, PROFILES, TemplateError, render, to_json, to_properties, to_yaml
@@ -213,3 +214,39 @@ def test_template_data_is_validated_strictly(change: Any, message: str) -> None:
     change(data)
     with pytest.raises(TemplateError, match=message):
         templates.validate("broker", data)
+
+
+def test_cli_prints_properties_with_machine_shape(offline_project: Project) -> None:
+    res = offline_project.run("template", "broker", "--profile", "throughput", "--cores", "16",
+                              "--disks", "2", "--rack", "dc-c")
+    assert res.exit_code == 0, res.output
+    assert "broker.rack=dc-c" in res.stdout
+    assert "# = ceil(0.5 * 16 cores), at least 2\nnum.replica.fetchers=8" in res.stdout
+    assert "log.dirs=/var/lib/kafka/data-1,/var/lib/kafka/data-2" in res.stdout
+
+
+@pytest.mark.parametrize("kind", ["producer", "consumer", "topic"])
+def test_cli_yaml_and_json(offline_project: Project, kind: str) -> None:
+    as_yaml = offline_project.run("template", kind, "-p", "latency", "-o", "yaml")
+    as_json = offline_project.run("template", kind, "-p", "latency", "-o", "json")
+    assert as_yaml.exit_code == as_json.exit_code == 0
+    from_json = {s["key"]: s["value"] for s in json.loads(as_json.stdout)["settings"]}
+    assert yaml.safe_load(as_yaml.stdout) == from_json == {
+        s.key: s.value for s in render(kind, "latency").settings
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["broker", "--cores", "many"], "--cores must be a number, got 'many'"),
+        (["broker", "--disks", "0"], "--disks must be greater than 0"),
+        (["producer", "--profile", "fast"], "unknown profile 'fast'"),
+        (["topic", "-o", "xml"], "--output must be one of properties, yaml, json"),
+    ],
+)
+def test_cli_refusals_exit_1(offline_project: Project, args: list[str], message: str) -> None:
+    res = offline_project.run("template", *args)
+    assert res.exit_code == 1
+    assert message in res.stderr
+    assert res.stdout == ""

@@ -1,0 +1,236 @@
+"""Measure what one partition really carries: produce to a throwaway one-partition topic, read it back.
+
+The probe topic is `<env>.mqctl.probe-<random>.v1`, so it stays inside the environment's prefix and
+matches the default naming rule; it is deleted afterwards, also when producing fails or on Ctrl-C.
+Payloads are random bytes, the worst case for LZ4, so the numbers are not flattered by compression.
+The producer uses the producer template's settings that librdkafka understands; the measured rate is
+this client's, on this network, against this cluster: the per-partition throughput the design needs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from mqctl.calc import BYTES_PER_MB
+from mqctl.config import Environment
+from mqctl.diagnostics import MqctlError
+from mqctl.kafka.connection import client_config, kafka_failure
+
+# Producer template keys that mean the same in the Java client and librdkafka, and how a Java-only
+# key translates (buffer.memory in bytes -> queue.buffering.max.kbytes).
+_SAME_NAME = (
+    "acks", "enable.idempotence", "retries", "retry.backoff.ms", "retry.backoff.max.ms",
+    "request.timeout.ms", "delivery.timeout.ms", "max.in.flight.requests.per.connection",
+    "batch.size", "linger.ms", "compression.type",
+)
+_TRANSLATED: dict[str, tuple[str, Callable[[str], str]]] = {
+    "buffer.memory": ("queue.buffering.max.kbytes", lambda v: str(int(v) // 1024)),
+}
+_PAYLOAD_POOL_BYTES = 16 * 1024 * 1024  # distinct random payloads, so batches hold no repeats
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    topic: str
+    replication_factor: int
+    message_size: int
+    seconds: float
+    produced: int
+    produce_seconds: float
+    consumed: int
+    consume_seconds: float
+    producer_settings: dict[str, str]
+
+    @property
+    def produce_msgs_per_s(self) -> float:
+        return self.produced / self.produce_seconds
+
+    @property
+    def produce_mb_per_s(self) -> float:
+        return self.produce_msgs_per_s * self.message_size / BYTES_PER_MB
+
+    @property
+    def consume_msgs_per_s(self) -> float:
+        return self.consumed / self.consume_seconds
+
+    @property
+    def consume_mb_per_s(self) -> float:
+        return self.consume_msgs_per_s * self.message_size / BYTES_PER_MB
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **asdict(self),
+            "produce_msgs_per_s": round(self.produce_msgs_per_s, 1),
+            "produce_mb_per_s": round(self.produce_mb_per_s, 3),
+            "consume_msgs_per_s": round(self.consume_msgs_per_s, 1),
+            "consume_mb_per_s": round(self.consume_mb_per_s, 3),
+        }
+
+
+def librdkafka_producer_settings(template: Mapping[str, str]) -> dict[str, str]:
+    """The part of a (Java-named) producer template that librdkafka can apply."""
+    settings = {key: template[key] for key in _SAME_NAME if key in template}
+    for key, (name, convert) in _TRANSLATED.items():
+        if key in template:
+            settings[name] = convert(template[key])
+    return settings
+
+
+def probe_topic_name(env: Environment) -> str:
+    return f"{env.prefix}mqctl.probe-{secrets.token_hex(4)}.v1"
+
+
+class _Probe:
+    """One measurement run; every wait is bounded by the environment's timeout."""
+
+    def __init__(self, env: Environment, seconds: float, message_size: int, settings: dict[str, str]):
+        self.env = env
+        self.timeout = env.timeout_seconds
+        self.seconds = seconds
+        self.size = message_size
+        self.settings = settings
+        self.admin = AdminClient(client_config(env))
+        self.topic = probe_topic_name(env)
+
+    def _wait(self, future: Any, doing: str) -> Any:
+        try:
+            return future.result(timeout=self.timeout + 5)
+        except (KafkaException, TimeoutError) as exc:
+            raise kafka_failure(exc, self.env, doing) from exc
+
+    def create(self) -> int:
+        try:
+            brokers = len(self.admin.list_topics(timeout=self.timeout).brokers)
+        except KafkaException as exc:
+            raise kafka_failure(exc, self.env, "list brokers") from exc
+        replication = min(3, brokers)
+        futures = self.admin.create_topics(
+            [NewTopic(self.topic, 1, replication)],
+            request_timeout=self.timeout, operation_timeout=self.timeout,
+        )
+        self._wait(futures[self.topic], f"create probe topic {self.topic}")
+        return replication
+
+    def delete(self) -> None:
+        futures = self.admin.delete_topics([self.topic], request_timeout=self.timeout,
+                                           operation_timeout=self.timeout)
+        try:
+            self._wait(futures[self.topic], f"delete probe topic {self.topic}")
+        except MqctlError as exc:
+            raise MqctlError(f"{exc.message}; delete it by hand") from exc
+
+    def produce(self) -> tuple[int, float]:
+        """Produce for `seconds`, then wait (bounded) until everything is acknowledged."""
+        producer = Producer(client_config(self.env, **self.settings))
+        pool = [os.urandom(self.size) for _ in range(max(1, min(1024, _PAYLOAD_POOL_BYTES // self.size)))]
+        delivered = 0
+        errors: list[str] = []
+
+        def on_delivery(err: KafkaError | None, _msg: object) -> None:
+            nonlocal delivered
+            if err is None:
+                delivered += 1
+            elif not errors:
+                errors.append(err.str())
+
+        start = time.monotonic()
+        end = start + self.seconds
+        sent = 0
+        try:
+            while time.monotonic() < end and not errors:
+                try:
+                    producer.produce(self.topic, pool[sent % len(pool)], on_delivery=on_delivery)
+                    sent += 1
+                except BufferError:  # local queue full (buffer.memory): let deliveries drain it
+                    producer.poll(0.05)
+                    continue
+                if sent % 1000 == 0:
+                    producer.poll(0)
+            pending = producer.flush(self.timeout)
+        except BaseException:
+            producer.purge()
+            producer.flush(0)
+            raise
+        elapsed = time.monotonic() - start
+        if errors:
+            raise MqctlError(f"producing to probe topic {self.topic}: {errors[0]}")
+        if pending or delivered == 0:
+            producer.purge()
+            producer.flush(0)
+            raise MqctlError(
+                f"producing to probe topic {self.topic}: {delivered} of {sent} messages acknowledged "
+                f"within {self.timeout:g}s after the {self.seconds:g}s run"
+            )
+        return delivered, elapsed
+
+    def consume(self, expected: int) -> tuple[int, float]:
+        """Read the topic from the start until `expected` messages; fails after `timeout` without progress.
+
+        The clock starts before the first fetch, so connection setup is included (slightly pessimistic).
+        """
+        consumer = Consumer(client_config(self.env, **{
+            "group.id": self.topic, "enable.auto.commit": False, "enable.partition.eof": False,
+        }))
+        try:
+            consumer.assign([TopicPartition(self.topic, 0, OFFSET_BEGINNING)])
+            start = time.monotonic()
+            count = 0
+            idle_until = start + self.timeout
+            while count < expected:
+                left = idle_until - time.monotonic()
+                if left <= 0:
+                    raise MqctlError(
+                        f"consuming probe topic {self.topic}: only {count} of {expected} messages "
+                        f"arrived, then nothing for {self.timeout:g}s"
+                    )
+                batch = consumer.consume(num_messages=10_000, timeout=min(1.0, left))
+                for msg in batch:
+                    err = msg.error()
+                    if err is not None:
+                        doing = f"consume probe topic {self.topic}"
+                        raise kafka_failure(KafkaException(err), self.env, doing)
+                count += len(batch)
+                if batch:
+                    idle_until = time.monotonic() + self.timeout
+            return count, time.monotonic() - start
+        finally:
+            consumer.close()
+
+
+def measure(
+    env: Environment, *, seconds: float, message_size: int, producer_template: Mapping[str, str]
+) -> ProbeResult:
+    """Create the probe topic, produce for `seconds`, consume it back, delete it (always)."""
+    settings = librdkafka_producer_settings(producer_template)
+    probe = _Probe(env, seconds, message_size, settings)
+    replication = probe.create()
+    try:
+        produced, produce_seconds = probe.produce()
+        consumed, consume_seconds = probe.consume(produced)
+    except BaseException as exc:
+        try:
+            probe.delete()
+        except MqctlError as cleanup:
+            if isinstance(exc, MqctlError):
+                raise MqctlError(f"{exc.message}; also {cleanup.message}") from exc
+        raise
+    probe.delete()
+    return ProbeResult(
+        topic=probe.topic,
+        replication_factor=replication,
+        message_size=message_size,
+        seconds=seconds,
+        produced=produced,
+        produce_seconds=produce_seconds,
+        consumed=consumed,
+        consume_seconds=consume_seconds,
+        producer_settings=settings,
+    )
