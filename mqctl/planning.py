@@ -1,27 +1,26 @@
 """Making a plan: snapshot the cluster, diff it against the specs, ask the brokers to validate.
 
-`compute_plan` is pure (desired + live -> Plan, with the policy's safety checks);
+`compute_plan` is pure (desired + snapshots -> Plan, with the policy's safety checks);
 `plan_environment` is the thin orchestration around it that talks to the cluster.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic, error
-from mqctl.diff.topics import diff_topics
-from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
-from mqctl.live import LiveState
+from mqctl.kinds import Edges, Kind, all_executors, managed
 from mqctl.plan import Action, Change, Plan, TopicDelete
 from mqctl.spec.model import DesiredState
 
 SAFE_DELETE_MIN_EXISTING = 10  # below this many managed topics the fraction check is noise
 
 
-def delete_safety(changes: Sequence[Change], managed: int, env: Environment) -> list[Diagnostic]:
+def delete_safety(changes: Sequence[Change], managed_topics: int, env: Environment) -> list[Diagnostic]:
     """Refuse plans that delete too much at once: an empty or half-loaded spec directory must
     never wipe a cluster."""
     deletes = [c for c in changes if isinstance(c, TopicDelete)]
@@ -37,13 +36,16 @@ def delete_safety(changes: Sequence[Change], managed: int, env: Environment) -> 
                 f"{policy.max_deletes} per run. If that is intended, raise policy.max_deletes",
             )
         )
-    if managed >= SAFE_DELETE_MIN_EXISTING and len(deletes) > policy.max_delete_fraction * managed:
+    if (
+        managed_topics >= SAFE_DELETE_MIN_EXISTING
+        and len(deletes) > policy.max_delete_fraction * managed_topics
+    ):
         problems.append(
             error(
                 "mqctl.yaml",
                 None,
                 f"environments.{env.name}.policy.max_delete_fraction",
-                f"the plan deletes {len(deletes)} of the {managed} managed topics "
+                f"the plan deletes {len(deletes)} of the {managed_topics} managed topics "
                 f"(more than {policy.max_delete_fraction:.0%}); are the spec files all there? "
                 "If that is intended, raise policy.max_delete_fraction",
             )
@@ -52,47 +54,58 @@ def delete_safety(changes: Sequence[Change], managed: int, env: Environment) -> 
 
 
 def compute_plan(
-    desired: DesiredState, live: LiveState, env: Environment, diagnostics: Sequence[Diagnostic] = ()
+    desired: DesiredState,
+    snapshots: Mapping[str, Any],
+    env: Environment,
+    kinds: Sequence[Kind],
+    diagnostics: Sequence[Diagnostic] = (),
 ) -> Plan:
-    changes, problems = diff_topics(desired.topics, live, env.prefix, env.policy.protected_topics)
-    problems += delete_safety(changes, len(live.topics), env)
-    return Plan.build(env.name, changes, [*diagnostics, *problems])
+    """Pure: diff every managed kind against its snapshot, then apply the policy's safety checks."""
+    changes: list[Change] = []
+    problems: list[Diagnostic] = list(diagnostics)
+    for kind in kinds:
+        found, kind_problems = kind.diff(desired, snapshots[kind.name], env)
+        changes += found
+        problems += kind_problems
+    if "topics" in snapshots:
+        problems += delete_safety(changes, len(snapshots["topics"].topics), env)
+    return Plan.build(env.name, changes, problems)
 
 
 @dataclass
 class PlanResult:
     plan: Plan
-    live: LiveState
-    requests: int  # admin requests the plan cost (constant in the number of topics)
+    snapshots: dict[str, Any]
+    kinds: list[Kind]
+    requests: int  # admin requests the plan cost (constant in the number of resources)
 
 
-def validate_with_brokers(plan: Plan, admin: TopicAdmin) -> list[Diagnostic]:
-    """Ask the controller, in validate-only mode, whether each create and update would succeed,
-    so a plan that passes does not fail at apply for a reason the cluster could have told us."""
+def validate_with_cluster(plan: Plan, edges: Edges, kinds: Sequence[Kind]) -> list[Diagnostic]:
+    """Dry-run every create and update (validate-only), so a plan that passes does not fail at
+    apply for a reason the cluster could have told us."""
     by_type: dict[type[Change], list[Change]] = defaultdict(list)
     for change in plan.changes:
         if change.action is not Action.DELETE:
             by_type[type(change)].append(change)
+    executors = all_executors(edges, kinds)
     problems = []
-    executors = admin.executors()
     for kind, changes in by_type.items():
         for name, reason in executors[kind](changes, True).items():
             if reason:
                 problems.append(
-                    error("(cluster)", None, name, f"the brokers would refuse this change: {reason}")
+                    error("(cluster)", None, name, f"the cluster would refuse this change: {reason}")
                 )
     return problems
 
 
 def plan_environment(
-    desired: DesiredState, env: Environment, admin: KafkaAdmin, diagnostics: Sequence[Diagnostic] = ()
+    desired: DesiredState, edges: Edges, diagnostics: Sequence[Diagnostic] = ()
 ) -> PlanResult:
-    topics = TopicAdmin(admin)
-    before = admin.requests
-    live = topics.snapshot(env.prefix)
-    plan = compute_plan(desired, live, env, diagnostics)
+    kinds = managed(desired)
+    before = edges.requests
+    snapshots = {kind.name: kind.snapshot(edges) for kind in kinds}
+    plan = compute_plan(desired, snapshots, edges.env, kinds, diagnostics)
     if not plan.errors and plan.changes:
-        plan = Plan.build(
-            plan.environment, plan.changes, [*plan.diagnostics, *validate_with_brokers(plan, topics)]
-        )
-    return PlanResult(plan, live, admin.requests - before)
+        checked = validate_with_cluster(plan, edges, kinds)
+        plan = Plan.build(plan.environment, plan.changes, [*plan.diagnostics, *checked])
+    return PlanResult(plan, snapshots, kinds, edges.requests - before)

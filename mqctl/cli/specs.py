@@ -16,7 +16,7 @@ from mqctl.apply import ApplyReport, Outcome, execute, held_back
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
 from mqctl.config import ProjectConfig, environment_names, load_config
 from mqctl.diagnostics import Diagnostic, MqctlError, errors_of, warnings_of
-from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
+from mqctl.kinds import Edges, all_executors
 from mqctl.planning import PlanResult, plan_environment
 from mqctl.render.text import render_plan
 from mqctl.spec.loader import load_specs
@@ -65,11 +65,11 @@ def validate(
     out.print(f"validate: OK, {len(warnings_of(found))} warning(s) ({summary})")
 
 
-def _make_plan(root: Path, env: str) -> tuple[PlanResult, KafkaAdmin]:
+def _make_plan(root: Path, env: str) -> tuple[PlanResult, Edges]:
     config = load_config(root.resolve(), env)
     desired, diagnostics = _specs(config)
-    admin = KafkaAdmin(config.environment)
-    return plan_environment(desired, config.environment, admin, diagnostics), admin
+    edges = Edges(config.environment)
+    return plan_environment(desired, edges, diagnostics), edges
 
 
 def plan(
@@ -163,7 +163,7 @@ def apply(
     """Make the cluster match the specs: show the plan, confirm, apply in batches, report each change."""
     out = console(no_color)
     with handled():
-        result, admin = _make_plan(root, env)
+        result, edges = _make_plan(root, env)
         plan = result.plan
         render_plan(out, plan, held_back(plan, allow_delete))
         if plan.errors:
@@ -173,7 +173,7 @@ def apply(
         if not _confirm(auto_approve):
             out.print("Apply cancelled; nothing was changed.")
             raise typer.Exit(1)
-        executors = TopicAdmin(admin).executors()
+        executors = all_executors(edges, result.kinds)
         with Progress(console=out, transient=True, disable=len(plan.changes) < 20) as progress:
             task = progress.add_task("applying", total=len(plan.changes))
 

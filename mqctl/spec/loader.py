@@ -76,4 +76,5 @@ def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
         items, found = kind.build(_documents(config.root, kind, problems), ctx)
         fields[kind.field] = tuple(items)
         problems.extend(found)
-    return DesiredState(env=config.environment.name, **fields), sorted(set(problems))
+    folders = frozenset(kind.folder for kind in SPEC_KINDS if (config.root / kind.folder).is_dir())
+    return DesiredState(env=config.environment.name, folders=folders, **fields), sorted(set(problems))

@@ -57,4 +57,5 @@ class DesiredState:
     """Everything the spec files of one environment ask for."""
 
     env: str
+    folders: frozenset[str] = frozenset()  # spec folders present: the kinds under management
     topics: tuple[TopicSpec, ...] = ()

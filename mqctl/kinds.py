@@ -1,0 +1,77 @@
+"""The resource kinds mqctl manages. Each is data: how to read it live, how to diff it, how to
+execute its changes (alembic's compare / render / execute lookups). A new kind is one entry in
+`KINDS`; the planner, apply and the CLI never name a kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from mqctl.apply import Executor
+from mqctl.config import Environment
+from mqctl.diagnostics import Diagnostic
+from mqctl.diff.topics import diff_topics
+from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
+from mqctl.plan import Change
+from mqctl.spec.model import DesiredState
+
+
+class Edges:
+    """The connections of one environment, opened on first use and shared by every kind."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+
+    @cached_property
+    def kafka(self) -> KafkaAdmin:
+        return KafkaAdmin(self.env)
+
+    @cached_property
+    def topics(self) -> TopicAdmin:
+        return TopicAdmin(self.kafka)
+
+    @property
+    def requests(self) -> int:
+        """Admin requests sent so far (benchmarks prove they do not grow with the resource count)."""
+        return self.kafka.requests if "kafka" in self.__dict__ else 0
+
+
+Diff = Callable[[DesiredState, Any, Environment], tuple[list[Change], list[Diagnostic]]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # also the spec folder whose presence puts the kind under management
+    snapshot: Callable[[Edges], Any]
+    diff: Diff
+    executors: Callable[[Edges], dict[type[Change], Executor]]
+
+
+def _diff_topics(desired: DesiredState, live: Any, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
+    return diff_topics(desired.topics, live, env.prefix, env.policy.protected_topics)
+
+
+KINDS: Sequence[Kind] = (
+    Kind(
+        "topics",
+        snapshot=lambda edges: edges.topics.snapshot(edges.env.prefix),
+        diff=_diff_topics,
+        executors=lambda edges: edges.topics.executors(),
+    ),
+)
+
+
+def managed(desired: DesiredState) -> list[Kind]:
+    """Kinds whose spec folder exists: a project without `acls/` does not manage ACLs, while an
+    empty `topics/` folder means "no topics" (and the plan's delete safety guards that)."""
+    return [kind for kind in KINDS if kind.name in desired.folders]
+
+
+def all_executors(edges: Edges, kinds: Sequence[Kind]) -> dict[type[Change], Executor]:
+    table: dict[type[Change], Executor] = {}
+    for kind in kinds:
+        table.update(kind.executors(edges))
+    return table
