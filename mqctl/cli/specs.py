@@ -55,10 +55,10 @@ def validate(
         for name in names:
             desired, diagnostics = load_specs(load_config(root.resolve(), name, secrets=False))
             found.update(diagnostics)
-            counts[name] = len(desired.topics)
+            counts[name] = desired.resource_count()
     _print_diagnostics(out, list(found))
     errors = errors_of(found)
-    summary = ", ".join(f"{n}: {c} topic(s)" for n, c in counts.items())
+    summary = ", ".join(f"{n}: {c} resource(s)" for n, c in counts.items())
     if errors:
         out.print(f"validate: {len(errors)} error(s), {len(warnings_of(found))} warning(s) ({summary})")
         raise typer.Exit(1)

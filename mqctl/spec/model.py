@@ -59,3 +59,7 @@ class DesiredState:
     env: str
     folders: frozenset[str] = frozenset()  # spec folders present: the kinds under management
     topics: tuple[TopicSpec, ...] = ()
+
+    def resource_count(self) -> int:
+        """How many resources the specs declare, over every kind."""
+        return sum(len(v) for v in vars(self).values() if isinstance(v, tuple))
