@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from mqctl.cli import cluster, partitions, specs, template
+from mqctl.cli import brokers, cluster, partitions, specs, template
 
 app = typer.Typer(
     name="mqctl",
@@ -20,6 +20,7 @@ app.command()(specs.plan)
 app.command()(specs.apply)
 app.add_typer(cluster.app, name="cluster")
 app.add_typer(partitions.app, name="partitions")
+app.add_typer(brokers.app, name="brokers")
 app.add_typer(template.app, name="template")
 
 
