@@ -64,3 +64,25 @@ def test_measure_on_an_unreachable_cluster_is_a_readable_error(offline_project: 
     assert res.exit_code == 1
     assert "cannot reach Kafka environment" in res.stderr
     assert "Traceback" not in res.output
+
+
+def test_ctrl_c_during_the_run_still_deletes_the_probe(
+    project: Project, dev_admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mqctl.kafka import probe
+
+    seen: list[str] = []
+
+    def interrupted(self: Any, expected: int) -> tuple[int, float]:
+        seen.append(self.topic)
+        assert self.topic in _topics(dev_admin)  # the probe topic really existed
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(probe._Probe, "consume", interrupted)
+    res = project.run(
+        "partitions", "calc", "--measure", "--env", project.env, "--measure-seconds", "1",
+        "--target-throughput", "1000", "--max-consumers", "2",
+    )
+    assert res.exit_code == 130
+    assert "interrupted" in res.stderr
+    assert seen and seen[0] not in _topics(dev_admin)
