@@ -7,6 +7,7 @@ prefix of every topic, ACL and subject it creates, so tests never see each other
 
 from __future__ import annotations
 
+import contextlib
 import os
 import textwrap
 import uuid
@@ -110,7 +111,7 @@ def dev_admin() -> Iterator[object]:
     admin = AdminClient({"bootstrap.servers": DEV_BOOTSTRAP})
     try:
         admin.describe_cluster(request_timeout=10).result(timeout=15)
-    except Exception as exc:  # noqa: BLE001 - any failure means the cluster is not there
+    except Exception as exc:
         pytest.fail(f"local Kafka cluster at {DEV_BOOTSTRAP} is not running ({exc}); run `make cluster-up`")
     yield admin
 
@@ -119,10 +120,8 @@ def _delete_prefixed(admin: object, prefix: str) -> None:
     topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]  # type: ignore[attr-defined]
     if topics:
         for future in admin.delete_topics(topics, operation_timeout=30).values():  # type: ignore[attr-defined]
-            try:
+            with contextlib.suppress(Exception):
                 future.result()
-            except Exception:  # noqa: BLE001, S110 - best-effort cleanup
-                pass
 
 
 @pytest.fixture
@@ -152,7 +151,7 @@ def sasl_admin() -> Iterator[object]:
     admin = AdminClient(sasl_admin_config())
     try:
         admin.describe_cluster(request_timeout=10).result(timeout=15)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.fail(f"local SASL Kafka node at {SASL_BOOTSTRAP} is not running ({exc}); run `make cluster-up`")
     yield admin
 

@@ -17,6 +17,7 @@ from confluent_kafka.admin import (
     AlterConfigOpType,
     ConfigEntry,
     ConfigResource,
+    ConfigSource,
     NewPartitions,
     NewTopic,
     ResourceType,
@@ -103,7 +104,7 @@ class KafkaAdmin:
 def _live_config(entry: Any) -> LiveConfig:
     return LiveConfig(
         value=entry.value,
-        source=entry.source.name if hasattr(entry.source, "name") else str(entry.source),
+        source=ConfigSource(entry.source).name,  # the client hands back a bare int
         read_only=bool(entry.is_read_only),
         sensitive=bool(entry.is_sensitive),
     )

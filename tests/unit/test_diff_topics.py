@@ -5,9 +5,9 @@ from __future__ import annotations
 from mqctl.config import Environment, Policy
 from mqctl.diagnostics import Severity
 from mqctl.diff.topics import diff_topics
+from mqctl.kinds import KINDS
 from mqctl.live import LiveConfig, LiveState, LiveTopic
 from mqctl.plan import Action, TopicCreate, TopicDelete, TopicUpdate
-from mqctl.kinds import KINDS
 from mqctl.planning import compute_plan
 from mqctl.spec.model import DesiredState, Source, TopicSpec
 
@@ -15,20 +15,32 @@ PREFIX = "prod."
 
 
 def spec(name: str = "order.created.v1", partitions: int = 3, rf: int = 3, **config: str) -> TopicSpec:
-    return TopicSpec(name, PREFIX + name, partitions, rf, {k.replace("_", "."): v for k, v in config.items()},
-                     Source("topics/a.yaml", 4))
+    return TopicSpec(
+        name,
+        PREFIX + name,
+        partitions,
+        rf,
+        {k.replace("_", "."): v for k, v in config.items()},
+        Source("topics/a.yaml", 4),
+    )
 
 
-def live_topic(name: str = "order.created.v1", partitions: int = 3, rf: int = 3,
-               overrides: dict[str, str] | None = None, defaults: dict[str, str] | None = None) -> LiveTopic:
+def live_topic(
+    name: str = "order.created.v1",
+    partitions: int = 3,
+    rf: int = 3,
+    overrides: dict[str, str] | None = None,
+    defaults: dict[str, str] | None = None,
+) -> LiveTopic:
     configs = {k: LiveConfig(v, "DEFAULT_CONFIG") for k, v in (defaults or {}).items()}
     configs.update({k: LiveConfig(v, "DYNAMIC_TOPIC_CONFIG") for k, v in (overrides or {}).items()})
     return LiveTopic(PREFIX + name, partitions, tuple(tuple(range(1, rf + 1)) for _ in range(partitions)), configs)
 
 
 def state(*topics: LiveTopic, brokers: int = 3, others: tuple[str, ...] = ()) -> LiveState:
-    return LiveState(tuple(range(1, brokers + 1)), {t.name: t for t in topics},
-                     frozenset([*(t.name for t in topics), *others]))
+    return LiveState(
+        tuple(range(1, brokers + 1)), {t.name: t for t in topics}, frozenset([*(t.name for t in topics), *others])
+    )
 
 
 def test_missing_topic_is_created_with_all_fields() -> None:
@@ -56,7 +68,8 @@ def test_partition_increase_and_config_set() -> None:
     assert isinstance(change, TopicUpdate)
     assert change.new_partitions == 6 and change.set_config == {"compression.type": "lz4"}
     assert [(d.field, d.before, d.after) for d in change.diffs] == [
-        ("partitions", 3, 6), ("config.compression.type", "producer", "lz4")
+        ("partitions", 3, 6),
+        ("config.compression.type", "producer", "lz4"),
     ]
     assert not change.destructive
 
@@ -86,8 +99,9 @@ def test_retention_cut_and_cleanup_switch_are_destructive() -> None:
 
 
 def test_retention_growth_is_not_destructive_but_infinite_to_finite_is() -> None:
-    grow, _ = diff_topics([spec(retention_ms="2592000000")], state(live_topic(overrides={"retention.ms": "1000"})),
-                          PREFIX)
+    grow, _ = diff_topics(
+        [spec(retention_ms="2592000000")], state(live_topic(overrides={"retention.ms": "1000"})), PREFIX
+    )
     assert not grow[0].destructive
     cut, _ = diff_topics([spec(retention_ms="1000")], state(live_topic(overrides={"retention.ms": "-1"})), PREFIX)
     assert cut[0].destructive
@@ -156,7 +170,9 @@ def test_plan_orders_creates_updates_deletes_and_counts() -> None:
     desired = DesiredState("prod", topics=(spec("order.c.v1"), spec("order.b.v1", partitions=2), spec("order.a.v1")))
     plan = compute_plan(desired, {"topics": live}, env, KINDS)
     assert [(c.action.value, c.name) for c in plan.changes] == [
-        ("create", "prod.order.a.v1"), ("create", "prod.order.c.v1"),
-        ("update", "prod.order.b.v1"), ("delete", "prod.order.z.v1"),
+        ("create", "prod.order.a.v1"),
+        ("create", "prod.order.c.v1"),
+        ("update", "prod.order.b.v1"),
+        ("delete", "prod.order.z.v1"),
     ]
     assert plan.counts() == {"create": 2, "update": 1, "delete": 1}

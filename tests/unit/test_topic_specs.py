@@ -14,8 +14,9 @@ from mqctl.spec.loader import load_specs
 from mqctl.spec.model import DesiredState
 
 
-def load(tmp_path: Path, files: dict[str, str], env: Environment | None = None,
-         pattern: str = DEFAULT_NAMING_PATTERN) -> tuple[DesiredState, list[Diagnostic]]:
+def load(
+    tmp_path: Path, files: dict[str, str], env: Environment | None = None, pattern: str = DEFAULT_NAMING_PATTERN
+) -> tuple[DesiredState, list[Diagnostic]]:
     for name, text in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,10 +73,13 @@ def test_good_spec_builds_full_names_and_normalised_config(tmp_path: Path) -> No
 
 
 def test_nested_folders_and_yml_are_found(tmp_path: Path) -> None:
-    desired, problems = load(tmp_path, {
-        "topics/team-a/x.yml": "topics:\n  - {name: order.created.v1, partitions: 1, replication_factor: 1}\n",
-        "topics/b.yaml": "topics:\n  - {name: order.paid.v1, partitions: 1, replication_factor: 1}\n",
-    })
+    desired, problems = load(
+        tmp_path,
+        {
+            "topics/team-a/x.yml": "topics:\n  - {name: order.created.v1, partitions: 1, replication_factor: 1}\n",
+            "topics/b.yaml": "topics:\n  - {name: order.paid.v1, partitions: 1, replication_factor: 1}\n",
+        },
+    )
     assert problems == []
     assert sorted(t.name for t in desired.topics) == ["order.created.v1", "order.paid.v1"]
 
@@ -83,42 +87,90 @@ def test_nested_folders_and_yml_are_found(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("entry", "line", "key", "message"),
     [
-        ("{name: order.created.v1, partitions: 0, replication_factor: 1}", 2, "topics[0].partitions",
-         "less than the minimum of 1"),
+        (
+            "{name: order.created.v1, partitions: 0, replication_factor: 1}",
+            2,
+            "topics[0].partitions",
+            "less than the minimum of 1",
+        ),
         ("{name: order.created.v1, partitions: 1}", 2, "topics[0]", "replication_factor is required"),
-        ("{name: Order.Created, partitions: 1, replication_factor: 1}", 2, "topics[0].name",
-         "breaks the naming rule"),
-        ("{name: order.created, partitions: 1, replication_factor: 1}", 2, "topics[0].name",
-         "breaks the naming rule"),
-        ("{name: 'order.cre ated.v1', partitions: 1, replication_factor: 1}", 2, "topics[0].name",
-         "characters Kafka does not allow"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, colour: red}", 2, "topics[0]",
-         "'colour' was unexpected"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, config: {retention.ms: soon}}", 2,
-         "topics[0].config.retention.ms", "must be an integer or a duration"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, config: {cleanup.policy: purge}}", 2,
-         "topics[0].config.cleanup.policy", "must be a list of delete, compact"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, config: {compression.type: brotli}}",
-         2, "topics[0].config.compression.type", "must be one of uncompressed, zstd, lz4"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, config: {segment.bytes: 1000}}", 2,
-         "topics[0].config.segment.bytes", "must be between 1048576"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, config: {min.cleanable.dirty.ratio: 2}}",
-         2, "topics[0].config.min.cleanable.dirty.ratio", "must be between 0 and 1"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, config: {preallocate: maybe}}", 2,
-         "topics[0].config.preallocate", "must be true or false"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, config: {retention.msec: 1}}", 2,
-         "topics[0].config.retention.msec", "unknown topic config"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, config: {message.format.version: 3.0}}",
-         2, "topics[0].config.message.format.version", "removed in Kafka 4.0"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 2, config: {min.insync.replicas: 3}}", 2,
-         "topics[0].config.min.insync.replicas", "greater than replication_factor 2"),
-        ("{name: order.created.v1, partitions: 1, replication_factor: 1, retention: 7d, config: {retention.ms: 1}}",
-         2, "topics[0].retention", "either retention or config.retention.ms"),
+        ("{name: Order.Created, partitions: 1, replication_factor: 1}", 2, "topics[0].name", "breaks the naming rule"),
+        ("{name: order.created, partitions: 1, replication_factor: 1}", 2, "topics[0].name", "breaks the naming rule"),
+        (
+            "{name: 'order.cre ated.v1', partitions: 1, replication_factor: 1}",
+            2,
+            "topics[0].name",
+            "characters Kafka does not allow",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, colour: red}",
+            2,
+            "topics[0]",
+            "'colour' was unexpected",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {retention.ms: soon}}",
+            2,
+            "topics[0].config.retention.ms",
+            "must be an integer or a duration",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {cleanup.policy: purge}}",
+            2,
+            "topics[0].config.cleanup.policy",
+            "must be a list of delete, compact",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {compression.type: brotli}}",
+            2,
+            "topics[0].config.compression.type",
+            "must be one of uncompressed, zstd, lz4",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {segment.bytes: 1000}}",
+            2,
+            "topics[0].config.segment.bytes",
+            "must be between 1048576",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {min.cleanable.dirty.ratio: 2}}",
+            2,
+            "topics[0].config.min.cleanable.dirty.ratio",
+            "must be between 0 and 1",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {preallocate: maybe}}",
+            2,
+            "topics[0].config.preallocate",
+            "must be true or false",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {retention.msec: 1}}",
+            2,
+            "topics[0].config.retention.msec",
+            "unknown topic config",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {message.format.version: 3.0}}",
+            2,
+            "topics[0].config.message.format.version",
+            "removed in Kafka 4.0",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 2, config: {min.insync.replicas: 3}}",
+            2,
+            "topics[0].config.min.insync.replicas",
+            "greater than replication_factor 2",
+        ),
+        (
+            "{name: order.created.v1, partitions: 1, replication_factor: 1, retention: 7d, config: {retention.ms: 1}}",
+            2,
+            "topics[0].retention",
+            "either retention or config.retention.ms",
+        ),
     ],
 )
-def test_each_bad_input_names_file_line_and_key(
-    tmp_path: Path, entry: str, line: int, key: str, message: str
-) -> None:
+def test_each_bad_input_names_file_line_and_key(tmp_path: Path, entry: str, line: int, key: str, message: str) -> None:
     _, problems = load(tmp_path, {"topics/bad.yaml": f"topics:\n  - {entry}\n"})
     problem = only_error(problems)
     assert (problem.file, problem.line, problem.key) == ("topics/bad.yaml", line, key)
@@ -127,7 +179,9 @@ def test_each_bad_input_names_file_line_and_key(
 
 def test_name_longer_than_kafka_allows(tmp_path: Path) -> None:
     name = "order." + "x" * 250 + ".v1"
-    _, problems = load(tmp_path, {"topics/a.yaml": f"topics:\n  - {{name: {name}, partitions: 1, replication_factor: 1}}\n"})
+    _, problems = load(
+        tmp_path, {"topics/a.yaml": f"topics:\n  - {{name: {name}, partitions: 1, replication_factor: 1}}\n"}
+    )
     assert "at most 249" in only_error(problems).message
 
 
@@ -165,14 +219,20 @@ def test_dot_underscore_collision_within_the_set(tmp_path: Path) -> None:
 
 
 def test_all_errors_of_a_spec_set_are_collected(tmp_path: Path) -> None:
-    _, problems = load(tmp_path, {
-        "topics/a.yaml": "topics:\n  - {name: BAD, partitions: 1, replication_factor: 1}\n"
-                         "  - {name: order.ok.v1, partitions: 1, replication_factor: 1, config: {x.y: 1}}\n",
-        "topics/b.yaml": "topics: [\n",
-        "topics/c.yaml": "topics:\n  - {name: order.c.v1, partitions: -1, replication_factor: 1}\n",
-    })
+    _, problems = load(
+        tmp_path,
+        {
+            "topics/a.yaml": "topics:\n  - {name: BAD, partitions: 1, replication_factor: 1}\n"
+            "  - {name: order.ok.v1, partitions: 1, replication_factor: 1, config: {x.y: 1}}\n",
+            "topics/b.yaml": "topics: [\n",
+            "topics/c.yaml": "topics:\n  - {name: order.c.v1, partitions: -1, replication_factor: 1}\n",
+        },
+    )
     assert [(p.file, p.line) for p in problems] == [
-        ("topics/a.yaml", 2), ("topics/a.yaml", 3), ("topics/b.yaml", 2), ("topics/c.yaml", 2)
+        ("topics/a.yaml", 2),
+        ("topics/a.yaml", 3),
+        ("topics/b.yaml", 2),
+        ("topics/c.yaml", 2),
     ]
 
 
