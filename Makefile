@@ -1,0 +1,64 @@
+# mqctl developer entry points. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CLUSTER := scripts/local-cluster.sh
+
+# Password of the super user admin on the local SASL node (mqctl.yaml's `secure` env reads it).
+KAFKA_ADMIN_PASSWORD ?= admin-secret
+export KAFKA_ADMIN_PASSWORD
+
+.PHONY: help venv install cluster-up cluster-down cluster-status cluster-logs lint test unit demo bench
+
+help:
+	@echo "make install         create $(VENV) and install mqctl with dev deps"
+	@echo "make cluster-up      start the local Kafka (3 KRaft nodes + SASL node) and registry"
+	@echo "make cluster-down    stop it and delete its data"
+	@echo "make cluster-status  show what runs"
+	@echo "make lint            ruff + mypy"
+	@echo "make unit            unit tests only (no cluster)"
+	@echo "make test            install, cluster-up, lint, all tests (what CI runs)"
+	@echo "make demo            validate / plan / apply / plan on the dev environment"
+	@echo "make bench           benchmarks/run.py"
+
+# The stamp is newer than pyproject.toml once `pip install` has run for it: re-running is instant.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+venv install: $(VENV)/.installed
+
+cluster-up: install
+	@$(CLUSTER) up
+
+cluster-down:
+	@$(CLUSTER) down
+
+cluster-status:
+	@$(CLUSTER) status
+
+cluster-logs:
+	@$(CLUSTER) logs
+
+lint: install
+	$(BIN)/ruff check mqctl tests
+	$(BIN)/mypy
+
+test: install cluster-up lint
+	$(BIN)/pytest -q
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+demo: install cluster-up
+	$(BIN)/mqctl validate --env dev
+	$(BIN)/mqctl plan --env dev; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ] || exit $$rc
+	$(BIN)/mqctl apply --env dev --auto-approve
+	$(BIN)/mqctl plan --env dev   # after apply: no changes, exit 0
+
+bench: install
+	$(BIN)/python benchmarks/run.py

