@@ -14,7 +14,7 @@ from mqctl.live import LiveState, LiveTopic
 from mqctl.plan import Change, FieldDiff, TopicCreate, TopicDelete, TopicUpdate
 from mqctl.spec.model import TopicSpec
 from mqctl.spec.topic_configs import same_value
-from mqctl.spec.topics import collision_key
+from mqctl.spec.topics import collision_key, reserved_name
 from mqctl.spec.units import format_ms
 
 _NEVER_RESET = {"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"}
@@ -172,7 +172,7 @@ def diff_topics(
             if update is not None:
                 changes.append(update)
     for name, topic in sorted(live.topics.items()):
-        if name in wanted:
+        if name in wanted or reserved_name(name, prefix):
             continue
         if _protected(name, prefix, protected_patterns):
             problems.append(

@@ -1,7 +1,8 @@
 """Measure what one partition really carries: produce to a throwaway one-partition topic, read it back.
 
-The probe topic is `<env>.mqctl.probe-<random>.v1`, so it stays inside the environment's prefix and
-matches the default naming rule; it is deleted afterwards, also when producing fails or on Ctrl-C.
+The probe topic is `<env>.mqctl.probe-<random>.v1`: inside the environment's prefix (so ACLs on the
+prefix cover it) but in the `mqctl` domain, which specs may not use and plans never delete. It is
+deleted afterwards, also when producing fails or on Ctrl-C.
 Payloads are random bytes, the worst case for LZ4, so the numbers are not flattered by compression.
 The producer uses the producer template's settings that librdkafka understands; the measured rate is
 this client's, on this network, against this cluster: the per-partition throughput the design needs.
@@ -23,6 +24,7 @@ from mqctl.calc import BYTES_PER_MB
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.connection import client_config, kafka_failure
+from mqctl.spec.topics import RESERVED_DOMAIN
 
 # Producer template keys that mean the same in the Java client and librdkafka.
 _SAME_NAME = (
@@ -83,7 +85,7 @@ def librdkafka_producer_settings(template: Mapping[str, str]) -> dict[str, str]:
 
 
 def probe_topic_name(env: Environment) -> str:
-    return f"{env.prefix}mqctl.probe-{secrets.token_hex(4)}.v1"
+    return f"{env.prefix}{RESERVED_DOMAIN}.probe-{secrets.token_hex(4)}.v1"
 
 
 class _Probe:

@@ -16,6 +16,12 @@ from mqctl.yamlsource import PathKey, YamlDocument
 MAX_TOPIC_NAME = 249
 _LEGAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 DEFAULT_PARTITION_THROUGHPUT = 100_000.0  # msg/s one partition sustains, the design's figure
+RESERVED_DOMAIN = "mqctl"  # `<env>.mqctl.*` holds mqctl's own short-lived topics (throughput probes)
+
+
+def reserved_name(full_name: str, prefix: str) -> bool:
+    """Topics mqctl creates for itself: never declared in specs, never planned for deletion."""
+    return full_name.startswith(f"{prefix}{RESERVED_DOMAIN}.")
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,8 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
     reason = kafka_name_problem(full_name)
     if reason:
         problems.append(doc.error(name_path, f"{full_name!r}: {reason}"))
+    elif reserved_name(full_name, ctx.env.prefix):
+        problems.append(doc.error(name_path, f"the domain {RESERVED_DOMAIN!r} is reserved for mqctl's own topics"))
     elif not ctx.naming.match(full_name):
         problems.append(
             doc.error(

@@ -176,3 +176,8 @@ def test_plan_orders_creates_updates_deletes_and_counts() -> None:
         ("delete", "prod.order.z.v1"),
     ]
     assert plan.counts() == {"create": 2, "update": 1, "delete": 1}
+
+
+def test_mqctl_probe_topics_are_never_planned_for_deletion() -> None:
+    changes, problems = diff_topics([], state(live_topic("mqctl.probe-1a2b.v1")), PREFIX)
+    assert (changes, problems) == ([], [])

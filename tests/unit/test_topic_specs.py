@@ -94,6 +94,12 @@ def test_nested_folders_and_yml_are_found(tmp_path: Path) -> None:
             "less than the minimum of 1",
         ),
         ("{name: order.created.v1, partitions: 1}", 2, "topics[0]", "replication_factor is required"),
+        (
+            "{name: mqctl.probe-x.v1, partitions: 1, replication_factor: 1}",
+            2,
+            "topics[0].name",
+            "reserved for mqctl's own topics",
+        ),
         ("{name: Order.Created, partitions: 1, replication_factor: 1}", 2, "topics[0].name", "breaks the naming rule"),
         ("{name: order.created, partitions: 1, replication_factor: 1}", 2, "topics[0].name", "breaks the naming rule"),
         (
