@@ -12,6 +12,7 @@ from mqctl.planning import compute_plan
 from mqctl.spec.model import DesiredState, Source, TopicSpec
 
 PREFIX = "prod."
+TOPICS_ONLY = [k for k in KINDS if k.name == "topics"]
 
 
 def spec(name: str = "order.created.v1", partitions: int = 3, rf: int = 3, **config: str) -> TopicSpec:
@@ -151,7 +152,7 @@ def test_cluster_only_checks_broker_count_and_existing_name_collision() -> None:
 def test_plan_refuses_to_delete_most_managed_topics() -> None:
     env = Environment("prod", "x", policy=Policy(max_deletes=100, max_delete_fraction=0.5))
     live = state(*(live_topic(f"order.t{i}.v1") for i in range(12)))
-    plan = compute_plan(DesiredState("prod"), {"topics": live}, env, KINDS)
+    plan = compute_plan(DesiredState("prod"), {"topics": live}, env, TOPICS_ONLY)
     assert len(plan.changes) == 12 and all(c.action is Action.DELETE for c in plan.changes)
     (problem,) = plan.errors
     assert "deletes 12 of the 12 managed topics" in problem.message
@@ -160,7 +161,7 @@ def test_plan_refuses_to_delete_most_managed_topics() -> None:
 def test_plan_caps_deletes_per_run() -> None:
     env = Environment("prod", "x", policy=Policy(max_deletes=1))
     live = state(live_topic("order.a.v1"), live_topic("order.b.v1"))
-    (problem,) = compute_plan(DesiredState("prod"), {"topics": live}, env, KINDS).errors
+    (problem,) = compute_plan(DesiredState("prod"), {"topics": live}, env, TOPICS_ONLY).errors
     assert "allows at most 1 per run" in problem.message
 
 
@@ -168,7 +169,7 @@ def test_plan_orders_creates_updates_deletes_and_counts() -> None:
     env = Environment("prod", "x")
     live = state(live_topic("order.b.v1", partitions=1), live_topic("order.z.v1"))
     desired = DesiredState("prod", topics=(spec("order.c.v1"), spec("order.b.v1", partitions=2), spec("order.a.v1")))
-    plan = compute_plan(desired, {"topics": live}, env, KINDS)
+    plan = compute_plan(desired, {"topics": live}, env, TOPICS_ONLY)
     assert [(c.action.value, c.name) for c in plan.changes] == [
         ("create", "prod.order.a.v1"),
         ("create", "prod.order.c.v1"),
