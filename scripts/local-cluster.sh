@@ -5,6 +5,7 @@
 #   scripts/local-cluster.sh up       start everything and wait until clients get answers
 #   scripts/local-cluster.sh down     stop our processes (by pid) and delete their data
 #   scripts/local-cluster.sh status   what runs
+#   scripts/local-cluster.sh check    does every part answer now (exit 0) or not (exit 1)
 #   scripts/local-cluster.sh logs     tail of every log (what CI prints when `up` fails)
 #
 # Every `up` after a `down` is a fresh cluster: new cluster ids, empty data dirs.
@@ -380,8 +381,7 @@ cmd_up() {
   running=$(running_components | tr '\n' ' ')
   if [[ ${running% } == "${COMPONENTS[*]}" ]]; then
     say "local cluster already running (${running% }); nothing to do"
-    "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "$READY_TIMEOUT" --main "$MAIN_BOOTSTRAP" \
-      --sasl "$SASL_BOOTSTRAP" --registry "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" >/dev/null ||
+    cmd_check "$READY_TIMEOUT" >/dev/null ||
       die "it runs but does not answer: see \`scripts/local-cluster.sh logs\`, or \`make cluster-down cluster-up\`"
     return 0
   fi
@@ -453,6 +453,11 @@ cmd_status() {
   return $all
 }
 
+cmd_check() { # do all parts answer right now (within a few seconds)?
+  "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "${1:-5}" --main "$MAIN_BOOTSTRAP" \
+    --sasl "$SASL_BOOTSTRAP" --registry "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects"
+}
+
 cmd_logs() {
   local c n=${1:-40}
   for c in "${COMPONENTS[@]}"; do
@@ -476,9 +481,10 @@ case ${1:-} in
   up) lock; cmd_up ;;
   down) lock; cmd_down ;;
   status) cmd_status ;;
+  check) cmd_check "${2:-5}" ;;
   logs) cmd_logs "${2:-40}" ;;
   *)
-    say "usage: $0 up|down|status|logs [lines]" >&2
+    say "usage: $0 up|down|status|check [seconds]|logs [lines]" >&2
     exit 2
     ;;
 esac
