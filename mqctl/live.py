@@ -43,4 +43,6 @@ class LiveState:
 
     brokers: tuple[int, ...]
     topics: Mapping[str, LiveTopic]  # managed topics (under the environment prefix), by full name
-    all_topic_names: frozenset[str]  # every topic on the cluster, for name-collision checks
+    # every topic on the cluster, for name-collision checks; other environments' topics come and go,
+    # so a saved plan's live fingerprint leaves it out (a collision still fails the fresh plan)
+    all_topic_names: frozenset[str] = field(metadata={"fingerprint": False})

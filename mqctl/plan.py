@@ -152,5 +152,11 @@ class Plan:
 
     def fingerprint(self) -> str:
         """A digest of the changes, so a reviewed plan can be tied to what is applied."""
-        body = json.dumps([c.to_dict() for c in self.changes], sort_keys=True, default=str)
-        return hashlib.sha256(body.encode()).hexdigest()
+        return changes_fingerprint([c.to_dict() for c in self.changes])
+
+
+def changes_fingerprint(changes: list[Any]) -> str:
+    """The digest of changes in their to_dict form; equal for a plan and for its JSON read back from a
+    plan file, so a saved plan's changes can be checked against its recorded fingerprint."""
+    body = json.dumps(changes, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()

@@ -1,0 +1,167 @@
+"""Saved plans, pure parts: fingerprints are stable and sensitive, differences are named, no secrets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mqctl.config import Environment, Policy, Secret, SecurityConfig
+from mqctl.diagnostics import MqctlError
+from mqctl.live import LiveConfig, LiveState, LiveTopic
+from mqctl.plan import FieldDiff, Plan, TopicCreate, TopicDelete
+from mqctl.saved_plan import (
+    Fingerprints,
+    SavedPlan,
+    digest,
+    fingerprints,
+    leaked_secret,
+    live_resources,
+    read_saved_plan,
+    read_spec_sources,
+    saved_plan_dict,
+    what_changed,
+)
+
+PASSWORD = "s3cret-admin-password"
+ENV = Environment(
+    "dev",
+    "127.0.0.1:19092",
+    security=SecurityConfig("SASL_PLAINTEXT", "SCRAM-SHA-512", "admin", Secret(PASSWORD)),
+)
+
+
+def topic(name: str, retention: str = "604800000", partitions: int = 3) -> LiveTopic:
+    return LiveTopic(
+        name,
+        partitions,
+        tuple((1, 2, 3) for _ in range(partitions)),
+        {
+            "retention.ms": LiveConfig(retention, "DYNAMIC_TOPIC_CONFIG"),
+            "segment.bytes": LiveConfig("1073741824", "DEFAULT_CONFIG"),
+        },
+    )
+
+
+def state(*topics: LiveTopic, others: frozenset[str] = frozenset()) -> LiveState:
+    return LiveState((1, 2, 3), {t.name: t for t in topics}, others | {t.name for t in topics})
+
+
+PLAN = Plan.build(
+    "dev",
+    [
+        TopicCreate("dev.order.created.v1", (FieldDiff("partitions", None, 3),), partitions=3),
+        TopicDelete("dev.old.thing.v1", risks=("deletes topic dev.old.thing.v1 and all its data",)),
+    ],
+)
+FILES = {"topics/order.yaml": b"topics: []\n", "topics/payment.yaml": b"topics: []\n"}
+
+
+def prints(live: LiveState, files: dict[str, bytes] = FILES, env: Environment = ENV, plan: Plan = PLAN) -> Fingerprints:
+    return fingerprints(plan, {"topics": live}, files, ["topics"], env, "^.*$")
+
+
+def saved(live: LiveState) -> SavedPlan:
+    return read_saved_plan(json.dumps(saved_plan_dict(PLAN, prints(live))), "plan.json")
+
+
+def test_digest_is_stable_across_order_of_mappings_and_sets() -> None:
+    a = state(topic("dev.a.x.v1"), topic("dev.b.x.v1"), others=frozenset({"z", "y"}))
+    b = LiveState((1, 2, 3), dict(reversed(list(a.topics.items()))), frozenset(["y", "z", *a.topics]))
+    assert digest(a) == digest(b)
+    assert prints(a) == prints(b)
+
+
+def test_live_fingerprint_is_per_resource_and_ignores_other_environments_topics() -> None:
+    live = state(topic("dev.a.x.v1"))
+    resources = live_resources("topics", live)
+    assert set(resources) == {"topics.brokers", "topics[dev.a.x.v1]"}  # racks: empty mapping
+    assert prints(live) == prints(state(topic("dev.a.x.v1"), others=frozenset({"prod.a.x.v1"})))
+
+
+def test_saved_plan_round_trips_and_matches_an_unchanged_world() -> None:
+    live = state(topic("dev.a.x.v1"))
+    loaded = saved(live)
+    assert loaded.environment == "dev"
+    assert what_changed(loaded, prints(live)) == []
+
+
+def test_out_of_band_topic_change_is_named() -> None:
+    loaded = saved(state(topic("dev.a.x.v1"), topic("dev.b.x.v1")))
+    now = prints(state(topic("dev.a.x.v1", retention="1000"), topic("dev.c.x.v1")))
+    assert what_changed(loaded, now) == [
+        "topics[dev.a.x.v1] changed on the cluster",
+        "topics[dev.c.x.v1] appeared on the cluster",
+        "topics[dev.b.x.v1] disappeared from the cluster",
+    ]
+
+
+def test_spec_edits_and_config_changes_are_named() -> None:
+    live = state()
+    loaded = saved(live)
+    files = {**FILES, "topics/order.yaml": b"topics: [x]\n", "topics/new.yaml": b""}
+    del files["topics/payment.yaml"]
+    env = replace(ENV, policy=Policy(max_deletes=99))
+    assert what_changed(loaded, prints(live, files, env)) == [
+        "spec file topics/order.yaml was edited",
+        "spec file topics/new.yaml was added",
+        "spec file topics/payment.yaml was removed",
+        "the settings of environment dev in mqctl.yaml changed",
+    ]
+    now = fingerprints(PLAN, {"topics": live}, FILES, ["topics", "acls"], ENV, "^.*$")
+    assert what_changed(loaded, now) == ["spec folder acls/ was added"]
+
+
+def test_a_different_plan_from_the_same_inputs_is_refused() -> None:
+    live = state()
+    other = Plan.build("dev", [TopicCreate("dev.order.created.v1", partitions=6)])
+    assert what_changed(saved(live), prints(live, plan=other)) == [
+        "the plan made now differs from the saved one although specs and cluster are unchanged "
+        "(was it saved by another version of mqctl?)"
+    ]
+
+
+def test_a_hand_edited_plan_file_is_refused() -> None:
+    live = state()
+    data = saved_plan_dict(PLAN, prints(live))
+    data["changes"][0]["name"] = "dev.something.else.v1"
+    loaded = read_saved_plan(json.dumps(data), "plan.json")
+    assert what_changed(loaded, prints(live)) == [
+        "the plan file was edited after it was saved (its changes do not match its fingerprint)"
+    ]
+
+
+def test_saved_plan_holds_no_secret_and_its_fingerprints_do_not_depend_on_it() -> None:
+    live = state(topic("dev.a.x.v1"))
+    text = json.dumps(saved_plan_dict(PLAN, prints(live)))
+    assert PASSWORD not in text
+    assert not leaked_secret(text, ENV, PLAN)
+    rotated = replace(ENV, security=replace(ENV.security, password=Secret("another-password")))
+    assert prints(live, env=rotated) == prints(live)  # the secret is not hashed in either
+    assert leaked_secret(text + PASSWORD, ENV)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("not json", "plan.json: not a saved mqctl plan"),
+        ('{"format_version": 1, "environment": "dev", "changes": []}', "not a saved mqctl plan"),
+        ('{"format_version": 7}', "plan format_version 7 is not supported"),
+    ],
+)
+def test_unreadable_plan_files_are_refused_readably(text: str, message: str) -> None:
+    with pytest.raises(MqctlError, match=message):
+        read_saved_plan(text, "plan.json")
+
+
+def test_spec_sources_cover_every_file_of_the_spec_folders(tmp_path: Path) -> None:
+    (tmp_path / "topics" / "sub").mkdir(parents=True)
+    (tmp_path / "topics" / "a.yaml").write_text("topics: []\n")
+    (tmp_path / "topics" / "sub" / "b.avsc").write_text("{}")
+    (tmp_path / "topics" / ".a.yaml.swp").write_text("editor junk")
+    (tmp_path / "elsewhere.yaml").write_text("not a spec")
+    files, folders = read_spec_sources(tmp_path)
+    assert files == {"topics/a.yaml": b"topics: []\n", "topics/sub/b.avsc": b"{}"}
+    assert folders == ["topics"]
