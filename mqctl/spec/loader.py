@@ -16,6 +16,7 @@ from mqctl import schema_check
 from mqctl.config import ProjectConfig
 from mqctl.diagnostics import Diagnostic
 from mqctl.spec.model import DesiredState, SpecContext
+from mqctl.spec.subjects import build_subjects
 from mqctl.spec.topics import build_topics
 from mqctl.yamlsource import YamlDocument, format_path, load_yaml_file
 
@@ -30,7 +31,10 @@ class SpecKind:
     build: Builder
 
 
-SPEC_KINDS: tuple[SpecKind, ...] = (SpecKind("topics", "topics", "topics", build_topics),)
+SPEC_KINDS: tuple[SpecKind, ...] = (
+    SpecKind("topics", "topics", "topics", build_topics),
+    SpecKind("schemas", "schemas", "subjects", build_subjects),
+)
 
 
 def spec_files(root: Path, folder: str) -> list[Path]:
