@@ -142,6 +142,7 @@ def fingerprints(
 
 @dataclass(frozen=True)
 class SavedPlan:
+    source: str  # where it was read from, for messages
     environment: str
     changes: list[Any]  # the changes as saved (Change.to_dict), checked against fingerprints.changes
     fingerprints: Fingerprints
@@ -161,7 +162,8 @@ def read_saved_plan(text: str, source: str) -> SavedPlan:
                 f"{source}: plan format_version {data['format_version']} is not supported "
                 f"(this mqctl reads {FORMAT_VERSION}); make the plan again with this mqctl"
             )
-        return SavedPlan(str(data["environment"]), list(data["changes"]), Fingerprints.from_dict(data["fingerprints"]))
+        prints = Fingerprints.from_dict(data["fingerprints"])
+        return SavedPlan(source, str(data["environment"]), list(data["changes"]), prints)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MqctlError(
             f"{source}: not a saved mqctl plan ({type(exc).__name__}: {exc}); write one with "

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mqctl.config import ProjectConfig, load_config
 from mqctl.diagnostics import MqctlError
@@ -32,27 +33,28 @@ def console(no_color: bool = False, stderr: bool = False) -> Console:
     return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=not stream.isatty())
 
 
-def fail(error: MqctlError) -> typer.Exit:
-    """Print an MqctlError (and each of its diagnostics) to stderr; the caller raises the Exit."""
-    err = console(stderr=True)
+def fail(error: MqctlError, no_color: bool = False) -> typer.Exit:
+    """Print an MqctlError (and each of its diagnostics) to stderr; the caller raises the Exit.
+    Messages are escaped: `topics[dev.a.v1]` in a message is text, not rich markup."""
+    err = console(no_color, stderr=True)
     if error.diagnostics:
         for diag in error.diagnostics:
-            err.print(f"[red]error:[/red] {diag}", markup=True, highlight=False)
+            err.print(f"[red]error:[/red] {escape(str(diag))}", markup=True, highlight=False)
         err.print(f"{error.message}: {len(error.diagnostics)} problem(s)", markup=False)
     else:
-        err.print(f"[red]error:[/red] {error.message}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(error.message)}", highlight=False)
     return typer.Exit(1)
 
 
 @contextmanager
-def handled() -> Iterator[None]:
+def handled(no_color: bool = False) -> Iterator[None]:
     """Turn MqctlError into a readable message and exit code 1, never a traceback."""
     try:
         yield
     except MqctlError as exc:
-        raise fail(exc) from None
+        raise fail(exc, no_color) from None
     except KeyboardInterrupt:
-        console(stderr=True).print("interrupted")
+        console(no_color, stderr=True).print("interrupted")
         raise typer.Exit(130) from None
 
 

@@ -13,16 +13,30 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from mqctl.apply import ApplyReport, Outcome, execute, held_back
-from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
+from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, fail, handled
 from mqctl.config import ProjectConfig, environment_names, load_config
-from mqctl.diagnostics import Diagnostic, MqctlError, errors_of, warnings_of
+from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of, warnings_of
 from mqctl.kinds import Edges, all_executors
+from mqctl.plan import Plan
 from mqctl.planning import PlanResult, plan_environment
+from mqctl.render.formats import FORMATS, OutputFormat
 from mqctl.render.text import render_plan
+from mqctl.saved_plan import (
+    Fingerprints,
+    SavedPlan,
+    fingerprints,
+    leaked_secret,
+    read_saved_plan,
+    read_spec_sources,
+    saved_plan_dict,
+    what_changed,
+)
 from mqctl.spec.loader import load_specs
 from mqctl.spec.model import DesiredState
 
-OutputOption = Annotated[str, typer.Option("-o", "--output", help="text or json")]
+OutputOption = Annotated[
+    str, typer.Option("-o", "--output", help="text, json or markdown (a pull-request comment).")
+]
 EXIT_CHANGES = 2
 
 
@@ -65,48 +79,69 @@ def validate(
     out.print(f"validate: OK, {len(warnings_of(found))} warning(s) ({summary})")
 
 
-def _make_plan(root: Path, env: str) -> tuple[PlanResult, Edges]:
+def _make_plan(root: Path, env: str) -> tuple[PlanResult, Edges, ProjectConfig]:
     config = load_config(root.resolve(), env)
     desired, diagnostics = _specs(config)
     edges = Edges(config.environment)
-    return plan_environment(desired, edges, diagnostics), edges
+    return plan_environment(desired, edges, diagnostics), edges, config
+
+
+def _fingerprints(result: PlanResult, config: ProjectConfig) -> Fingerprints:
+    files, folders = read_spec_sources(config.root)
+    env = config.environment
+    return fingerprints(result.plan, result.snapshots, files, folders, env, config.naming_pattern)
+
+
+def _save(path: Path, result: PlanResult, config: ProjectConfig) -> None:
+    text = json.dumps(saved_plan_dict(result.plan, _fingerprints(result, config)), indent=2) + "\n"
+    if leaked_secret(text, config.environment, result.plan):  # defence in depth: never expected
+        raise MqctlError(f"refusing to write {path}: the plan would contain a secret")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MqctlError(f"cannot write the plan to {path}: {exc.strerror}") from None
+
+
+def _format(output: str) -> OutputFormat:
+    if output not in FORMATS:
+        raise MqctlError(f"unknown output format {output!r}; use one of: {', '.join(FORMATS)}")
+    return FORMATS[output]
 
 
 def plan(
     env: EnvOption,
     root: RootOption = Path("."),
     output: OutputOption = "text",
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also save the plan (JSON with fingerprints) for `mqctl apply --env ENV FILE`."
+        ),
+    ] = None,
     no_color: NoColorOption = False,
 ) -> None:
     """Show what apply would change. Exit 0 no changes, 2 changes present, 1 error."""
     out = console(no_color)
+    with handled(no_color):
+        fmt = _format(output)
     try:
-        result, _ = _make_plan(root, env)
+        result, _, config = _make_plan(root, env)
     except MqctlError as exc:
-        if output == "json":
-            errors = [d.to_dict() for d in exc.diagnostics] or [{"message": exc.message}]
-            print(
-                json.dumps(
-                    {
-                        "format_version": 1,
-                        "environment": env,
-                        "changes": [],
-                        "warnings": [],
-                        "errors": errors,
-                    },
-                    indent=2,
-                )
-            )
-            raise typer.Exit(1) from None
-        with handled():
-            raise
+        if not fmt.document_on_failure:
+            raise fail(exc, no_color) from None
+        problems = exc.diagnostics or [error("", None, "", exc.message)]
+        fmt.render(out, Plan.build(env, [], problems))
+        raise typer.Exit(1) from None
     plan = result.plan
-    if output == "json":
-        print(json.dumps(plan.to_dict(), indent=2))
-    else:
-        render_plan(out, plan)
+    fmt.render(out, plan)
     if plan.errors:
+        if out_file is not None:
+            console(no_color, stderr=True).print(f"The plan has errors; it was not saved to {escape(str(out_file))}.")
         raise typer.Exit(1)
+    if out_file is not None:
+        with handled(no_color):
+            _save(out_file, result, config)
+        console(no_color, stderr=True).print(f"Saved the plan to {escape(str(out_file))}.")
     if plan.has_changes:
         raise typer.Exit(EXIT_CHANGES)
 
@@ -149,8 +184,37 @@ def _summary(out: Console, report: ApplyReport) -> None:
         )
 
 
+def _read_saved(path: Path, env: str) -> SavedPlan:
+    try:
+        saved = read_saved_plan(path.read_text(encoding="utf-8"), str(path))
+    except OSError as exc:
+        raise MqctlError(f"cannot read the saved plan {path}: {exc.strerror}") from None
+    if saved.environment != env:
+        raise MqctlError(f"{path} is a plan for environment {saved.environment}, not {env}")
+    return saved
+
+
+def _check_saved(saved: SavedPlan, result: PlanResult, config: ProjectConfig) -> None:
+    """The fresh plan is executed only if it is the saved one, made from the same specs and state."""
+    changed = what_changed(saved, _fingerprints(result, config))
+    if changed:
+        lines = "\n".join(f"  - {line}" for line in changed)
+        raise MqctlError(
+            f"refusing to apply {saved.source}; nothing was changed. Since the plan was saved:\n{lines}\n"
+            "Make and review a new plan (mqctl plan --out)."
+        )
+
+
 def apply(
     env: EnvOption,
+    plan_file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A plan saved by `mqctl plan --out`: apply exactly it (no prompt), or refuse if the specs "
+            "or the cluster changed since it was made.",
+            show_default=False,
+        ),
+    ] = None,
     root: RootOption = Path("."),
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
@@ -162,15 +226,18 @@ def apply(
 ) -> None:
     """Make the cluster match the specs: show the plan, confirm, apply in batches, report each change."""
     out = console(no_color)
-    with handled():
-        result, edges = _make_plan(root, env)
+    with handled(no_color):
+        saved = _read_saved(plan_file, env) if plan_file is not None else None
+        result, edges, config = _make_plan(root, env)
         plan = result.plan
+        if saved is not None:
+            _check_saved(saved, result, config)
         render_plan(out, plan, held_back(plan, allow_delete))
         if plan.errors:
             raise typer.Exit(1)
         if not plan.has_changes:
             return
-        if not _confirm(auto_approve):
+        if saved is None and not _confirm(auto_approve):
             out.print("Apply cancelled; nothing was changed.")
             raise typer.Exit(1)
         executors = all_executors(edges, result.kinds)

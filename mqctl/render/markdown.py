@@ -1,0 +1,111 @@
+"""The plan as a pull-request comment (GitHub / GitLab flavoured markdown).
+
+Destructive changes and errors come first, where a reviewer looks; then a summary table; then every
+change, collapsed in a <details> block when the plan is long. Comments have a size limit, so changes
+past `MAX_CHARS` are counted, not listed (the saved plan and the CI log hold them all).
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from mqctl.diagnostics import Diagnostic
+from mqctl.plan import Action, Change, Plan
+from mqctl.render.text import summary_line
+from mqctl.render.values import show
+
+MARKER = "<!-- mqctl-plan:{env} -->"  # lets CI find and update its earlier comment
+COLLAPSE_OVER = 10  # changes; longer plans are collapsed
+MAX_CHARS = 60_000  # GitHub allows 65536 characters per comment, GitLab more
+_ACTIVE = set("\\`*_<>[]|#")
+SYMBOL = {Action.CREATE: "🟢", Action.UPDATE: "🟡", Action.DELETE: "🔴"}
+
+
+def code(text: str) -> str:
+    """Inline code that survives backticks in the text."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def plain(text: str) -> str:
+    """Free text (messages, risks) with markdown's active characters escaped: `*.dlq.*` stays literal."""
+    return "".join(f"\\{c}" if c in _ACTIVE else c for c in text)
+
+
+def _where(diag: Diagnostic) -> str:
+    location = diag.file if diag.line is None else f"{diag.file}:{diag.line}"
+    parts = [code(p) for p in (location, diag.key) if p]
+    return f"{' '.join(parts)}: " if parts else ""
+
+
+def _diagnostics(title: str, diagnostics: list[Diagnostic]) -> list[str]:
+    if not diagnostics:
+        return []
+    return [f"#### {title} ({len(diagnostics)})", "", *(f"- {_where(d)}{plain(d.message)}" for d in diagnostics), ""]
+
+
+def _heading(change: Change) -> str:
+    return f"{SYMBOL[change.action]} **{change.action}** {change.resource_type} {code(change.name)}"
+
+
+def _change(change: Change) -> list[str]:
+    flag = " ⚠️ **destructive**" if change.destructive else ""
+    lines = [f"- {_heading(change)}{flag}"]
+    for diff in change.diffs:
+        if change.action is Action.CREATE:
+            value = code(show(diff.field, diff.after))
+        elif change.action is Action.DELETE:
+            value = code(show(diff.field, diff.before))
+        else:
+            value = f"{code(show(diff.field, diff.before))} → {code(show(diff.field, diff.after))}"
+        lines.append(f"  - {code(diff.field)}: {value}")
+    lines += [f"  - ⚠️ {plain(risk)}" for risk in change.all_risks]
+    return lines
+
+
+def _changes(plan: Plan, budget: int) -> list[str]:
+    lines: list[str] = []
+    used = 0
+    for shown, change in enumerate(plan.changes):
+        block = _change(change)
+        used += sum(len(line) + 1 for line in block)
+        if used > budget:
+            rest = len(plan.changes) - shown
+            lines.append(f"- … and {rest} more change(s), left out to fit a comment: see the CI log or saved plan")
+            break
+        lines += block
+    return lines
+
+
+def _summary_table(plan: Plan) -> list[str]:
+    counts = plan.counts()
+    rows = [f"| {SYMBOL[a]} {a} | {counts[str(a)]} |" for a in Action]
+    destructive = sum(c.destructive for c in plan.changes)
+    return ["| action | changes |", "| --- | ---: |", *rows, f"| ⚠️ destructive | {destructive} |", ""]
+
+
+def render_markdown(plan: Plan) -> str:
+    """The whole comment, ending in a newline."""
+    lines = [MARKER.format(env=plan.environment), f"### mqctl plan for {code(plan.environment)}", ""]
+    lines += [f"**{summary_line(plan)}**", ""]
+    lines += _diagnostics("❌ Errors", plan.errors)
+    destructive = [c for c in plan.changes if c.destructive]
+    if destructive:
+        lines += [f"> [!CAUTION]\n> **{len(destructive)} destructive change(s)**, review before merging:"]
+        lines += [f"> - {_heading(c)}: {plain('; '.join(c.all_risks) or 'deletes it')}" for c in destructive]
+        lines.append("")
+    tail = [*_diagnostics("⚠️ Warnings", plan.warnings), f"<sub>plan fingerprint {code(plan.fingerprint()[:16])}</sub>"]
+    if plan.changes:
+        lines += _summary_table(plan)
+        body = _changes(plan, MAX_CHARS - sum(len(line) + 1 for line in lines + tail))
+        if len(plan.changes) > COLLAPSE_OVER:
+            lines += [f"<details><summary>All {len(plan.changes)} changes</summary>", "", *body, "", "</details>", ""]
+        else:
+            lines += [*body, ""]
+    lines += tail
+    return "\n".join(lines) + "\n"
+
+
+def render(out: Console, plan: Plan) -> None:
+    out.out(render_markdown(plan), highlight=False, end="")

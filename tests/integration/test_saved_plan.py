@@ -1,0 +1,123 @@
+"""Saved plans on the real cluster: applied exactly, or refused with the reason and nothing applied."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
+
+from tests.conftest import ADMIN_PASSWORD, Project
+from tests.integration.test_topics import eventually, live_configs
+
+pytestmark = pytest.mark.kafka
+
+SPEC = """\
+topics:
+  - name: order.created.v1
+    partitions: 2
+    replication_factor: 2
+    retention: 7d
+  - name: payment.events.v1
+    partitions: 1
+    replication_factor: 1
+"""
+
+
+def topics_of(admin: AdminClient, env: str) -> set[str]:
+    return {t for t in admin.list_topics(timeout=10).topics if t.startswith(env + ".")}
+
+
+def save_plan(project: Project, *extra: str) -> Path:
+    result = project.run("plan", "--env", project.env, "--out", "plan.json", *extra)
+    assert result.exit_code == 2, result.output
+    assert "Saved the plan to plan.json" in result.stderr
+    return project.root / "plan.json"
+
+
+def test_saved_plan_is_applied_exactly(project: Project, dev_admin: AdminClient) -> None:
+    project.write("topics/a.yaml", SPEC)
+    path = save_plan(project)
+    saved = json.loads(path.read_text())
+    assert saved["format_version"] == 1 and saved["environment"] == project.env
+    assert [c["action"] for c in saved["changes"]] == ["create", "create"]
+    assert set(saved["fingerprints"]) == {"changes", "specs", "live"}
+    assert list(saved["fingerprints"]["specs"]["files"]) == ["topics/a.yaml"]
+
+    result = project.run("apply", "--env", project.env, "plan.json")  # no prompt: it was reviewed
+    assert result.exit_code == 0, result.output
+    assert "Apply complete: 2 done, 0 failed." in result.stdout
+    wanted = {f"{project.env}.order.created.v1", f"{project.env}.payment.events.v1"}
+    assert eventually(lambda: topics_of(dev_admin, project.env) == wanted)
+    assert project.run("plan", "--env", project.env).exit_code == 0
+
+
+def test_saved_plan_is_refused_after_an_out_of_band_change(project: Project, dev_admin: AdminClient) -> None:
+    project.write("topics/a.yaml", SPEC)
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    project.write("topics/a.yaml", SPEC.replace("7d", "14d"))
+    save_plan(project)
+
+    # Someone changes another topic of this environment by hand after the plan was reviewed.
+    other = f"{project.env}.payment.events.v1"
+    entry = ConfigEntry("segment.ms", "3600000", incremental_operation=AlterConfigOpType.SET)
+    resource = ConfigResource(ResourceType.TOPIC, other, incremental_configs=[entry])
+    dev_admin.incremental_alter_configs([resource])[resource].result(timeout=15)
+    assert eventually(lambda: live_configs(dev_admin, other)["segment.ms"].value == "3600000")
+
+    result = project.run("apply", "--env", project.env, "plan.json")
+    assert result.exit_code == 1
+    assert "refusing to apply plan.json; nothing was changed" in result.stderr
+    assert f"topics[{other}] changed on the cluster" in result.stderr
+    assert "Traceback" not in result.output
+    assert live_configs(dev_admin, f"{project.env}.order.created.v1")["retention.ms"].value == "604800000"
+
+
+def test_saved_plan_is_refused_after_a_spec_edit(project: Project, dev_admin: AdminClient) -> None:
+    project.write("topics/a.yaml", SPEC)
+    save_plan(project)
+    project.write("topics/a.yaml", SPEC.replace("partitions: 2", "partitions: 4"))
+    result = project.run("apply", "--env", project.env, "plan.json")
+    assert result.exit_code == 1
+    assert "spec file topics/a.yaml was edited" in result.stderr
+    assert topics_of(dev_admin, project.env) == set()
+
+
+def test_saved_plan_for_another_environment_is_refused(project: Project) -> None:
+    project.write("topics/a.yaml", SPEC)
+    path = save_plan(project)
+    path.write_text(path.read_text().replace(f'"environment": "{project.env}"', '"environment": "prod"', 1))
+    result = project.run("apply", "--env", project.env, "plan.json")
+    assert result.exit_code == 1
+    assert f"plan.json is a plan for environment prod, not {project.env}" in result.stderr
+
+
+@pytest.mark.sasl
+def test_saved_plan_never_holds_the_connection_password(secure_project: Project) -> None:
+    secure_project.write("topics/a.yaml", SPEC)
+    path = save_plan(secure_project)
+    text = path.read_text()
+    assert ADMIN_PASSWORD not in text
+    assert "KAFKA_ADMIN_PASSWORD" not in text  # not even the variable's name: the settings are digested
+    result = secure_project.run("apply", "--env", secure_project.env, "plan.json")
+    assert result.exit_code == 0, result.output
+
+
+def test_markdown_plan_for_a_pull_request(project: Project) -> None:
+    project.write("topics/a.yaml", SPEC)
+    result = project.run("plan", "--env", project.env, "-o", "markdown")
+    assert result.exit_code == 2, result.output
+    assert result.stdout.startswith(f"<!-- mqctl-plan:{project.env} -->\n")
+    assert f"🟢 **create** topic `{project.env}.order.created.v1`" in result.stdout
+
+    project.write("topics/a.yaml", SPEC.replace("partitions: 1", "partitions: 0"))
+    failed = project.run("plan", "--env", project.env, "-o", "markdown")
+    assert failed.exit_code == 1
+    assert "#### ❌ Errors" in failed.stdout  # the comment still says why
+
+
+def test_unknown_output_format_is_an_error_not_changes(project: Project) -> None:
+    result = project.run("plan", "--env", project.env, "-o", "yaml")
+    assert result.exit_code == 1
+    assert "unknown output format 'yaml'; use one of: text, json, markdown" in result.stderr
