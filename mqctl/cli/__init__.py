@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from mqctl.cli import brokers, cluster, partitions, specs, template
+from mqctl.cli import adopt, brokers, cluster, partitions, specs, template
 
 app = typer.Typer(
     name="mqctl",
@@ -18,10 +18,12 @@ app = typer.Typer(
 app.command()(specs.validate)
 app.command()(specs.plan)
 app.command()(specs.apply)
+app.command()(adopt.export)
 app.add_typer(cluster.app, name="cluster")
 app.add_typer(partitions.app, name="partitions")
 app.add_typer(brokers.app, name="brokers")
 app.add_typer(template.app, name="template")
+app.add_typer(adopt.schema_app, name="schema")
 
 
 def main() -> None:
