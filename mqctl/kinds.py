@@ -13,8 +13,10 @@ from typing import Any
 from mqctl.apply import Executor
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic
+from mqctl.diff.brokers import diff_brokers
 from mqctl.diff.topics import diff_topics
 from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
+from mqctl.kafka.broker_configs import BrokerConfigAdmin
 from mqctl.plan import Change
 from mqctl.spec.model import DesiredState
 
@@ -32,6 +34,10 @@ class Edges:
     @cached_property
     def topics(self) -> TopicAdmin:
         return TopicAdmin(self.kafka)
+
+    @cached_property
+    def brokers(self) -> BrokerConfigAdmin:
+        return BrokerConfigAdmin(self.kafka)
 
     @property
     def requests(self) -> int:
@@ -54,12 +60,22 @@ def _diff_topics(desired: DesiredState, live: Any, env: Environment) -> tuple[li
     return diff_topics(desired.topics, live, env.prefix, env.policy.protected_topics)
 
 
+def _diff_brokers(desired: DesiredState, live: Any, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
+    return diff_brokers(desired.brokers, live)
+
+
 KINDS: Sequence[Kind] = (
     Kind(
         "topics",
         snapshot=lambda edges: edges.topics.snapshot(edges.env.prefix),
         diff=_diff_topics,
         executors=lambda edges: edges.topics.executors(),
+    ),
+    Kind(
+        "brokers",
+        snapshot=lambda edges: edges.brokers.snapshot(),
+        diff=_diff_brokers,
+        executors=lambda edges: edges.brokers.executors(),
     ),
 )
 
