@@ -69,9 +69,3 @@ def test_export_selection_and_no_clobbering(project: Project, dev_admin: AdminCl
     assert "would overwrite topics/order.yaml" in again.stderr
     assert project.run("export", "--env", project.env, "--out", "adopted", "--force").exit_code == 0
 
-
-def test_schema_export_for_editors(project: Project) -> None:
-    result = project.run("schema", "export")
-    assert result.exit_code == 0, result.output
-    written = {p.name for p in (project.root / ".mqctl" / "schemas").iterdir()}
-    assert {"topics.schema.json", "config.schema.json"} <= written
