@@ -13,11 +13,11 @@ from typing import Any
 from mqctl.apply import Executor
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic
-from mqctl.diff.brokers import diff_brokers
+from mqctl.diff.subjects import diff_subjects
 from mqctl.diff.topics import diff_topics
 from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
-from mqctl.kafka.broker_configs import BrokerConfigAdmin
 from mqctl.plan import Change
+from mqctl.registry import SchemaRegistry
 from mqctl.spec.model import DesiredState
 
 
@@ -36,8 +36,8 @@ class Edges:
         return TopicAdmin(self.kafka)
 
     @cached_property
-    def brokers(self) -> BrokerConfigAdmin:
-        return BrokerConfigAdmin(self.kafka)
+    def registry(self) -> SchemaRegistry:
+        return SchemaRegistry(self.env)
 
     @property
     def requests(self) -> int:
@@ -60,10 +60,6 @@ def _diff_topics(desired: DesiredState, live: Any, env: Environment) -> tuple[li
     return diff_topics(desired.topics, live, env.prefix, env.policy.protected_topics)
 
 
-def _diff_brokers(desired: DesiredState, live: Any, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
-    return diff_brokers(desired.brokers, live)
-
-
 KINDS: Sequence[Kind] = (
     Kind(
         "topics",
@@ -72,10 +68,10 @@ KINDS: Sequence[Kind] = (
         executors=lambda edges: edges.topics.executors(),
     ),
     Kind(
-        "brokers",
-        snapshot=lambda edges: edges.brokers.snapshot(),
-        diff=_diff_brokers,
-        executors=lambda edges: edges.brokers.executors(),
+        "schemas",
+        snapshot=lambda edges: edges.registry.snapshot(edges.env.prefix),
+        diff=lambda desired, live, env: diff_subjects(desired.subjects, live),
+        executors=lambda edges: edges.registry.executors(),
     ),
 )
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mqctl.broker_check import check_brokers
-from mqctl.live import LiveConfig
+from mqctl.broker_check import LiveConfig, check_brokers
 from mqctl.templates import render
 
 
