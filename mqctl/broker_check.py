@@ -1,7 +1,8 @@
 """Compare every broker's live configuration with the broker template: pure, snapshot first, then diff.
 
 The live side is a plain mapping broker id -> key -> LiveConfig read beforehand by
-mqctl.kafka.broker_configs; this module never talks to Kafka, so tests drive it with plain data.
+mqctl.kafka.broker_configs (the same read the brokers kind snapshots); this module never talks to
+Kafka, so tests drive it with plain data.
 Keys the template marks `check: false` (host paths, rack) and keys it leaves unset are skipped.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mqctl.live import LiveConfig
 from mqctl.templates import Machine, Rendered
 
 # Where a live value comes from (Kafka's ConfigSource names), in one word an operator acts on.
@@ -25,15 +27,6 @@ CHANGES: dict[str, str] = {
     "restart": "server.properties and a rolling restart",
     "unknown": "not a config of this Kafka version",
 }
-
-
-@dataclass(frozen=True)
-class LiveConfig:
-    """One broker config entry as describe_configs returned it."""
-
-    value: str | None  # None for sensitive or unset values
-    source: str  # Kafka ConfigSource name
-    read_only: bool  # true: only server.properties and a restart can change it
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from mqctl.apply import Executor
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic
 from mqctl.diff.subjects import diff_subjects
+from mqctl.diff.brokers import diff_brokers
 from mqctl.diff.topics import diff_topics
 from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
+from mqctl.kafka.broker_configs import BrokerConfigAdmin
 from mqctl.plan import Change
 from mqctl.registry import SchemaRegistry
 from mqctl.spec.model import DesiredState
@@ -39,6 +41,10 @@ class Edges:
     def registry(self) -> SchemaRegistry:
         return SchemaRegistry(self.env)
 
+    @cached_property
+    def brokers(self) -> BrokerConfigAdmin:
+        return BrokerConfigAdmin(self.kafka)
+
     @property
     def requests(self) -> int:
         """Admin requests sent so far (benchmarks prove they do not grow with the resource count)."""
@@ -60,6 +66,10 @@ def _diff_topics(desired: DesiredState, live: Any, env: Environment) -> tuple[li
     return diff_topics(desired.topics, live, env.prefix, env.policy.protected_topics)
 
 
+def _diff_brokers(desired: DesiredState, live: Any, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
+    return diff_brokers(desired.brokers, live)
+
+
 KINDS: Sequence[Kind] = (
     Kind(
         "topics",
@@ -72,6 +82,12 @@ KINDS: Sequence[Kind] = (
         snapshot=lambda edges: edges.registry.snapshot(edges.env.prefix),
         diff=lambda desired, live, env: diff_subjects(desired.subjects, live),
         executors=lambda edges: edges.registry.executors(),
+    ),
+    Kind(
+        "brokers",
+        snapshot=lambda edges: edges.brokers.snapshot(),
+        diff=_diff_brokers,
+        executors=lambda edges: edges.brokers.executors(),
     ),
 )
 

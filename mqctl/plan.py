@@ -110,6 +110,20 @@ class TopicDelete(Change):
 
 
 @dataclass(frozen=True)
+class BrokerConfigUpdate(Change):
+    """Incremental set/delete of dynamic configs on one BROKER resource (`cluster-default` or
+    `broker <id>`). First in a plan: topics created in the same run already see the new defaults."""
+
+    resource_type = "broker-config"
+    action = Action.UPDATE
+    order = 5
+
+    broker: int | None = None  # None: the cluster-wide default (resource "")
+    set_config: Mapping[str, str] = field(default_factory=dict)
+    reset_config: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     environment: str
     changes: tuple[Change, ...]

@@ -5,9 +5,12 @@ Exit codes follow Terraform's -detailed-exitcode: 0 success / no changes, 1 erro
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
-from mqctl.cli import brokers, cluster, partitions, specs, template
+from mqctl.cli import adopt, brokers, cluster, partitions, specs, template
+from mqctl.cli.common import console
 
 app = typer.Typer(
     name="mqctl",
@@ -18,11 +21,26 @@ app = typer.Typer(
 app.command()(specs.validate)
 app.command()(specs.plan)
 app.command()(specs.apply)
+app.command()(adopt.export)
 app.add_typer(cluster.app, name="cluster")
 app.add_typer(partitions.app, name="partitions")
 app.add_typer(brokers.app, name="brokers")
 app.add_typer(template.app, name="template")
+app.add_typer(adopt.schema_app, name="schema")
 
 
 def main() -> None:
-    app()
+    """Click exits 2 on a usage error (a mistyped flag), which CI reads as "plan has changes": exit 1."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # a usage error: typer would show it and exit 2
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            console(stderr=True).print(f"error: {exc}", markup=False)
+        code = 1
+    except typer.Abort:
+        console(stderr=True).print("interrupted")
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)

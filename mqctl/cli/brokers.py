@@ -16,7 +16,8 @@ from mqctl.broker_check import CHANGES, BrokerCheck, check_brokers
 from mqctl.cli.args import choice, optional_whole
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled, project
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.broker_configs import describe_broker_configs
+from mqctl.kafka.admin import KafkaAdmin
+from mqctl.kafka.broker_configs import BrokerConfigAdmin
 
 app = typer.Typer(help="Inspect the brokers of an environment.", no_args_is_help=True)
 
@@ -60,7 +61,8 @@ def check(
         except templates.TemplateError as exc:
             raise MqctlError(str(exc)) from None
         config = project(root, env)
-        report = check_brokers(template, describe_broker_configs(config.environment))
+        live = BrokerConfigAdmin(KafkaAdmin(config.environment)).describe_brokers()
+        report = check_brokers(template, live)
     out = console(no_color)
     if fmt == "json":
         out.print_json(json.dumps({"environment": env, **report.to_dict()}))

@@ -101,7 +101,7 @@ class KafkaAdmin:
         )
 
 
-def _live_config(entry: Any) -> LiveConfig:
+def live_config(entry: Any) -> LiveConfig:
     return LiveConfig(
         value=entry.value,
         source=ConfigSource(entry.source).name,  # the client hands back a bare int
@@ -135,7 +135,7 @@ class TopicAdmin:
             )
             for resource, future in futures.items():
                 entries = self.admin._wait(future, f"describe configs of {resource.name}")
-                configs[resource.name] = {k: _live_config(v) for k, v in entries.items()}
+                configs[resource.name] = {k: live_config(v) for k, v in entries.items()}
         topics = {}
         for name in managed:
             partitions = metadata.topics[name].partitions

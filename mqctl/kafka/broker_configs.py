@@ -1,55 +1,106 @@
-"""Read every broker's full configuration (static keys included); read-only, never alters anything.
+"""Broker config resources over the environment's KafkaAdmin: one snapshot, batched executors.
 
-librdkafka accepts only one BROKER resource per describe_configs request (a broker answers for its
-own config), so one request per broker is sent, all started before any is awaited.
+librdkafka accepts one BROKER resource per describe_configs request (a broker answers for its own
+config), so one request per broker is sent, all started before any is awaited: the count depends
+on the brokers, never on the topics. librdkafka cannot name the cluster-default resource at all
+(its ConfigResource refuses the empty name ""): mqctl.kafka.cluster_default handles that one.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, ResourceType
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
-from mqctl.broker_check import LiveConfig
-from mqctl.config import Environment
-from mqctl.kafka.connection import client_config, kafka_failure
+from mqctl.diagnostics import MqctlError
+from mqctl.kafka.admin import KafkaAdmin, Outcome, live_config
+from mqctl.kafka.connection import describe_kafka_error
+from mqctl.live import LiveBrokerConfigs, LiveConfig
+from mqctl.plan import BrokerConfigUpdate, Change
 
-
-def _source_name(source: Any) -> str:
-    try:
-        return ConfigSource(source).name
-    except ValueError:
-        return str(source)
+if TYPE_CHECKING:
+    from mqctl.kafka.cluster_default import ClusterDefault
 
 
-def describe_broker_configs(env: Environment) -> dict[int, dict[str, LiveConfig]]:
-    """Broker id -> config key -> live value, source and whether it is read-only."""
-    admin = AdminClient(client_config(env))
-    timeout = env.timeout_seconds
+class BrokerConfigAdmin:
+    """Snapshot and execution of BROKER config resources, over one KafkaAdmin connection."""
 
-    def wait(future: Any, doing: str) -> Any:
+    def __init__(self, admin: KafkaAdmin) -> None:
+        self.admin = admin
+        self.client = admin._client
+        self.timeout = admin.timeout
+
+    @cached_property
+    def _default(self) -> ClusterDefault:
+        # Imported on first use: kafka-python is only needed for resource "", and loading it is slow.
+        from mqctl.kafka.cluster_default import ClusterDefault
+
+        return ClusterDefault(self.admin)
+
+    def _describe_broker(self, broker: int) -> Any:
+        resource = ConfigResource(ResourceType.BROKER, str(broker))
+        return self.admin._call(
+            "describe broker configs",
+            lambda: self.client.describe_configs([resource], request_timeout=self.timeout),
+        )
+
+    def describe_brokers(self) -> dict[int, dict[str, LiveConfig]]:
+        """Broker id -> every config of that broker (static keys included), one request per broker."""
+        cluster = self.admin._wait(
+            self.admin._call("describe cluster", lambda: self.client.describe_cluster(request_timeout=self.timeout)),
+            "describe cluster",
+        )
+        futures = {node.id: self._describe_broker(node.id) for node in cluster.nodes}
+        live: dict[int, dict[str, LiveConfig]] = {}
+        for broker, by_resource in sorted(futures.items()):
+            (future,) = by_resource.values()
+            entries = self.admin._wait(future, f"describe configs of broker {broker}")
+            live[broker] = {name: live_config(entry) for name, entry in entries.items()}
+        return live
+
+    def snapshot(self) -> LiveBrokerConfigs:
+        """Cluster defaults and every broker's configs: brokers + 2 requests, whatever the topics."""
+        return LiveBrokerConfigs(self._default.describe(), self.describe_brokers())
+
+    def _alter_broker(self, change: BrokerConfigUpdate, validate_only: bool) -> Callable[[], str | None]:
+        """Start the change of one broker's resource; the returned call waits for its outcome."""
+        entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET)
+                   for k, v in sorted(change.set_config.items())]
+        entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in change.reset_config]
+        resource = ConfigResource(ResourceType.BROKER, str(change.broker), incremental_configs=entries)
         try:
-            return future.result(timeout=timeout + 5)
-        except (KafkaException, TimeoutError) as exc:
-            raise kafka_failure(exc, env, doing) from exc
+            (future,) = self.admin._call(
+                "alter broker configs",
+                lambda: self.client.incremental_alter_configs(
+                    [resource], request_timeout=self.timeout, validate_only=validate_only
+                ),
+            ).values()
+        except (MqctlError, KafkaException, ValueError) as exc:  # recorded for this broker, never swallowed
+            reason = str(exc)
+            return lambda: reason
 
-    try:
-        cluster = wait(admin.describe_cluster(request_timeout=timeout), "describe cluster")
-        futures = {
-            node.id: admin.describe_configs(
-                [ConfigResource(ResourceType.BROKER, str(node.id))], request_timeout=timeout
-            )
-            for node in cluster.nodes
-        }
-    except KafkaException as exc:
-        raise kafka_failure(exc, env, "describe broker configs") from exc
-    live: dict[int, dict[str, LiveConfig]] = {}
-    for broker, by_resource in futures.items():
-        (future,) = by_resource.values()
-        entries = wait(future, f"describe configs of broker {broker}")
-        live[broker] = {
-            name: LiveConfig(entry.value, _source_name(entry.source), bool(entry.is_read_only))
-            for name, entry in entries.items()
-        }
-    return live
+        def outcome() -> str | None:
+            try:
+                future.result(timeout=self.timeout + 5)
+            except (KafkaException, TimeoutError) as exc:
+                return describe_kafka_error(exc, self.admin.env)
+            return None
+
+        return outcome
+
+    def update(self, changes: Sequence[BrokerConfigUpdate], validate_only: bool = False) -> Outcome:
+        """IncrementalAlterConfigs per resource (librdkafka: one BROKER resource per request); never
+        the legacy AlterConfigs, which would wipe every dynamic key not in the request."""
+        outcome: Outcome = {}
+        pending = {c.name: self._alter_broker(c, validate_only) for c in changes if c.broker is not None}
+        for change in changes:
+            if change.broker is None:
+                outcome[change.name] = self._default.alter(change, validate_only)
+        outcome.update({name: wait() for name, wait in pending.items()})
+        return outcome
+
+    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
+        return {BrokerConfigUpdate: self.update}

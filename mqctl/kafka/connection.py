@@ -64,3 +64,24 @@ def describe_kafka_error(exc: BaseException, env: Environment) -> str:
 
 def kafka_failure(exc: BaseException, env: Environment, doing: str) -> MqctlError:
     return MqctlError(f"{doing}: {describe_kafka_error(exc, env)}")
+
+
+def kafka_python_config(env: Environment) -> dict[str, Any]:
+    """The same settings for kafka-python's KafkaAdminClient: the second client, used only for
+    what librdkafka cannot do (partition reassignment, the cluster-default broker config)."""
+    sec = env.security
+    timeout_ms = int(env.timeout_seconds * 1000)
+    return {
+        "bootstrap_servers": env.bootstrap_servers.split(","),
+        "client_id": "mqctl",
+        "request_timeout_ms": timeout_ms,
+        "bootstrap_timeout_ms": timeout_ms,
+        "security_protocol": sec.protocol,
+        "sasl_mechanism": sec.sasl_mechanism,
+        "sasl_plain_username": sec.username,
+        "sasl_plain_password": sec.password.reveal() if sec.password else None,
+        "ssl_cafile": sec.ssl_ca_location,
+        "ssl_certfile": sec.ssl_certificate_location,
+        "ssl_keyfile": sec.ssl_key_location,
+        "ssl_password": sec.ssl_key_password.reveal() if sec.ssl_key_password else None,
+    }

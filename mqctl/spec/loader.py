@@ -15,6 +15,7 @@ from typing import Any
 from mqctl import schema_check
 from mqctl.config import ProjectConfig
 from mqctl.diagnostics import Diagnostic
+from mqctl.spec.brokers import build_brokers
 from mqctl.spec.model import DesiredState, SpecContext
 from mqctl.spec.subjects import build_subjects
 from mqctl.spec.topics import build_topics
@@ -33,6 +34,7 @@ class SpecKind:
 
 SPEC_KINDS: tuple[SpecKind, ...] = (
     SpecKind("topics", "topics", "topics", build_topics),
+    SpecKind("brokers", "brokers", "brokers", build_brokers),
     SpecKind("schemas", "schemas", "subjects", build_subjects),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mqctl.config import Environment
@@ -69,6 +69,21 @@ class SubjectSpec:
 
 
 @dataclass(frozen=True)
+class BrokerConfigSpec:
+    """The dynamic configs of one BROKER config resource: the cluster default or one broker."""
+
+    broker: int | None  # None: the cluster-wide default (resource "")
+    config: Mapping[str, str]  # normalised to the strings Kafka reports
+    source: Source
+    key_lines: Mapping[str, int | None] = field(default_factory=dict)  # where each key is declared
+    reset_unmanaged_config: bool = False
+
+    @property
+    def name(self) -> str:
+        return "cluster-default" if self.broker is None else f"broker {self.broker}"
+
+
+@dataclass(frozen=True)
 class SpecContext:
     """What spec parsing needs to know about the environment it builds for."""
 
@@ -84,6 +99,7 @@ class DesiredState:
     env: str
     folders: frozenset[str] = frozenset()  # spec folders present: the kinds under management
     topics: tuple[TopicSpec, ...] = ()
+    brokers: tuple[BrokerConfigSpec, ...] = ()  # empty: broker config not declared for this env
     subjects: tuple[SubjectSpec, ...] = ()
 
     def resource_count(self) -> int:

@@ -96,6 +96,12 @@ def normalise(key: str, value: object) -> tuple[str | None, str | None]:
     spec = TOPIC_CONFIGS.get(key)
     if spec is None:
         return None, "unknown topic config for Kafka 4.x"
+    return check_value(key, value, spec)
+
+
+def check_value(key: str, value: object, spec: ConfigDef) -> tuple[str | None, str | None]:
+    """`value` checked against `spec` and written as Kafka reports it; shared by topic and broker
+    configs, whose value rules are the same."""
     if spec.kind in ("int", "long"):
         number = _as_integer(key, value)
         if number is None:
@@ -141,9 +147,13 @@ def normalise(key: str, value: object) -> tuple[str | None, str | None]:
 
 def same_value(key: str, desired: str, live: str | None) -> bool:
     """Equality as Kafka means it: list order does not matter for cleanup.policy, 0.5 == 0.50."""
+    return same_as(TOPIC_CONFIGS.get(key), desired, live)
+
+
+def same_as(spec: ConfigDef | None, desired: str, live: str | None) -> bool:
+    """`same_value` for a config of any resource, given its definition (None: compare as text)."""
     if live is None:
         return False
-    spec = TOPIC_CONFIGS.get(key)
     if spec is not None and spec.kind == "enum_list":
         return set(desired.split(",")) == set(live.split(","))
     if spec is not None and spec.kind == "double":

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from mqctl.calc import calculate_partitions
 from mqctl.config import DEFAULT_NAMING_PATTERN
-from mqctl.diagnostics import Diagnostic
+from mqctl.diagnostics import Diagnostic, warning
 from mqctl.spec.model import Sizing, Source, SpecContext, TopicSpec
 from mqctl.spec.topic_configs import normalise
 from mqctl.spec.units import parse_duration_ms
-from mqctl.yamlsource import PathKey, YamlDocument
+from mqctl.yamlsource import PathKey, YamlDocument, format_path
 
 MAX_TOPIC_NAME = 249
 _LEGAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -111,6 +112,35 @@ def _rule(ctx: SpecContext) -> str:
     return f"of mqctl.yaml (naming.pattern {ctx.naming.pattern})"
 
 
+def _sizing(item: _Item, problems: list[Diagnostic]) -> Sizing:
+    """The sizing hints, with a warning when the partitions written are fewer than the partition
+    calculator gives for them (the count before environment caps: that is what the author chose)."""
+    hints = item.fields["sizing"]
+    sizing = Sizing(
+        target_throughput=float(hints["target_throughput"]),
+        partition_throughput=float(hints.get("partition_throughput", DEFAULT_PARTITION_THROUGHPUT)),
+        max_consumers=int(hints.get("max_consumers", 1)),
+    )
+    needed = calculate_partitions(
+        sizing.target_throughput, sizing.partition_throughput or DEFAULT_PARTITION_THROUGHPUT, sizing.max_consumers
+    )
+    written = int(item.fields["partitions"])
+    if written < needed.partitions:
+        path = _key_path(item, "sizing")
+        problems.append(
+            warning(
+                item.doc.file,
+                item.doc.line_of(path),
+                format_path(path),
+                f"{item.fields['name']}: {written} partition(s), but its sizing needs {needed.partitions}: "
+                f"max(ceil({sizing.target_throughput:,.0f} / {needed.partition_throughput:,.0f} msg/s per partition) "
+                f"= {needed.throughput_term}, {needed.consumer_term} consumer(s)); raise partitions "
+                "(mqctl partitions calc shows the arithmetic)",
+            )
+        )
+    return sizing
+
+
 def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> TopicSpec | None:
     fields, doc = item.fields, item.doc
     before = len(problems)
@@ -157,13 +187,7 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
         source=Source(doc.file, doc.line_of(item.path)),
         protected=bool(fields.get("protected", False)),
         reset_unmanaged_config=fields.get("unmanaged_config", "warn") == "reset",
-        sizing=Sizing(
-            target_throughput=float(sizing["target_throughput"]),
-            partition_throughput=float(sizing.get("partition_throughput", DEFAULT_PARTITION_THROUGHPUT)),
-            max_consumers=int(sizing.get("max_consumers", 1)),
-        )
-        if sizing
-        else None,
+        sizing=_sizing(item, problems) if sizing else None,
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mqctl.broker_check import LiveConfig, check_brokers
+from mqctl.broker_check import check_brokers
+from mqctl.live import LiveConfig
 from mqctl.templates import render
 
 

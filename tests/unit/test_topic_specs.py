@@ -280,3 +280,26 @@ def test_example_specs_of_the_design_are_valid() -> None:
     for group in ("order.processor", "inventory.sync", "payment.handler", "notification.sender", "analytics.ingest"):
         assert f"{group}.retry.v1" in by_name and f"{group}.dlq.v1" in by_name
     assert all(re.match(DEFAULT_NAMING_PATTERN, t.full_name) for t in desired.topics)
+
+
+def test_sizing_warns_when_partitions_are_below_the_calculator(tmp_path: Path) -> None:
+    _, problems = load(
+        tmp_path,
+        {
+            "topics/a.yaml": """\
+            defaults:
+              replication_factor: 3
+              sizing: {target_throughput: 5000000, max_consumers: 50}
+            topics:
+              - {name: order.created.v1, partitions: 12}
+              - {name: order.paid.v1, partitions: 50}
+              - name: order.sized.v1
+                partitions: 10
+                sizing: {target_throughput: 900, partition_throughput: 100, max_consumers: 2}
+            """
+        },
+    )
+    (problem,) = problems
+    assert problem.severity is Severity.WARNING
+    assert (problem.file, problem.line, problem.key) == ("topics/a.yaml", 3, "defaults.sizing")
+    assert "order.created.v1: 12 partition(s), but its sizing needs 50" in problem.message

@@ -1,0 +1,76 @@
+"""`mqctl export` (specs from a live cluster) and `mqctl schema export` (JSON Schemas for editors)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
+from mqctl.config import CONFIG_FILE, load_config
+from mqctl.export import EXPORTERS, SCHEMA_DIR, ExportContext, Selection, merge
+from mqctl.files import export_schemas, write_files
+from mqctl.kinds import KINDS, Edges
+
+schema_app = typer.Typer(help="JSON Schemas of the spec files, for editor completion and checks.", no_args_is_help=True)
+
+
+def export(
+    env: EnvOption,
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the specs to.")],
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Only names (without the environment) matching this glob.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Skip names (without the environment) matching this glob.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite spec files that already exist.")] = False,
+    root: RootOption = Path("."),
+    no_color: NoColorOption = False,
+) -> None:
+    """Write specs for everything this environment manages, so that `mqctl plan` there is empty."""
+    out = console(no_color)
+    with handled(no_color):
+        config = load_config(root.resolve(), env)
+        edges = Edges(config.environment)
+        ctx = ExportContext(
+            config.environment, re.compile(config.naming_pattern), Selection(tuple(include or ()), tuple(exclude or ()))
+        )
+        result = merge([EXPORTERS[k.name](k.snapshot(edges), ctx) for k in KINDS if k.name in EXPORTERS])
+        write_files(out_dir, result.files, force)
+        schemas = export_schemas(out_dir / SCHEMA_DIR)
+        config_copy = out_dir / CONFIG_FILE
+        if not config_copy.exists():
+            shutil.copyfile(config.root / CONFIG_FILE, config_copy)
+            out.print(f"copied {CONFIG_FILE} (unchanged: ${{VAR}} placeholders, no secret values)")
+    for file in result.files:
+        out.print(f"wrote {escape(file.path)}")
+    out.print(f"wrote {len(schemas)} JSON Schemas to {SCHEMA_DIR}/ for editors")
+    for note in result.notes:
+        out.print(f"[yellow]note:[/] {escape(note)}")
+    if result.left_out:
+        out.print(
+            f"[yellow]note:[/] left out {len(result.left_out)} resource(s) by --include/--exclude; they are still "
+            "under this environment's prefix, so a plan shows them as deletes: "
+            + escape(", ".join(result.left_out))
+        )
+    pending = [k.name for k in KINDS if k.name not in EXPORTERS]
+    if pending:
+        out.print(f"[yellow]note:[/] not exported (no exporter yet): {', '.join(pending)}")
+
+
+@schema_app.command("export")
+def schema_export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the schemas to.")] = Path(SCHEMA_DIR),
+    no_color: NoColorOption = False,
+) -> None:
+    """Write the JSON Schemas of mqctl.yaml and every spec kind, for yaml-language-server modelines."""
+    out = console(no_color)
+    with handled(no_color):
+        written = export_schemas(out_dir)
+    for path in written:
+        out.print(f"wrote {escape(str(path))}")
