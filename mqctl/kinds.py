@@ -13,8 +13,8 @@ from typing import Any
 from mqctl.apply import Executor
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic
-from mqctl.diff.subjects import diff_subjects
 from mqctl.diff.brokers import diff_brokers
+from mqctl.diff.subjects import diff_subjects
 from mqctl.diff.topics import diff_topics
 from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
 from mqctl.kafka.broker_configs import BrokerConfigAdmin
