@@ -86,9 +86,11 @@ class Policy:
     max_deletes: int = 10
     max_delete_fraction: float = 0.5
     protected_topics: tuple[str, ...] = ()  # name globs (without the env) never deleted
+    managed_users: tuple[str, ...] = ()  # SCRAM user-name globs this environment owns (may delete)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "protected_topics", tuple(self.protected_topics))
+        object.__setattr__(self, "managed_users", tuple(self.managed_users))
 
 
 @dataclass(frozen=True)

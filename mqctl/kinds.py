@@ -5,6 +5,7 @@ execute its changes (alembic's compare / render / execute lookups). A new kind i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,11 +14,15 @@ from typing import Any
 from mqctl.apply import Executor
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic
+from mqctl.diff.acls import diff_acls
 from mqctl.diff.brokers import diff_brokers
 from mqctl.diff.subjects import diff_subjects
 from mqctl.diff.topics import diff_topics
+from mqctl.diff.users import diff_users
+from mqctl.kafka.acls import AclAdmin
 from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
 from mqctl.kafka.broker_configs import BrokerConfigAdmin
+from mqctl.kafka.users import UserAdmin
 from mqctl.plan import Change
 from mqctl.registry import SchemaRegistry
 from mqctl.spec.model import DesiredState
@@ -36,6 +41,14 @@ class Edges:
     @cached_property
     def topics(self) -> TopicAdmin:
         return TopicAdmin(self.kafka)
+
+    @cached_property
+    def acls(self) -> AclAdmin:
+        return AclAdmin(self.kafka)
+
+    @cached_property
+    def users(self) -> UserAdmin:
+        return UserAdmin(self.kafka)
 
     @cached_property
     def registry(self) -> SchemaRegistry:
@@ -70,12 +83,35 @@ def _diff_brokers(desired: DesiredState, live: Any, env: Environment) -> tuple[l
     return diff_brokers(desired.brokers, live)
 
 
+def _diff_acls(desired: DesiredState, live: Any, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
+    """In scope: names under the env prefix, and every principal the env declares (acls/ or users/)."""
+    principals = {spec.binding.principal for spec in desired.acls} | {f"User:{u.name}" for u in desired.users}
+    return diff_acls(desired.acls, live, env.prefix, frozenset(principals))
+
+
+def _diff_users(desired: DesiredState, live: Any, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
+    """Passwords come from the process environment, read here at plan time and nowhere else."""
+    return diff_users(desired.users, live, env.policy.managed_users, os.environ, env.security.username)
+
+
 KINDS: Sequence[Kind] = (
     Kind(
         "topics",
         snapshot=lambda edges: edges.topics.snapshot(edges.env.prefix),
         diff=_diff_topics,
         executors=lambda edges: edges.topics.executors(),
+    ),
+    Kind(
+        "acls",
+        snapshot=lambda edges: edges.acls.snapshot(),
+        diff=_diff_acls,
+        executors=lambda edges: edges.acls.executors(),
+    ),
+    Kind(
+        "users",
+        snapshot=lambda edges: edges.users.snapshot(),
+        diff=_diff_users,
+        executors=lambda edges: edges.users.executors(),
     ),
     Kind(
         "schemas",

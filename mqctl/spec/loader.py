@@ -15,10 +15,12 @@ from typing import Any
 from mqctl import schema_check
 from mqctl.config import ProjectConfig
 from mqctl.diagnostics import Diagnostic
+from mqctl.spec.acls import build_acls
 from mqctl.spec.brokers import build_brokers
 from mqctl.spec.model import DesiredState, SpecContext
 from mqctl.spec.subjects import build_subjects
 from mqctl.spec.topics import build_topics
+from mqctl.spec.users import build_users
 from mqctl.yamlsource import YamlDocument, format_path, load_yaml_file
 
 Builder = Callable[[Iterable[YamlDocument], SpecContext], tuple[list[Any], list[Diagnostic]]]
@@ -34,6 +36,8 @@ class SpecKind:
 
 SPEC_KINDS: tuple[SpecKind, ...] = (
     SpecKind("topics", "topics", "topics", build_topics),
+    SpecKind("acls", "acls", "acls", build_acls),
+    SpecKind("users", "users", "users", build_users),
     SpecKind("brokers", "brokers", "brokers", build_brokers),
     SpecKind("schemas", "schemas", "subjects", build_subjects),
 )

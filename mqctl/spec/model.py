@@ -83,6 +83,49 @@ class BrokerConfigSpec:
         return "cluster-default" if self.broker is None else f"broker {self.broker}"
 
 
+@dataclass(frozen=True, order=True)
+class AclBinding:
+    """One ACL binding exactly as Kafka stores it (names already carry the environment prefix).
+    Specs and the live snapshot both produce these, so the ACL diff is a set difference."""
+
+    principal: str  # `User:alice`
+    resource_type: str  # topic | group | cluster | transactional_id
+    name: str  # full resource name; `kafka-cluster` for the cluster, `*` for the literal wildcard
+    pattern_type: str  # literal | prefixed
+    operation: str  # READ, WRITE, ... (Kafka's AclOperation names)
+    permission: str = "allow"  # allow | deny
+    host: str = "*"
+
+    def __str__(self) -> str:
+        pattern = " (prefixed)" if self.pattern_type == "prefixed" else ""
+        host = "" if self.host == "*" else f" from {self.host}"
+        return (
+            f"{self.permission} {self.principal} {self.operation} on "
+            f"{self.resource_type}:{self.name}{pattern}{host}"
+        )
+
+
+@dataclass(frozen=True)
+class AclSpec:
+    """A binding the specs ask for and where it was declared (a role entry declares several)."""
+
+    binding: AclBinding
+    source: Source
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    """A SCRAM user. The password is only the name of the environment variable holding it:
+    it is read at plan/apply time, never while validating and never written anywhere."""
+
+    name: str
+    password_var: str
+    mechanisms: tuple[str, ...]  # SCRAM-SHA-256 and/or SCRAM-SHA-512
+    iterations: int
+    source: Source
+    rotate: bool = False  # re-set the password even though the credential looks current
+
+
 @dataclass(frozen=True)
 class SpecContext:
     """What spec parsing needs to know about the environment it builds for."""
@@ -99,6 +142,8 @@ class DesiredState:
     env: str
     folders: frozenset[str] = frozenset()  # spec folders present: the kinds under management
     topics: tuple[TopicSpec, ...] = ()
+    acls: tuple[AclSpec, ...] = ()
+    users: tuple[UserSpec, ...] = ()
     brokers: tuple[BrokerConfigSpec, ...] = ()  # empty: broker config not declared for this env
     subjects: tuple[SubjectSpec, ...] = ()
 

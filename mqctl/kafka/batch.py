@@ -1,0 +1,37 @@
+"""One batched admin request whose futures are recorded per change name (the Outcome convention)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from confluent_kafka import KafkaException
+
+from mqctl.diagnostics import MqctlError
+from mqctl.kafka.admin import KafkaAdmin, Outcome
+from mqctl.kafka.connection import describe_kafka_error
+
+
+def send(
+    admin: KafkaAdmin,
+    doing: str,
+    start: Callable[[], Mapping[Any, Future[Any]]],
+    names: Mapping[Any, str],
+    outcome: Outcome,
+) -> None:
+    """Send one request (counted, bounded by the env timeout); `names` maps each request item to
+    its change name. A failure of the whole request is recorded against every name, never raised."""
+    try:
+        futures = admin._call(doing, start)
+    except (MqctlError, KafkaException, ValueError) as exc:
+        for name in names.values():
+            outcome[name] = str(exc)
+        return
+    for key, future in futures.items():
+        name = names[key]
+        try:
+            future.result(timeout=admin.timeout + 30)
+            outcome.setdefault(name, None)
+        except (KafkaException, TimeoutError) as exc:
+            outcome[name] = describe_kafka_error(exc, admin.env)

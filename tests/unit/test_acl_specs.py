@@ -1,0 +1,287 @@
+"""ACL and user specs offline: role expansion, environment prefixes and every rule, each bad input
+naming its file, line and key."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mqctl.config import Environment, ProjectConfig
+from mqctl.diagnostics import Diagnostic, Severity
+from mqctl.spec.loader import load_specs
+from mqctl.spec.model import AclBinding, DesiredState
+from mqctl.spec.roles import OPERATIONS
+
+
+def load(tmp_path: Path, files: dict[str, str]) -> tuple[DesiredState, list[Diagnostic]]:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return load_specs(ProjectConfig(tmp_path, Environment("prod", "127.0.0.1:1")))
+
+
+def errors(problems: list[Diagnostic]) -> list[tuple[str, int | None, str]]:
+    return [(p.file, p.line, p.key) for p in problems if p.severity is Severity.ERROR]
+
+
+def bindings(desired: DesiredState) -> set[tuple[str, str, str, str, str]]:
+    return {
+        (b.principal, b.resource_type, b.name, b.pattern_type, b.operation)
+        for b in (spec.binding for spec in desired.acls)
+    }
+
+
+def test_roles_expand_to_exact_bindings_with_env_prefixed_names(tmp_path: Path) -> None:
+    desired, problems = load(
+        tmp_path,
+        {
+            "acls/a.yaml": """\
+                acls:
+                  - principal: User:order-service
+                    role: producer
+                    topics: [order.lifecycle.v1]
+                  - principal: User:order-processor
+                    role: consumer
+                    topics: [order.lifecycle.v1]
+                    group: order-processor-group
+                  - principal: User:payments
+                    role: transactional-producer
+                    topics: [payment.events.v1]
+                    transactional_id: payment-tx
+                """
+        },
+    )
+    assert problems == []
+    assert bindings(desired) == {
+        ("User:order-service", "topic", "prod.order.lifecycle.v1", "literal", "WRITE"),
+        ("User:order-service", "topic", "prod.order.lifecycle.v1", "literal", "DESCRIBE"),
+        ("User:order-processor", "topic", "prod.order.lifecycle.v1", "literal", "READ"),
+        ("User:order-processor", "topic", "prod.order.lifecycle.v1", "literal", "DESCRIBE"),
+        ("User:order-processor", "group", "prod.order-processor-group", "literal", "READ"),
+        ("User:payments", "topic", "prod.payment.events.v1", "literal", "WRITE"),
+        ("User:payments", "topic", "prod.payment.events.v1", "literal", "DESCRIBE"),
+        ("User:payments", "transactional_id", "prod.payment-tx", "literal", "WRITE"),
+        ("User:payments", "transactional_id", "prod.payment-tx", "literal", "DESCRIBE"),
+    }
+    assert {spec.source.line for spec in desired.acls} == {2, 5, 9}
+
+
+def test_explicit_bindings_defaults_wildcard_prefixed_and_cluster(tmp_path: Path) -> None:
+    desired, problems = load(
+        tmp_path,
+        {
+            "acls/a.yaml": """\
+                acls:
+                  - principal: User:alice
+                    resource_type: topic
+                    name: order.
+                    pattern_type: prefixed
+                    operations: [READ]
+                    permission: deny
+                    host: 10.0.0.1
+                  - principal: User:alice
+                    resource_type: topic
+                    name: "*"
+                    operations: [DESCRIBE]
+                  - principal: User:alice
+                    resource_type: cluster
+                    operations: [IDEMPOTENT_WRITE]
+                """
+        },
+    )
+    assert problems == []
+    assert {spec.binding for spec in desired.acls} == {
+        AclBinding("User:alice", "topic", "prod.order.", "prefixed", "READ", "deny", "10.0.0.1"),
+        AclBinding("User:alice", "topic", "*", "literal", "DESCRIBE"),
+        AclBinding("User:alice", "cluster", "kafka-cluster", "literal", "IDEMPOTENT_WRITE"),
+    }
+
+
+def test_overlapping_roles_merge_but_repeated_declarations_are_errors(tmp_path: Path) -> None:
+    desired, problems = load(
+        tmp_path,
+        {
+            "acls/a.yaml": """\
+                acls:
+                  - principal: User:svc
+                    role: producer
+                    topics: [a.b.v1]
+                  - principal: User:svc
+                    role: consumer
+                    topics: [a.b.v1]
+                    group: g
+                  - principal: User:svc
+                    role: producer
+                    topics: [a.b.v1]
+                """,
+            "acls/b.yaml": """\
+                acls:
+                  - principal: User:x
+                    resource_type: group
+                    name: g
+                    operations: [READ]
+                  - principal: User:x
+                    resource_type: group
+                    name: g
+                    operations: [READ, DESCRIBE]
+                """,
+        },
+    )
+    assert len([s for s in desired.acls if s.binding.operation == "DESCRIBE"]) == 2  # svc topic, x group
+    assert sorted(errors(problems)) == [
+        ("acls/a.yaml", 9, "acls[2]"),
+        ("acls/a.yaml", 9, "acls[2]"),
+        ("acls/b.yaml", 6, "acls[1]"),
+    ]
+    assert "already declared at acls/b.yaml:2" in next(p for p in problems if p.file == "acls/b.yaml").message
+
+
+BAD_CASES = [
+    ("principal: alice\n    resource_type: topic\n    name: t\n    operations: [READ]", "acls[0].principal",
+     "not a principal"),
+    ("principal: User:a\n    resource_type: group\n    name: g\n    operations: [WRITE]",
+     "acls[0].operations[0]", "WRITE is not an operation on a group"),
+    ("principal: User:a\n    resource_type: cluster\n    operations: [READ]", "acls[0].operations[0]",
+     "READ is not an operation on a cluster"),
+    ("principal: User:a\n    resource_type: transactional_id\n    name: t\n    operations: [READ]",
+     "acls[0].operations[0]", "READ is not an operation on a transactional_id"),
+    ("principal: User:a\n    resource_type: cluster\n    name: other\n    operations: [ALTER]", "acls[0].name",
+     "always named kafka-cluster"),
+    ("principal: User:a\n    resource_type: topic\n    operations: [READ]", "acls[0]", "needs name:"),
+    ("principal: User:a\n    resource_type: topic\n    name: t", "acls[0]", "needs either role: or operations:"),
+    ("principal: User:a\n    resource_type: topic\n    name: t\n    operations: [READ]\n    host: example.com",
+     "acls[0].host", "IP address"),
+    ("principal: User:a\n    resource_type: topic\n    name: '*'\n    pattern_type: prefixed\n"
+     "    operations: [READ]", "acls[0].name", "wildcard only with pattern_type literal"),
+    ("principal: User:a\n    resource_type: topic\n    name: bad/name\n    operations: [READ]", "acls[0].name",
+     "characters Kafka does not allow"),
+    ("principal: User:a\n    role: consumer\n    topics: [t]", "acls[0]", "needs group:"),
+    ("principal: User:a\n    role: producer\n    topics: [t]\n    group: g", "acls[0].group", "uses no group"),
+    ("principal: User:a\n    role: producer", "acls[0]", "needs topics:"),
+    ("principal: User:a\n    role: producer\n    topics: [t]\n    operations: [READ]", "acls[0].operations",
+     "for explicit bindings"),
+    ("principal: User:a\n    resource_type: topic\n    name: t\n    operations: [READ]\n    topics: [x]",
+     "acls[0].topics", "only used with role:"),
+    ("principal: User:a\n    role: admin\n    topics: [t]", "acls[0].role", "is not one of"),
+    ("principal: User:a\n    resource_type: broker\n    name: t\n    operations: [READ]", "acls[0].resource_type",
+     "is not one of"),
+    ("principal: User:a\n    resource_type: topic\n    name: t\n    operations: [READ, READ]",
+     "acls[0].operations", "non-unique"),
+    ("principal: User:a\n    resource_type: topic\n    name: t\n    operations: [READ]\n    colour: red", "acls[0]",
+     "colour"),
+]
+
+
+@pytest.mark.parametrize(("entry", "key", "message"), BAD_CASES)
+def test_each_bad_acl_entry_names_file_line_and_key(tmp_path: Path, entry: str, key: str, message: str) -> None:
+    desired, problems = load(tmp_path, {"acls/bad.yaml": f"acls:\n  - {entry}\n"})
+    assert desired.acls == ()
+    matching = [p for p in problems if p.key == key and message in p.message]
+    assert matching, problems
+    assert matching[0].file == "acls/bad.yaml" and matching[0].line is not None
+
+
+def test_all_errors_of_a_spec_set_are_collected_and_good_entries_kept(tmp_path: Path) -> None:
+    desired, problems = load(
+        tmp_path,
+        {
+            "acls/a.yaml": """\
+                acls:
+                  - principal: nobody
+                    role: producer
+                    topics: [t]
+                  - principal: User:ok
+                    role: producer
+                    topics: [t]
+                """,
+            "acls/b.yaml": "acls:\n  - principal: User:b\n    resource_type: group\n    name: g\n"
+            "    operations: [WRITE]\n",
+            "users/u.yaml": "users:\n  - name: svc\n    password: hunter2\n",
+        },
+    )
+    assert sorted(errors(problems)) == [
+        ("acls/a.yaml", 2, "acls[0].principal"),
+        ("acls/b.yaml", 5, "acls[0].operations[0]"),
+        ("users/u.yaml", 3, "users[0].password"),
+    ]
+    assert {s.binding.principal for s in desired.acls} == {"User:ok"}
+
+
+def test_operation_matrix_follows_kafka() -> None:
+    assert "WRITE" not in OPERATIONS["group"] and "READ" not in OPERATIONS["cluster"]
+    assert OPERATIONS["transactional_id"] == {"DESCRIBE", "WRITE", "ALL"}
+    assert all("ALL" in ops for ops in OPERATIONS.values())
+
+
+def test_users_are_built_with_defaults_and_password_references(tmp_path: Path) -> None:
+    desired, problems = load(
+        tmp_path,
+        {
+            "users/a.yaml": """\
+                users:
+                  - name: order-service
+                    password: ${ORDER_SERVICE_PASSWORD}
+                  - name: payment-service
+                    password: ${PAYMENT_SERVICE_PASSWORD}
+                    mechanisms: [SCRAM-SHA-512, SCRAM-SHA-256]
+                    iterations: 4096
+                    rotate: true
+                """
+        },
+    )
+    assert problems == []
+    first, second = desired.users
+    assert (first.name, first.password_var, first.mechanisms, first.iterations, first.rotate) == (
+        "order-service", "ORDER_SERVICE_PASSWORD", ("SCRAM-SHA-512",), 8192, False
+    )
+    assert (second.mechanisms, second.iterations, second.rotate) == (("SCRAM-SHA-256", "SCRAM-SHA-512"), 4096, True)
+    assert str(first.source) == "users/a.yaml:2"
+
+
+def test_bad_users_are_reported_and_a_literal_password_is_never_echoed(tmp_path: Path) -> None:
+    desired, problems = load(
+        tmp_path,
+        {
+            "users/a.yaml": """\
+                users:
+                  - name: svc
+                    password: correct-horse-battery
+                  - name: svc2
+                    password: ${OK}
+                    iterations: 100
+                  - name: "bad name"
+                    password: ${OK}
+                  - name: svc3
+                    password: ${OK}
+                    mechanisms: [PLAIN]
+                  - name: svc4
+                    password: 12345
+                """,
+            "users/b.yaml": "users:\n  - name: svc2\n    password: ${OTHER}\n",
+        },
+    )
+    assert sorted(errors(problems)) == [
+        ("users/a.yaml", 3, "users[0].password"),
+        ("users/a.yaml", 6, "users[1].iterations"),
+        ("users/a.yaml", 7, "users[2].name"),
+        ("users/a.yaml", 11, "users[3].mechanisms[0]"),
+        ("users/a.yaml", 13, "users[4].password"),
+    ]
+    assert all("correct-horse-battery" not in str(p) and "12345" not in str(p) for p in problems)
+    assert [(u.name, u.password_var) for u in desired.users] == [("svc2", "OTHER")]  # a.yaml's was invalid
+
+
+def test_duplicate_user_names_across_files(tmp_path: Path) -> None:
+    desired, problems = load(
+        tmp_path,
+        {
+            "users/a.yaml": "users:\n  - name: svc\n    password: ${A}\n",
+            "users/b.yaml": "users:\n  - name: svc\n    password: ${B}\n",
+        },
+    )
+    assert errors(problems) == [("users/b.yaml", 2, "users[0].name")]
+    assert "first at users/a.yaml:2" in problems[0].message
+    assert [u.password_var for u in desired.users] == ["A"]
