@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from mqctl.config import Environment, Policy, Secret, SecurityConfig
 from mqctl.diagnostics import MqctlError
+from mqctl.diff.users import UserCreate
 from mqctl.live import LiveConfig, LiveState, LiveTopic
 from mqctl.plan import FieldDiff, Plan, TopicCreate, TopicDelete
 from mqctl.saved_plan import (
@@ -165,3 +167,22 @@ def test_spec_sources_cover_every_file_of_the_spec_folders(tmp_path: Path) -> No
     files, folders = read_spec_sources(tmp_path)
     assert files == {"topics/a.yaml": b"topics: []\n", "topics/sub/b.avsc": b"{}"}
     assert folders == ["topics"]
+
+
+def test_a_saved_plan_with_a_scram_user_holds_neither_the_password_nor_its_hash() -> None:
+    user_password = "alice-very-secret-pw"
+    change = UserCreate(
+        "alice",
+        (FieldDiff("SCRAM-SHA-512", None, "8192 iterations, password set from $ALICE_PASSWORD"),),
+        set_mechanisms=("SCRAM-SHA-512",),
+        iterations=8192,
+        password=Secret(user_password),
+    )
+    plan = Plan.build("dev", [change])
+    live = {"topics": state(), "users": {"bob": {"SCRAM-SHA-512": 8192}}}
+    text = json.dumps(saved_plan_dict(plan, fingerprints(plan, live, FILES, ["topics", "users"], ENV, "^.*$")))
+    assert user_password not in text
+    assert hashlib.sha256(user_password.encode()).hexdigest() not in text
+    assert "ALICE_PASSWORD" in text  # the variable's name is what the plan shows
+    assert not leaked_secret(text, ENV, plan)
+    assert leaked_secret(text.replace("ALICE_PASSWORD", user_password), ENV, plan)
