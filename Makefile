@@ -10,6 +10,14 @@ CLUSTER := scripts/local-cluster.sh
 # Password of the super user admin on the local SASL node (mqctl.yaml's `secure` env reads it).
 KAFKA_ADMIN_PASSWORD ?= admin-secret
 export KAFKA_ADMIN_PASSWORD
+# Passwords of the SCRAM users in users/ (the design's services). Local demo values only: in a real
+# pipeline they come from the CI secret store, and mqctl never prints them.
+ORDER_SERVICE_PASSWORD ?= order-service-local
+INVENTORY_SERVICE_PASSWORD ?= inventory-service-local
+PAYMENT_SERVICE_PASSWORD ?= payment-service-local
+NOTIFICATION_SERVICE_PASSWORD ?= notification-service-local
+ANALYTICS_SERVICE_PASSWORD ?= analytics-service-local
+export ORDER_SERVICE_PASSWORD INVENTORY_SERVICE_PASSWORD PAYMENT_SERVICE_PASSWORD NOTIFICATION_SERVICE_PASSWORD ANALYTICS_SERVICE_PASSWORD
 
 .PHONY: help venv install cluster-up cluster-down cluster-status cluster-logs lint test unit demo bench
 

@@ -87,6 +87,23 @@ def _unmanaged(
     return removed
 
 
+# Kafka reports log.retention.ms as unset when only the coarser units are configured (the default
+# log.retention.hours=168): the effective value comes from them.
+_COARSER_RETENTION = (("log.retention.minutes", 60_000), ("log.retention.hours", 3_600_000))
+
+
+def _effective_value(live: LiveBrokerConfigs, key: str) -> str | None:
+    reported = _effective(live, key)
+    if reported is not None and reported.value is not None:
+        return reported.value
+    if key == "log.retention.ms":
+        for coarser, factor in _COARSER_RETENTION:
+            value = _int(getattr(_effective(live, coarser), "value", None))
+            if value is not None:
+                return str(value * factor if value >= 0 else -1)
+    return None
+
+
 def _update(
     spec: BrokerConfigSpec, current: Mapping[str, LiveConfig], live: LiveBrokerConfigs, problems: list[Diagnostic]
 ) -> BrokerConfigUpdate | None:
@@ -97,8 +114,12 @@ def _update(
         reported = _effective(live, key)
         if reported is not None and reported.read_only:
             problems.append(
-                error(spec.source.file, line, _path(spec.broker, key),
-                      f"{key} is read-only on this cluster: it needs server.properties and a rolling restart")
+                error(
+                    spec.source.file,
+                    line,
+                    _path(spec.broker, key),
+                    f"{key} is read-only on this cluster: it needs server.properties and a rolling restart",
+                )
             )
             continue
         entry = current.get(key)
@@ -106,15 +127,17 @@ def _update(
         definition_ = definition(key)
         if not same_as(definition_.value if definition_ else None, value, before):
             set_config[key] = value
-            base = before if entry else (reported.value if reported else None)
+            base = before if entry else _effective_value(live, key)
             diffs.append(FieldDiff(f"config.{key}", before, value, _risk(key, base, value)))
     where = (spec.source.file, spec.source.line)
-    reset = _unmanaged(spec.name, spec.broker, current, spec.config, spec.reset_unmanaged_config, where,
-                       diffs, problems)
+    reset = _unmanaged(
+        spec.name, spec.broker, current, spec.config, spec.reset_unmanaged_config, where, diffs, problems
+    )
     if not diffs:
         return None
-    return BrokerConfigUpdate(spec.name, tuple(diffs), broker=spec.broker, set_config=set_config,
-                              reset_config=tuple(reset))
+    return BrokerConfigUpdate(
+        spec.name, tuple(diffs), broker=spec.broker, set_config=set_config, reset_config=tuple(reset)
+    )
 
 
 def diff_brokers(desired: Sequence[BrokerConfigSpec], live: LiveBrokerConfigs) -> tuple[list[Change], list[Diagnostic]]:
@@ -128,9 +151,13 @@ def diff_brokers(desired: Sequence[BrokerConfigSpec], live: LiveBrokerConfigs) -
     for spec in desired:
         if spec.broker is not None and spec.broker not in live.brokers:
             problems.append(
-                error(spec.source.file, spec.source.line, f"brokers.per_broker.{spec.broker}",
-                      f"broker {spec.broker} is not a live broker of this cluster "
-                      f"(live: {', '.join(map(str, sorted(live.brokers))) or 'none'})")
+                error(
+                    spec.source.file,
+                    spec.source.line,
+                    f"brokers.per_broker.{spec.broker}",
+                    f"broker {spec.broker} is not a live broker of this cluster "
+                    f"(live: {', '.join(map(str, sorted(live.brokers))) or 'none'})",
+                )
             )
             continue
         current = live.cluster_default if spec.broker is None else live.dynamic(spec.broker)

@@ -26,8 +26,11 @@ def static(value: str, read_only: bool = False) -> LiveConfig:
 
 
 def live(default: dict[str, LiveConfig] | None = None, **per_broker: dict[str, LiveConfig]) -> LiveBrokerConfigs:
-    base = {"log.retention.ms": static("604800000"), "log.cleaner.threads": static("1"),
-            "log.dirs": static("/data", read_only=True)}
+    base = {
+        "log.retention.ms": static("604800000"),
+        "log.cleaner.threads": static("1"),
+        "log.dirs": static("/data", read_only=True),
+    }
     brokers = {b: {**base, **per_broker.get(f"b{b}", {})} for b in (1, 2, 3)}
     return LiveBrokerConfigs(default or {}, brokers)
 
@@ -103,3 +106,18 @@ def test_unmanaged_reset_deletes_them_on_every_resource() -> None:
     shown = [(d.field, d.before, d.after) for d in default.diffs]
     assert ("config.ssl.keystore.password", "(sensitive)", None) in shown
     assert (broker3.name, broker3.broker, broker3.reset_config) == ("broker 3", 3, ("max.connections.per.ip",))
+
+
+def test_retention_default_from_hours_is_not_mistaken_for_unlimited() -> None:
+    # Kafka reports log.retention.ms unset when only log.retention.hours (default 168) is configured.
+    hours_only = LiveBrokerConfigs(
+        {},
+        {
+            b: {"log.retention.ms": LiveConfig(None, "DEFAULT_CONFIG"), "log.retention.hours": static("168")}
+            for b in (1, 2, 3)
+        },
+    )
+    (same,), _ = diff_brokers((spec(None, log_retention_ms="604800000"),), hours_only)
+    assert not same.destructive
+    (cut,), _ = diff_brokers((spec(None, log_retention_ms="86400000"),), hours_only)
+    assert cut.destructive and "cut from 604800000 to 86400000" in cut.all_risks[0]
