@@ -87,6 +87,10 @@ class Policy:
     max_delete_fraction: float = 0.5
     protected_topics: tuple[str, ...] = ()  # name globs (without the env) never deleted
     managed_users: tuple[str, ...] = ()  # SCRAM user-name globs this environment owns (may delete)
+    # replica moves (replication-factor changes): bytes/s each involved broker may spend copying,
+    # so a reassignment never starves producers and consumers; and how long apply waits for it
+    replication_throttle_bytes: int = 50 * 2**20
+    reassignment_timeout_seconds: float = 600.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "protected_topics", tuple(self.protected_topics))

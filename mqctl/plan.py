@@ -103,6 +103,29 @@ class TopicUpdate(Change):
 
 
 @dataclass(frozen=True)
+class Move:
+    """One partition's replica set, before and after a reassignment (preferred leader first)."""
+
+    partition: int
+    before: tuple[int, ...]
+    after: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TopicReassign(Change):
+    """New replica sets for a topic's partitions (a replication-factor change), moved by partition
+    reassignment under a replication throttle. Runs before TopicUpdate, so partitions added in the
+    same run already get the new factor. `resume` finishes a reassignment already in progress."""
+
+    resource_type = "topic"
+    action = Action.UPDATE
+    order = 15
+
+    moves: tuple[Move, ...] = ()
+    resume: bool = False
+
+
+@dataclass(frozen=True)
 class TopicDelete(Change):
     resource_type = "topic"
     action = Action.DELETE

@@ -11,7 +11,8 @@ from fnmatch import fnmatchcase
 
 from mqctl.diagnostics import Diagnostic, error, warning
 from mqctl.live import LiveState, LiveTopic
-from mqctl.plan import Change, FieldDiff, TopicCreate, TopicDelete, TopicUpdate
+from mqctl.placement import place
+from mqctl.plan import Change, FieldDiff, Move, TopicCreate, TopicDelete, TopicReassign, TopicUpdate
 from mqctl.spec.model import TopicSpec
 from mqctl.spec.topic_configs import same_value
 from mqctl.spec.topics import collision_key, reserved_name
@@ -42,6 +43,87 @@ def _config_risk(key: str, before: str | None, after: str | None) -> str | None:
     return None
 
 
+def _min_isr(spec: TopicSpec, live: LiveTopic) -> int:
+    """The min.insync.replicas the topic will have: the spec's, else what the cluster reports."""
+    current = live.configs.get("min.insync.replicas")
+    return _as_int(spec.config.get("min.insync.replicas", current.value if current else None), 1)
+
+
+def _shown(moves: tuple[Move, ...]) -> tuple[FieldDiff, ...]:
+    """Each partition's replica set old -> new, so the reviewer sees exactly what moves where."""
+    return tuple(FieldDiff(f"replicas[{m.partition}]", m.before, m.after) for m in moves)
+
+
+def _resume(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> TopicReassign | None:
+    """A reassignment already in progress (interrupted apply, or another tool): finish it when it
+    heads where the spec wants (partitions not in it are placed by the next plan); never start a
+    second one over it."""
+    rf = spec.replication_factor
+    if all(len(target) == rf for target in live.moving.values()):
+        moves = tuple(Move(p, live.replicas[p], target) for p, target in sorted(live.moving.items()))
+        return TopicReassign(
+            spec.full_name,
+            (FieldDiff("reassignment", "in progress", "wait for it, then remove the throttle"), *_shown(moves)),
+            moves=moves,
+            resume=True,
+        )
+    problems.append(
+        error(
+            spec.source.file,
+            spec.source.line,
+            "replication_factor",
+            f"{spec.full_name}: a reassignment of partitions {sorted(live.moving)} is in progress towards "
+            f"other replica sets than replication factor {rf}; let it finish (or cancel it) first, "
+            "mqctl never starts a second one over it",
+        )
+    )
+    return None
+
+
+def _reassign(
+    spec: TopicSpec, live: LiveTopic, state: LiveState, problems: list[Diagnostic]
+) -> TopicReassign | None:
+    """A replication-factor change as new replica sets per partition (rack-aware, see placement)."""
+    if live.moving:
+        return _resume(spec, live, problems)
+    rf, before = spec.replication_factor, live.replication_factor
+    if all(len(r) == rf for r in live.replicas):
+        return None
+    where = (spec.source.file, spec.source.line)
+    min_isr = _min_isr(spec, live)
+    if rf > len(state.brokers):
+        problems.append(
+            error(
+                *where,
+                "replication_factor",
+                f"{spec.full_name}: replication factor {rf} needs at least that many brokers; "
+                f"the cluster has {len(state.brokers)}",
+            )
+        )
+        return None
+    if rf < min_isr:
+        problems.append(
+            error(
+                *where,
+                "replication_factor",
+                f"{spec.full_name}: replication factor {rf} is below min.insync.replicas={min_isr}; "
+                "producers with acks=all could never write. Lower min.insync.replicas in the spec too",
+            )
+        )
+        return None
+    racks = state.racks or dict.fromkeys(state.brokers)
+    target = place(live.replicas, rf, racks)
+    moves = tuple(
+        Move(p, old, new) for p, (old, new) in enumerate(zip(live.replicas, target, strict=True)) if old != new
+    )
+    risk = f"replication factor cut from {before} to {rf}: fewer copies survive a broker loss" if rf < before else None
+    return TopicReassign(
+        spec.full_name,
+        (FieldDiff("replication_factor", before, rf, risk), *_shown(moves)),
+        moves=moves,
+    )
+
+
 def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> TopicUpdate | None:
     where = (spec.source.file, spec.source.line)
     diffs: list[FieldDiff] = []
@@ -59,16 +141,6 @@ def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
     elif spec.partitions > live.partitions:
         new_partitions = spec.partitions
         diffs.append(FieldDiff("partitions", live.partitions, spec.partitions, risk=None))
-    if spec.replication_factor != live.replication_factor:
-        problems.append(
-            warning(
-                *where,
-                "replication_factor",
-                f"{spec.full_name}: replication factor is {live.replication_factor} on the cluster, "
-                f"{spec.replication_factor} in the spec; changing it needs a partition reassignment, "
-                "which this version of mqctl does not perform (the topic is left as it is)",
-            )
-        )
     set_config: dict[str, str] = {}
     for key, value in sorted(spec.config.items()):
         current = live.configs.get(key)
@@ -101,16 +173,20 @@ def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
         set_config=set_config,
         reset_config=tuple(reset),
     )
+    return change
+
+
+def _refuse_if_protected(spec: TopicSpec, change: Change, problems: list[Diagnostic]) -> None:
     if spec.protected and change.destructive:
         problems.append(
             error(
-                *where,
+                spec.source.file,
+                spec.source.line,
                 "protected",
                 f"{spec.full_name} is protected and the plan would change it destructively: "
                 f"{'; '.join(change.all_risks)}. Remove protected: true first if this is intended",
             )
         )
-    return change
 
 
 def _create(spec: TopicSpec, live: LiveState, problems: list[Diagnostic]) -> TopicCreate:
@@ -168,9 +244,10 @@ def diff_topics(
         if current is None:
             changes.append(_create(spec, live, problems))
         else:
-            update = _update(spec, current, problems)
-            if update is not None:
-                changes.append(update)
+            for change in (_reassign(spec, current, live, problems), _update(spec, current, problems)):
+                if change is not None:
+                    _refuse_if_protected(spec, change, problems)
+                    changes.append(change)
     for name, topic in sorted(live.topics.items()):
         if name in wanted or reserved_name(name, prefix):
             continue

@@ -6,12 +6,13 @@ readable message, so callers never see a librdkafka exception or hang on an unre
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
     AdminClient,
     AlterConfigOpType,
@@ -26,11 +27,17 @@ from confluent_kafka.admin import (
 from mqctl.batching import chunks
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import client_config, describe_kafka_error, kafka_failure
+from mqctl.kafka.connection import client_config, describe_kafka_error, error_code, kafka_failure
+from mqctl.kafka.reassign import ReassignAdmin
 from mqctl.live import LiveConfig, LiveState, LiveTopic
-from mqctl.plan import Change, TopicCreate, TopicDelete, TopicUpdate
+from mqctl.plan import Change, TopicCreate, TopicDelete, TopicReassign, TopicUpdate
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Change)
+
+QUOTA_STALLS = 5  # quota rounds in a row that get nothing accepted before giving up
+# codes after which a mutation may or may not have happened: re-read before calling it failed
+UNKNOWN_OUTCOME = frozenset({KafkaError.REQUEST_TIMED_OUT, KafkaError._TIMED_OUT, KafkaError._TRANSPORT})
 
 
 @dataclass(frozen=True)
@@ -54,11 +61,36 @@ class ClusterInfo:
 class KafkaAdmin:
     """A connection to one environment's cluster through confluent-kafka's AdminClient."""
 
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: Environment, notify: Callable[[str], None] = lambda _: None) -> None:
         self.env = env
         self.timeout = env.timeout_seconds
         self.requests = 0  # admin requests sent; benchmarks read it to prove constant request counts
-        self._client = AdminClient(client_config(env))
+        self.notify = notify  # progress of long operations (throttled retries, replica moves)
+        self.throttle_seconds = 0.0  # the last throttle time a broker asked for (quota exceeded)
+        self._client = AdminClient(client_config(env, throttle_cb=self._throttled))
+
+    def _throttled(self, event: Any) -> None:
+        """A broker delayed us for a quota. librdkafka speaks CreateTopics/DeleteTopics/
+        CreatePartitions versions before KIP-599's v6, so the broker answers a controller mutation
+        quota by holding the connection for the throttle time, not by rejecting topics; show it."""
+        seconds = float(event.throttle_time)
+        self.throttle_seconds = max(self.throttle_seconds, seconds)
+        if seconds >= 0.5:
+            self.notify(f"broker {event.broker_id} throttles mqctl for {seconds:.1f}s (a quota); continuing after it")
+
+    def result(self, future: Future[Any]) -> Any:
+        """Wait for a future while serving throttle callbacks, so a throttled wait shows up as such."""
+        deadline = time.monotonic() + self.timeout + 30
+        while not future.done() and time.monotonic() < deadline:
+            self._client.poll(0.2)
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before retrying requests a quota rejected: the throttle time the broker
+        gave (served through poll), else an exponential guess; at least 0.1s."""
+        self.throttle_seconds = 0.0
+        self._client.poll(0)
+        return max(self.throttle_seconds, 0.1) if self.throttle_seconds else min(0.5 * 2**attempt, 10.0)
 
     def _wait(self, future: Any, doing: str) -> Any:
         try:
@@ -75,21 +107,23 @@ class KafkaAdmin:
         except KafkaException as exc:
             raise kafka_failure(exc, self.env, doing) from exc
 
-    def cluster_info(self) -> ClusterInfo:
-        """Cluster id, controller, brokers and topic counts (describe_cluster + one metadata request)."""
-        described = self._wait(
+    def _describe_cluster(self) -> Any:
+        return self._wait(
             self._call(
                 "describe cluster", lambda: self._client.describe_cluster(request_timeout=self.timeout)
             ),
             "describe cluster",
         )
+
+    def brokers(self) -> tuple[BrokerInfo, ...]:
+        """The live brokers with their racks, by id (one DescribeCluster request)."""
+        return _brokers(self._describe_cluster())
+
+    def cluster_info(self) -> ClusterInfo:
+        """Cluster id, controller, brokers and topic counts (describe_cluster + one metadata request)."""
+        described = self._describe_cluster()
         metadata = self._call("list topics", lambda: self._client.list_topics(timeout=self.timeout))
-        brokers = tuple(
-            sorted(
-                (BrokerInfo(node.id, node.host, node.port, node.rack) for node in described.nodes),
-                key=lambda b: b.id,
-            )
-        )
+        brokers = _brokers(described)
         internal = [t for t in metadata.topics if t.startswith("__")]
         return ClusterInfo(
             cluster_id=described.cluster_id,
@@ -99,6 +133,11 @@ class KafkaAdmin:
             partition_count=sum(len(t.partitions) for t in metadata.topics.values()),
             internal_topic_count=len(internal),
         )
+
+
+def _brokers(described: Any) -> tuple[BrokerInfo, ...]:
+    nodes = (BrokerInfo(node.id, node.host, node.port, node.rack) for node in described.nodes)
+    return tuple(sorted(nodes, key=lambda b: b.id))
 
 
 def live_config(entry: Any) -> LiveConfig:
@@ -120,10 +159,12 @@ class TopicAdmin:
         self.admin = admin
         self.client = admin._client
         self.timeout = admin.timeout
+        self.reassign = ReassignAdmin(admin)
 
     def snapshot(self, prefix: str) -> LiveState:
-        """Brokers and every topic under `prefix` with its configs: one metadata request and one
-        DescribeConfigs for all topics, however many there are."""
+        """Brokers (with racks) and every topic under `prefix` with its configs and any replica move
+        in progress: metadata, DescribeConfigs for all topics, DescribeCluster and
+        ListPartitionReassignments; four requests however many topics there are."""
         metadata = self.admin._call("list topics", lambda: self.client.list_topics(timeout=self.timeout))
         managed = sorted(name for name in metadata.topics if name.startswith(prefix))
         configs: dict[str, dict[str, LiveConfig]] = {}
@@ -136,25 +177,28 @@ class TopicAdmin:
             for resource, future in futures.items():
                 entries = self.admin._wait(future, f"describe configs of {resource.name}")
                 configs[resource.name] = {k: live_config(v) for k, v in entries.items()}
+        moving = self.reassign.ongoing(managed) if managed else {}
         topics = {}
         for name in managed:
             partitions = metadata.topics[name].partitions
             replicas = tuple(tuple(partitions[p].replicas) for p in sorted(partitions))
-            topics[name] = LiveTopic(name, len(partitions), replicas, configs.get(name, {}))
+            topics[name] = LiveTopic(name, len(partitions), replicas, configs.get(name, {}), moving.get(name, {}))
         return LiveState(
             brokers=tuple(sorted(metadata.brokers)),
             topics=topics,
             all_topic_names=frozenset(metadata.topics),
+            racks={b.id: b.rack for b in self.admin.brokers()},
         )
 
-    def _collect(self, futures: Mapping[Any, Future[Any]], outcome: Outcome) -> None:
+    def _collect(self, futures: Mapping[Any, Future[Any]], outcome: Outcome, codes: dict[str, int]) -> None:
         for key, future in futures.items():
             name = key if isinstance(key, str) else key.name
             try:
-                future.result(timeout=self.timeout + 30)
-                outcome.setdefault(name, None)
+                self.admin.result(future)
+                outcome[name] = None
             except (KafkaException, TimeoutError) as exc:
                 outcome[name] = describe_kafka_error(exc, self.admin.env)
+                codes[name] = error_code(exc)
 
     def _send(
         self,
@@ -163,6 +207,7 @@ class TopicAdmin:
         items: list[Any],
         names: Iterable[str],
         outcome: Outcome,
+        codes: dict[str, int] | None = None,
         **options: Any,
     ) -> None:
         """One batched request; a failure of the whole request is recorded against each name."""
@@ -172,21 +217,77 @@ class TopicAdmin:
             for name in names:
                 outcome[name] = str(exc)
             return
-        self._collect(futures, outcome)
+        self._collect(futures, outcome, {} if codes is None else codes)
+
+    def _mutate(
+        self,
+        doing: str,
+        method: Callable[..., Mapping[Any, Future[Any]]],
+        changes: Sequence[C],
+        item: Callable[[C], Any],
+        cost: Callable[[C], int],
+        outcome: Outcome,
+        **options: Any,
+    ) -> dict[str, int]:
+        """Batches under the record cap; topics the controller mutation quota rejected
+        (THROTTLING_QUOTA_EXCEEDED, KIP-599 request versions 6+) are retried alone after the
+        throttle time, until a round makes no progress QUOTA_STALLS times. Returns the error codes
+        of what failed."""
+        pending, stalls, attempt = list(changes), 0, 0
+        codes: dict[str, int] = {}
+        while pending:
+            codes = {}
+            for batch in chunks(pending, cost):
+                self._send(doing, method, [item(c) for c in batch], (c.name for c in batch), outcome, codes, **options)
+            throttled = [c for c in pending if codes.get(c.name) == KafkaError.THROTTLING_QUOTA_EXCEEDED]
+            if not throttled:
+                break
+            stalls = stalls + 1 if len(throttled) == len(pending) else 0
+            if stalls >= QUOTA_STALLS:
+                break
+            wait = self.admin.backoff(attempt)
+            attempt += 1
+            self.admin.notify(
+                f"{doing}: controller mutation quota exceeded; {len(pending) - len(throttled)} of {len(pending)} "
+                f"accepted, retrying {len(throttled)} in {wait:.1f}s"
+            )
+            time.sleep(wait)
+            pending = throttled
+        return codes
+
+    def _settle(self, outcome: Outcome, codes: Mapping[str, int], done: Callable[[LiveState], set[str]]) -> None:
+        """A timed-out request may still have been carried out: re-read the live state for those
+        names and count what did happen as done, so a retry never trips over its own success."""
+        unknown = {name for name, code in codes.items() if code in UNKNOWN_OUTCOME}
+        if not unknown:
+            return
+        metadata = self.admin._call("list topics", lambda: self.client.list_topics(timeout=self.timeout))
+        live = LiveState(
+            brokers=tuple(metadata.brokers),
+            topics={
+                n: LiveTopic(n, len(metadata.topics[n].partitions), ())
+                for n in unknown
+                if n in metadata.topics and metadata.topics[n].error is None
+            },
+            all_topic_names=frozenset(metadata.topics),
+        )
+        for name in done(live) & unknown:
+            outcome[name] = None
 
     def create(self, changes: Sequence[TopicCreate], validate_only: bool = False) -> Outcome:
         outcome: Outcome = {}
-        for batch in chunks(changes, _create_cost):
-            new = [NewTopic(c.name, c.partitions, c.replication_factor, config=dict(c.config)) for c in batch]
-            self._send(
-                "create topics",
-                self.client.create_topics,
-                new,
-                (c.name for c in batch),
-                outcome,
-                operation_timeout=self.timeout,
-                validate_only=validate_only,
-            )
+        codes = self._mutate(
+            "create topics",
+            self.client.create_topics,
+            changes,
+            lambda c: NewTopic(c.name, c.partitions, c.replication_factor, config=dict(c.config)),
+            _create_cost,
+            outcome,
+            operation_timeout=self.timeout,
+            validate_only=validate_only,
+        )
+        if not validate_only:
+            self._settle(outcome, codes, lambda live: set(live.topics))
         return outcome
 
     def update(self, changes: Sequence[TopicUpdate], validate_only: bool = False) -> Outcome:
@@ -194,17 +295,19 @@ class TopicAdmin:
         legacy whole-config AlterConfigs, which would wipe keys we do not manage."""
         outcome: Outcome = {}
         grow = [c for c in changes if c.new_partitions is not None]
-        for batch in chunks(grow, lambda c: int(c.new_partitions or 0) * 2):
-            parts = [NewPartitions(c.name, int(c.new_partitions or 0)) for c in batch]
-            self._send(
-                "create partitions",
-                self.client.create_partitions,
-                parts,
-                (c.name for c in batch),
-                outcome,
-                operation_timeout=self.timeout,
-                validate_only=validate_only,
-            )
+        codes = self._mutate(
+            "create partitions",
+            self.client.create_partitions,
+            grow,
+            lambda c: NewPartitions(c.name, int(c.new_partitions or 0)),
+            lambda c: int(c.new_partitions or 0),
+            outcome,
+            operation_timeout=self.timeout,
+            validate_only=validate_only,
+        )
+        if not validate_only:
+            wanted = {c.name: int(c.new_partitions or 0) for c in grow}
+            self._settle(outcome, codes, lambda live: {n for n, t in live.topics.items() if t.partitions >= wanted[n]})
         alter = [c for c in changes if (c.set_config or c.reset_config) and not outcome.get(c.name)]
         for batch in chunks(alter, lambda c: len(c.set_config) + len(c.reset_config)):
             resources = [_incremental(c) for c in batch]
@@ -222,26 +325,32 @@ class TopicAdmin:
         if validate_only:  # DeleteTopics has no validate-only mode
             return {c.name: None for c in changes}
         outcome: Outcome = {}
-        for batch in chunks(changes, lambda c: 1, limit=1000):
-            names = [c.name for c in batch]
-            self._send(
-                "delete topics",
-                self.client.delete_topics,
-                names,
-                names,
-                outcome,
-                operation_timeout=self.timeout,
-            )
+        codes = self._mutate(
+            "delete topics",
+            self.client.delete_topics,
+            changes,
+            lambda c: c.name,
+            lambda c: 1,  # a topic's deletion is one record whatever its size
+            outcome,
+            operation_timeout=self.timeout,
+        )
+        self._settle(outcome, codes, lambda live: {n for n in codes if n not in live.topics})
         return outcome
 
     def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
         """Execution looked up by change type (alembic's toimpl): one entry per kind and action."""
-        return {TopicCreate: self.create, TopicUpdate: self.update, TopicDelete: self.delete}
+        return {
+            TopicCreate: self.create,
+            TopicUpdate: self.update,
+            TopicReassign: self.reassign.execute,
+            TopicDelete: self.delete,
+        }
 
 
 def _create_cost(change: TopicCreate) -> int:
-    """Metadata records a create writes: the topic, each partition (plus its replica set), each config."""
-    return 1 + change.partitions * 2 + len(change.config)
+    """Metadata records a create writes: one TopicRecord, one PartitionRecord per partition (which
+    carries its replica set), one ConfigRecord per config."""
+    return 1 + change.partitions + len(change.config)
 
 
 def _incremental(change: TopicUpdate) -> ConfigResource:

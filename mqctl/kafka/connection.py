@@ -58,8 +58,28 @@ def describe_kafka_error(exc: BaseException, env: Environment) -> str:
             )
         if code == KafkaError._AUTHENTICATION:
             return f"authentication to environment {env.name!r} failed: {err.str()}"
+        if code in _NOT_AUTHORIZED:
+            principal = f"User:{env.security.username}" if env.security.username else "this client"
+            return f"{err.name()}: {principal} is not authorized ({err.str()}); {_NOT_AUTHORIZED[code]}"
         return f"{err.name()}: {err.str()}"
     return str(exc) or exc.__class__.__name__
+
+
+_NOT_AUTHORIZED = {
+    KafkaError.TOPIC_AUTHORIZATION_FAILED: "it needs an ACL for this operation on the topic. A topic the "
+    "principal may not DESCRIBE is invisible to it, so an existing topic may look missing",
+    KafkaError.CLUSTER_AUTHORIZATION_FAILED: "it needs an ACL for this operation on the cluster resource",
+    KafkaError.GROUP_AUTHORIZATION_FAILED: "it needs an ACL for this operation on the group",
+    KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED: "it needs an ACL for this operation on the transactional id",
+}
+
+
+def error_code(exc: BaseException) -> int:
+    """The Kafka error code of a failed call (KafkaError._FAIL when it carries none)."""
+    err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    if isinstance(err, KafkaError):
+        return int(err.code())
+    return KafkaError._TIMED_OUT if isinstance(exc, TimeoutError) else KafkaError._FAIL
 
 
 def kafka_failure(exc: BaseException, env: Environment, doing: str) -> MqctlError:

@@ -234,8 +234,9 @@ def test_partial_failure_is_reported_and_rerun_converges(
     second = project.run("apply", "--env", project.env, "--auto-approve")
     assert second.exit_code == 0, second.output
     assert re.search(r"partitions\s+1 → 2", second.stdout)
-    assert "replication factor is 1 on the cluster, 2 in the spec" in second.stdout
+    assert re.search(r"replication_factor\s+1 → 2", second.stdout)  # moved by reassignment
     assert eventually(lambda: len(partitions(dev_admin, contested)) == 2)
+    assert all(len(p.replicas) == 2 for p in partitions(dev_admin, contested).values())
 
 
 def test_apply_refuses_without_a_terminal_or_approval(project: Project, dev_admin: AdminClient) -> None:
@@ -271,7 +272,8 @@ def test_plan_cost_in_admin_requests_does_not_grow_with_topics(project: Project)
         assert not result.plan.changes
         return result.requests
 
-    assert requests_for(2) == requests_for(40) == 2  # one metadata request, one DescribeConfigs
+    # metadata, one DescribeConfigs for all topics, DescribeCluster (racks), ListPartitionReassignments
+    assert requests_for(2) == requests_for(40) == 4
 
 
 def test_unreachable_cluster_fails_fast_and_readably(offline_project: Project) -> None:

@@ -7,7 +7,7 @@ from mqctl.diagnostics import Severity
 from mqctl.diff.topics import diff_topics
 from mqctl.kinds import KINDS
 from mqctl.live import LiveConfig, LiveState, LiveTopic
-from mqctl.plan import Action, TopicCreate, TopicDelete, TopicUpdate
+from mqctl.plan import Action, FieldDiff, TopicCreate, TopicDelete, TopicReassign, TopicUpdate
 from mqctl.planning import compute_plan
 from mqctl.spec.model import DesiredState, Source, TopicSpec
 
@@ -83,11 +83,10 @@ def test_partition_decrease_is_an_error_and_no_change() -> None:
     assert (problem.file, problem.line, problem.key) == ("topics/a.yaml", 4, "partitions")
 
 
-def test_replication_factor_change_is_reported_not_silent() -> None:
-    changes, problems = diff_topics([spec(rf=3)], state(live_topic(rf=2)), PREFIX)
-    assert changes == []
-    (problem,) = problems
-    assert problem.key == "replication_factor" and "2 on the cluster, 3 in the spec" in problem.message
+def test_replication_factor_change_is_a_reassignment() -> None:  # details: test_diff_reassign.py
+    (change,), problems = diff_topics([spec(rf=3)], state(live_topic(rf=2)), PREFIX)
+    assert problems == []
+    assert isinstance(change, TopicReassign) and change.diffs[0] == FieldDiff("replication_factor", 2, 3)
 
 
 def test_retention_cut_and_cleanup_switch_are_destructive() -> None:
