@@ -31,12 +31,13 @@ from mqctl.spec.model import DesiredState
 class Edges:
     """The connections of one environment, opened on first use and shared by every kind."""
 
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: Environment, notify: Callable[[str], None] = lambda _: None) -> None:
         self.env = env
+        self.notify = notify  # progress lines of long operations, for the CLI to show
 
     @cached_property
     def kafka(self) -> KafkaAdmin:
-        return KafkaAdmin(self.env)
+        return KafkaAdmin(self.env, self.notify)
 
     @cached_property
     def topics(self) -> TopicAdmin:

@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from mqctl.cli import adopt, brokers, cluster, partitions, specs, template
+from mqctl.cli import adopt, brokers, cluster, lock, partitions, specs, template
 from mqctl.cli.common import console
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app.add_typer(partitions.app, name="partitions")
 app.add_typer(brokers.app, name="brokers")
 app.add_typer(template.app, name="template")
 app.add_typer(adopt.schema_app, name="schema")
+app.add_typer(lock.app, name="lock")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from mqctl.apply import ApplyReport, Outcome, execute, held_back
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, fail, handled
 from mqctl.config import ProjectConfig, environment_names, load_config
 from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of, warnings_of
+from mqctl.kafka.lock import holding
 from mqctl.kinds import Edges, all_executors
 from mqctl.plan import Plan
 from mqctl.planning import PlanResult, plan_environment
@@ -79,10 +81,12 @@ def validate(
     out.print(f"validate: OK, {len(warnings_of(found))} warning(s) ({summary})")
 
 
-def _make_plan(root: Path, env: str) -> tuple[PlanResult, Edges, ProjectConfig]:
+def _make_plan(
+    root: Path, env: str, notify: Callable[[str], None] = lambda _: None
+) -> tuple[PlanResult, Edges, ProjectConfig]:
     config = load_config(root.resolve(), env)
     desired, diagnostics = _specs(config)
-    edges = Edges(config.environment)
+    edges = Edges(config.environment, notify)
     return plan_environment(desired, edges, diagnostics), edges, config
 
 
@@ -226,9 +230,13 @@ def apply(
 ) -> None:
     """Make the cluster match the specs: show the plan, confirm, apply in batches, report each change."""
     out = console(no_color)
-    with handled(no_color):
+    def notify(line: str) -> None:
+        out.print(escape(line))
+
+    # the apply lock spans plan to report, so the plan stays true while it is applied
+    with handled(no_color), holding(load_config(root.resolve(), env).environment, f"mqctl apply --env {env}", notify):
         saved = _read_saved(plan_file, env) if plan_file is not None else None
-        result, edges, config = _make_plan(root, env)
+        result, edges, config = _make_plan(root, env, notify)
         plan = result.plan
         if saved is not None:
             _check_saved(saved, result, config)

@@ -1,0 +1,345 @@
+"""Faults and limits for real: the record cap, the controller mutation quota, authorization, the
+apply lock, a broker stopped during an apply, timeouts with an unknown outcome."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import textwrap
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    NewTopic,
+    ResourcePatternType,
+    ResourceType,
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialDeletion,
+    UserScramCredentialUpsertion,
+)
+
+from mqctl.config import Environment
+from mqctl.diagnostics import MqctlError
+from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
+from mqctl.kafka.lock import ApplyLock
+from mqctl.plan import TopicCreate
+from tests.conftest import ADMIN_PASSWORD, DEV_BOOTSTRAP, SASL_BOOTSTRAP, Project, unique_env
+from tests.integration.test_topics import eventually, live_configs, partitions
+
+ROOT = Path(__file__).resolve().parents[2]
+KAFKA_LIB = ROOT / ".cache" / "kafka-4.1.1" / "lib"
+
+
+def topics_spec(count: int, rf: int = 1, extra: str = "") -> str:
+    lines = "".join(
+        f"  - {{name: order.t{i}.v1, partitions: 1, replication_factor: {rf}{extra}}}\n" for i in range(count)
+    )
+    return "topics:\n" + lines
+
+
+# ---------------------------------------------------------------------------------------------
+# the 10,000-records-per-request cap
+
+
+@pytest.mark.kafka
+def test_a_create_over_the_record_cap_is_split_and_accepted(dev_admin: AdminClient) -> None:
+    """Validate-only: the controller builds every record and checks the cap, but writes nothing."""
+    env = unique_env()
+    big = [NewTopic(f"{env}.big.t{i}.v1", 4_000, 1) for i in range(3)]  # 12,003 records together
+    refused = dev_admin.create_topics(big, validate_only=True, operation_timeout=30)
+    errors = []
+    for future in refused.values():
+        try:
+            future.result(timeout=60)
+        except KafkaException as exc:
+            errors.append(str(exc))
+    assert errors, "one request of 12,003 records should break KRaft's cap"
+
+    admin = KafkaAdmin(Environment(env, DEV_BOOTSTRAP))
+    changes = [TopicCreate(t.topic, partitions=4_000, replication_factor=1) for t in big]
+    outcome = TopicAdmin(admin).create(changes, validate_only=True)
+    assert outcome == dict.fromkeys((c.name for c in changes), None)
+    assert admin.requests == 2  # split in two
+
+
+# ---------------------------------------------------------------------------------------------
+# THROTTLING_QUOTA_EXCEEDED on the SASL node, for a user of the test's own
+
+
+def _config_command(*args: str) -> None:
+    props = ROOT / ".local-cluster" / "quota-admin.properties"
+    props.write_text(
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="admin" password="{ADMIN_PASSWORD}";\n'
+    )
+    props.chmod(0o600)
+    subprocess.run(
+        ["java", "-cp", f"{KAFKA_LIB}/*", "kafka.admin.ConfigCommand", "--bootstrap-server", SASL_BOOTSTRAP,
+         "--command-config", str(props), *args],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def throttled_user(tmp_path: Path, sasl_admin: AdminClient) -> Iterator[Project]:
+    """A project on the SASL node as a fresh SCRAM user allowed its own topics, with a controller
+    mutation quota of 1 partition/s: the quota binds this user only."""
+    env = unique_env()
+    user, password = f"quota-{env}", uuid.uuid4().hex
+    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
+    upsert = UserScramCredentialUpsertion(user, info, password.encode())
+    for future in sasl_admin.alter_user_scram_credentials([upsert]).values():
+        future.result(timeout=15)
+    principal = f"User:{user}"
+    allow = AclPermissionType.ALLOW
+    acls = [
+        AclBinding(ResourceType.TOPIC, f"{env}.", ResourcePatternType.PREFIXED, principal, "*",
+                   AclOperation.ALL, allow),
+        AclBinding(ResourceType.TOPIC, f"__mqctl-lock-{env}", ResourcePatternType.LITERAL, principal, "*",
+                   AclOperation.ALL, allow),
+        AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL, principal, "*",
+                   AclOperation.DESCRIBE, allow),
+    ]  # fmt: skip
+    for future in sasl_admin.create_acls(acls).values():
+        future.result(timeout=15)
+    _config_command("--alter", "--add-config", "controller_mutation_rate=1", "--entity-type", "users",
+                    "--entity-name", user)  # fmt: skip
+    os.environ["MQCTL_TEST_QUOTA_PASSWORD"] = password
+    (tmp_path / "mqctl.yaml").write_text(
+        textwrap.dedent(f"""\
+            environments:
+              {env}:
+                bootstrap_servers: {SASL_BOOTSTRAP}
+                timeout_seconds: 15
+                security:
+                  protocol: SASL_PLAINTEXT
+                  sasl_mechanism: SCRAM-SHA-512
+                  username: {user}
+                  password: ${{MQCTL_TEST_QUOTA_PASSWORD}}
+            """)
+    )
+    try:
+        yield Project(tmp_path, env)
+    finally:
+        names = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(env + ".")]
+        if names:
+            for future in sasl_admin.delete_topics(names, operation_timeout=30).values():
+                future.result(timeout=60)
+        _config_command("--alter", "--delete-config", "controller_mutation_rate", "--entity-type", "users",
+                        "--entity-name", user)  # fmt: skip
+        for future in sasl_admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY,
+                                               principal, None, AclOperation.ANY, AclPermissionType.ANY)]).values():
+            future.result(timeout=15)  # fmt: skip
+        delete = UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)
+        for future in sasl_admin.alter_user_scram_credentials([delete]).values():
+            future.result(timeout=15)
+
+
+@pytest.mark.sasl
+def test_controller_mutation_quota_throttles_and_the_apply_still_completes(
+    throttled_user: Project, sasl_admin: AdminClient
+) -> None:
+    """librdkafka's CreateTopics predates KIP-599's v6: the broker holds the connection for the
+    throttle time instead of answering THROTTLING_QUOTA_EXCEEDED. mqctl shows the wait and goes on."""
+    project = throttled_user
+    project.write("topics/a.yaml", topics_spec(6))
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    # the quota (1 partition mutation/s) is now used up for seconds: the next creates are rejected
+    project.write("topics/a.yaml", topics_spec(12))
+    result = project.run("apply", "--env", project.env, "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"broker 1 throttles mqctl for \d+\.\ds \(a quota\); continuing after it", result.stdout)
+    assert "Apply complete: 6 done, 0 failed." in result.stdout
+    names = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(project.env + ".")]
+    assert len(names) == 12
+    assert project.run("plan", "--env", project.env).exit_code == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# authorization
+
+
+def _as_alice(tmp_path: Path, env: str) -> Project:
+    tmp_path.mkdir()
+    (tmp_path / "mqctl.yaml").write_text(
+        textwrap.dedent(f"""\
+            environments:
+              {env}:
+                bootstrap_servers: {SASL_BOOTSTRAP}
+                timeout_seconds: 15
+                security:
+                  protocol: SASL_PLAINTEXT
+                  sasl_mechanism: SCRAM-SHA-512
+                  username: alice
+                  password: alice-secret
+            """)
+    )
+    return Project(tmp_path, env)
+
+
+@pytest.mark.sasl
+def test_missing_acls_are_reported_as_authorization_not_as_missing_topics(
+    tmp_path: Path, secure_project: Project, sasl_admin: AdminClient
+) -> None:
+    env = secure_project.env
+    hidden = f"{env}.order.t0.v1"
+    sasl_admin.create_topics([NewTopic(hidden, 1, 1)])[hidden].result(timeout=30)  # exists; alice can't see it
+    alice = _as_alice(tmp_path / "alice", env)
+    alice.write("topics/a.yaml", topics_spec(2))
+
+    plan = alice.run("plan", "--env", env)
+    assert plan.exit_code == 1
+    assert f"{hidden}: the cluster would refuse this change: TOPIC_AUTHORIZATION_FAILED" in plan.stdout
+    assert "User:alice is not authorized" in plan.stdout
+    assert "may look missing" in plan.stdout
+    assert "Traceback" not in plan.output
+
+    apply = alice.run("apply", "--env", env, "--auto-approve")
+    assert apply.exit_code == 1
+    assert "take the apply lock" in apply.stderr and "TOPIC_AUTHORIZATION_FAILED" in apply.stderr
+    assert "User:alice is not authorized" in apply.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# the apply lock
+
+
+@pytest.mark.kafka
+def test_second_apply_is_refused_while_the_lock_is_held(project: Project, dev_admin: AdminClient) -> None:
+    project.write("topics/a.yaml", topics_spec(2))
+    env = Environment(project.env, DEV_BOOTSTRAP)
+    holder = ApplyLock(env).acquire("mqctl apply (the other one)")
+    try:
+        refused = project.run("apply", "--env", project.env, "--auto-approve")
+        assert refused.exit_code == 1
+        assert f"environment {project.env} is locked by {holder.holder} (pid {holder.pid}" in refused.stderr
+        assert f"since {holder.since}" in refused.stderr
+        assert f"mqctl lock break --env {project.env}" in refused.stderr
+        assert not [t for t in dev_admin.list_topics(timeout=10).topics if t.startswith(project.env + ".")]
+
+        status = project.run("lock", "status", "--env", project.env)
+        assert status.exit_code == 2 and "`mqctl apply (the other one)`" in status.stdout
+        broken = project.run("lock", "break", "--env", project.env)
+        assert broken.exit_code == 0 and "broke the lock" in broken.stdout
+    finally:
+        ApplyLock(env).break_()
+
+    applied = project.run("apply", "--env", project.env, "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert project.run("lock", "status", "--env", project.env).stdout.endswith("is not locked\n")
+
+
+@pytest.mark.kafka
+def test_racing_lock_takers_get_exactly_one_lock() -> None:
+    env = Environment(unique_env(), DEV_BOOTSTRAP)
+
+    def take(i: int) -> str:
+        try:
+            return ApplyLock(env).acquire(f"racer {i}").token
+        except MqctlError as exc:
+            assert "is locked by" in exc.message
+            return ""
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            tokens = [t for t in pool.map(take, range(6)) if t]
+        assert len(tokens) == 1
+        held = ApplyLock(env).holder()
+        assert held is not None and held.token == tokens[0]
+    finally:
+        ApplyLock(env).break_()
+
+
+@pytest.mark.kafka
+def test_a_broken_lock_taken_by_another_is_not_released_by_the_first() -> None:
+    env = Environment(unique_env(), DEV_BOOTSTRAP)
+    lock = ApplyLock(env)
+    first = lock.acquire("first")
+    try:
+        lock.break_()
+        second = lock.acquire("second")
+        assert lock.release(first) is False
+        held = lock.holder()
+        assert held is not None and held.token == second.token
+        assert lock.release(second) is True
+        assert eventually(lambda: lock.holder() is None)
+    finally:
+        lock.break_()
+
+
+# ---------------------------------------------------------------------------------------------
+# a broker stopped during an apply
+
+
+def _cluster(command: str, node: int) -> None:
+    subprocess.run([str(ROOT / "scripts" / "local-cluster.sh"), command, str(node)], check=True, timeout=120)
+
+
+def _brokers(admin: AdminClient) -> int:
+    try:
+        return len(admin.describe_cluster(request_timeout=5).result(timeout=10).nodes)
+    except KafkaException:
+        return 0
+
+
+@contextmanager
+def node_stopped(admin: AdminClient, node: int) -> Iterator[None]:
+    """kafka-N down for the block; always restarted, and the block ends only with 3 brokers back
+    (other tests share this cluster)."""
+    _cluster("stop-node", node)
+    try:
+        assert eventually(lambda: _brokers(admin) == 2, 60)
+        yield
+    finally:
+        _cluster("start-node", node)
+        assert eventually(lambda: _brokers(admin) == 3, 120), f"kafka-{node} did not come back"
+
+
+@pytest.mark.kafka
+def test_apply_with_a_broker_down_reports_what_is_left_and_converges_once_it_is_back(
+    project: Project, dev_admin: AdminClient
+) -> None:
+    existing = topics_spec(3, rf=3, extra=", config: {min.insync.replicas: 2}")
+    project.write("topics/a.yaml", existing)
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    grown = existing.replace("{min.insync.replicas: 2}", "{min.insync.replicas: 2, retention.ms: 3600000}")
+    new_topic = "  - {name: order.new.v1, partitions: 2, replication_factor: 3}\n"
+
+    with node_stopped(dev_admin, 3):
+        project.write("topics/a.yaml", grown + new_topic)
+        refused = project.run("apply", "--env", project.env, "--auto-approve")
+        # a new RF 3 topic cannot be placed on 2 brokers: the plan says which and why, and
+        # nothing is half done
+        assert refused.exit_code == 1
+        assert "order.new.v1: replication factor 3 needs at least that many brokers; the cluster has 2" in (
+            refused.stdout
+        )
+        assert "Traceback" not in refused.output
+
+        # RF 3 / min ISR 2 topics still take their changes with one broker of three down
+        project.write("topics/a.yaml", grown)
+        partial = project.run("apply", "--env", project.env, "--auto-approve")
+        assert partial.exit_code == 0, partial.output
+        assert "Apply complete: 3 done, 0 failed." in partial.stdout
+        for i in range(3):
+            assert live_configs(dev_admin, f"{project.env}.order.t{i}.v1")["retention.ms"].value == "3600000"
+
+    project.write("topics/a.yaml", grown + new_topic)
+    converged = project.run("apply", "--env", project.env, "--auto-approve")
+    assert converged.exit_code == 0, converged.output
+    assert "Apply complete: 1 done, 0 failed." in converged.stdout
+    assert all(len(p.replicas) == 3 for p in partitions(dev_admin, f"{project.env}.order.new.v1").values())
+    assert project.run("plan", "--env", project.env).exit_code == 0
