@@ -24,7 +24,7 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
-from mqctl.batching import chunks
+from mqctl.batching import MAX_RECORDS_PER_REQUEST, chunks
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.connection import client_config, describe_kafka_error, error_code, kafka_failure
@@ -227,6 +227,7 @@ class TopicAdmin:
         item: Callable[[C], Any],
         cost: Callable[[C], int],
         outcome: Outcome,
+        limit: int = MAX_RECORDS_PER_REQUEST,
         **options: Any,
     ) -> dict[str, int]:
         """Batches under the record cap; topics the controller mutation quota rejected
@@ -237,7 +238,7 @@ class TopicAdmin:
         codes: dict[str, int] = {}
         while pending:
             codes = {}
-            for batch in chunks(pending, cost):
+            for batch in chunks(pending, cost, limit):
                 self._send(doing, method, [item(c) for c in batch], (c.name for c in batch), outcome, codes, **options)
             throttled = [c for c in pending if codes.get(c.name) == KafkaError.THROTTLING_QUOTA_EXCEEDED]
             if not throttled:
@@ -332,6 +333,7 @@ class TopicAdmin:
             lambda c: c.name,
             lambda c: 1,  # a topic's deletion is one record whatever its size
             outcome,
+            limit=1000,  # but the brokers' work (removing logs) grows with it: smaller requests
             operation_timeout=self.timeout,
         )
         self._settle(outcome, codes, lambda live: {n for n in codes if n not in live.topics})
