@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
 from mqctl.config import CONFIG_FILE, load_config
-from mqctl.export import EXPORTERS, SCHEMA_DIR, ExportContext, Selection, merge
+from mqctl.export import EXPORTERS, SCHEMA_DIR, ExportContext, Selection, merge, unavailable
 from mqctl.files import export_schemas, write_files
 from mqctl.kinds import KINDS, Edges
 
@@ -40,7 +40,9 @@ def export(
         ctx = ExportContext(
             config.environment, re.compile(config.naming_pattern), Selection(tuple(include or ()), tuple(exclude or ()))
         )
-        result = merge([EXPORTERS[k.name](k.snapshot(edges), ctx) for k in KINDS if k.name in EXPORTERS])
+        skipped = unavailable(config.environment)
+        snapshots = {k.name: k.snapshot(edges) for k in KINDS if k.name not in skipped}
+        result = merge([exporter(snapshots, ctx) for kind, exporter in EXPORTERS.items() if kind in snapshots])
         write_files(out_dir, result.files, force)
         schemas = export_schemas(out_dir / SCHEMA_DIR)
         config_copy = out_dir / CONFIG_FILE
@@ -54,13 +56,19 @@ def export(
         out.print(f"[yellow]note:[/] {escape(note)}")
     if result.left_out:
         out.print(
-            f"[yellow]note:[/] left out {len(result.left_out)} resource(s) by --include/--exclude; they are still "
-            "under this environment's prefix, so a plan shows them as deletes: "
+            f"[yellow]note:[/] left out {len(result.left_out)} resource(s) by --include/--exclude; those this "
+            "environment manages show in a plan from the export as deletes (or broker-config drift): "
             + escape(", ".join(result.left_out))
         )
-    pending = [k.name for k in KINDS if k.name not in EXPORTERS]
-    if pending:
-        out.print(f"[yellow]note:[/] not exported (no exporter yet): {', '.join(pending)}")
+    for kind, why in skipped.items():
+        out.print(f"[yellow]note:[/] {kind} not exported: {escape(why)}")
+    if result.variables:
+        out.print(
+            "[yellow]set before plan/apply:[/] "
+            + ", ".join(result.variables)
+            + " (each user's current password: Kafka never reveals one, so plan cannot compare it, and "
+            "apply sets it only for a new or changed credential, or with rotate: true)"
+        )
 
 
 @schema_app.command("export")

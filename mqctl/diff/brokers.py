@@ -17,8 +17,9 @@ from mqctl.spec.model import BrokerConfigSpec
 from mqctl.spec.topic_configs import same_as
 
 SENSITIVE = "(sensitive)"  # what a plan shows instead of a password-type value
-# Set and removed by partition reassignments while they run (mqctl.kafka.reassign): never drift.
-_NEVER_RESET = frozenset({"leader.replication.throttled.rate", "follower.replication.throttled.rate"})
+# Set and removed by partition reassignments while they run (mqctl.kafka.reassign): never drift,
+# never exported.
+REASSIGNMENT_THROTTLES = frozenset({"leader.replication.throttled.rate", "follower.replication.throttled.rate"})
 _RETENTION = ("log.retention.ms", "log.retention.bytes", "log.local.retention.ms", "log.local.retention.bytes")
 
 
@@ -69,7 +70,7 @@ def _unmanaged(
     """Keys set dynamically on the resource but not in the specs: reset, or warned as drift."""
     removed = []
     for key, entry in sorted(current.items()):
-        if key in wanted or key in _NEVER_RESET:
+        if key in wanted or key in REASSIGNMENT_THROTTLES:
             continue
         if reset:
             removed.append(key)
