@@ -24,9 +24,8 @@ def load_schema(name: str) -> dict[str, Any]:
 @cache
 def _validator(name: str) -> jsonschema.protocols.Validator:
     schema = load_schema(name)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    # The packaged schemas are checked against their metaschema by the unit tests, not at every run.
+    return jsonschema.validators.validator_for(schema)(schema)
 
 
 def _message(err: jsonschema.ValidationError) -> str:
