@@ -62,11 +62,18 @@ test: install cluster-up lint
 unit: install
 	$(BIN)/pytest -q tests/unit
 
+# The example specs on both local environments: `dev` (3 brokers: topics, users, schemas, broker
+# config) and `secure` (the SASL node with the ACL authorizer: the same plus enforced ACLs).
+# `plan` exits 2 when there are changes; the final plans must exit 0 (converged).
 demo: install cluster-up
-	$(BIN)/mqctl validate --env dev
-	$(BIN)/mqctl plan --env dev; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ] || exit $$rc
-	$(BIN)/mqctl apply --env dev --auto-approve
-	$(BIN)/mqctl plan --env dev   # after apply: no changes, exit 0
+	$(BIN)/mqctl validate
+	@for env in dev secure; do \
+	  echo "::: mqctl plan --env $$env"; $(BIN)/mqctl plan --env $$env; rc=$$?; \
+	  [ $$rc -eq 0 ] || [ $$rc -eq 2 ] || exit $$rc; \
+	  echo "::: mqctl apply --env $$env --auto-approve"; $(BIN)/mqctl apply --env $$env --auto-approve || exit $$?; \
+	done
+	$(BIN)/mqctl plan --env dev
+	$(BIN)/mqctl plan --env secure
 
 bench: install
 	$(BIN)/python benchmarks/run.py
