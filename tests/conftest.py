@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import textwrap
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,16 @@ def _config_text(env: str, bootstrap: str, secure: bool, extra: str = "") -> str
         f"      url: {REGISTRY_URL}\n"
         f"{security}{extra}"
     )
+
+
+def eventually(check: Callable[[], bool], seconds: float = 30) -> bool:
+    """Brokers learn metadata changes asynchronously; wait (boundedly) for one to show."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def unique_env() -> str:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEV_BOOTSTRAP, Project
+
+from tests.conftest import DEV_BOOTSTRAP, Project
 
 pytestmark = pytest.mark.kafka
 

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Project
+
+from tests.conftest import Project
 
 pytestmark = pytest.mark.kafka
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REGISTRY_URL, SASL_BOOTSTRAP, Project, sasl_admin_config
 from typer.testing import CliRunner
 
 from mqctl.cli import app
+from tests.conftest import REGISTRY_URL, SASL_BOOTSTRAP, Project, sasl_admin_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 QUIET = {"log_level": 0, "reconnect.backoff.max.ms": 1000}

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Project
+
+from tests.conftest import Project, eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -39,8 +40,7 @@ def test_measure_reports_rates_uses_them_and_deletes_the_probe(project: Project,
     assert data["partition_throughput"] == pytest.approx(probe["produced"] / probe["produce_seconds"])
     assert data["partitions"] % 3 == 0
     assert data["partitions"] >= max(data["throughput_term"], 3)
-    assert probe["topic"] not in _topics(dev_admin)
-    assert not any(t.startswith(f"{project.env}.") for t in _topics(dev_admin))
+    assert eventually(lambda: not any(t.startswith(f"{project.env}.") for t in _topics(dev_admin)))
 
 
 def test_measure_text_output_explains_the_measurement(project: Project, dev_admin: Any) -> None:
@@ -53,7 +53,7 @@ def test_measure_text_output_explains_the_measurement(project: Project, dev_admi
     assert "1024-byte random messages" in res.stdout
     assert "msg/s" in res.stdout and "MB/s" in res.stdout
     assert res.stdout.splitlines()[-1].startswith("partitions")
-    assert not any(t.startswith(f"{project.env}.") for t in _topics(dev_admin))
+    assert eventually(lambda: not any(t.startswith(f"{project.env}.") for t in _topics(dev_admin)))
 
 
 def test_measure_on_an_unreachable_cluster_is_a_readable_error(offline_project: Project) -> None:
@@ -85,4 +85,4 @@ def test_ctrl_c_during_the_run_still_deletes_the_probe(
     )
     assert res.exit_code == 130
     assert "interrupted" in res.stderr
-    assert seen and seen[0] not in _topics(dev_admin)
+    assert seen and eventually(lambda: seen[0] not in _topics(dev_admin))

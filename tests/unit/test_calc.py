@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Project
 
 from mqctl.calc import CalcError, calculate_partitions, explain
+from tests.conftest import Project
 
 
 def test_design_example_is_a_tie_at_50() -> None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Project
 
 from mqctl import templates
 from mqctl.templates import KINDS, PROFILES, TemplateError, render, to_json, to_properties, to_yaml
+from tests.conftest import Project
 
 # Values the design fixes; they must hold in every profile.
 DESIGN: dict[str, dict[str, str]] = {
