@@ -83,11 +83,7 @@ class AclAdmin:
         """A broker's authorizer.class.name. Without an authorizer librdkafka reports an empty ACL
         list rather than SECURITY_DISABLED, so the plan has to ask."""
         timeout = self.admin.timeout
-        cluster = self.admin._wait(
-            self.admin._call("describe cluster", lambda: self.client.describe_cluster(request_timeout=timeout)),
-            "describe cluster",
-        )
-        resource = ConfigResource(ResourceType.BROKER, str(cluster.nodes[0].id))
+        resource = ConfigResource(ResourceType.BROKER, str(self.admin.brokers()[0].id))
         futures = self.admin._call(
             "describe broker config", lambda: self.client.describe_configs([resource], request_timeout=timeout)
         )
@@ -96,7 +92,7 @@ class AclAdmin:
         return str(entry.value or "") if entry is not None else ""
 
     def snapshot(self) -> LiveAcls:
-        """Every binding on the cluster: one DescribeAcls with an ANY filter (plus two requests for
+        """Every binding on the cluster: one DescribeAcls with an ANY filter (plus one DescribeConfigs for
         the authorizer check), however many bindings there are. The diff decides which are ours."""
         future = self.admin._call(
             "describe ACLs", lambda: self.client.describe_acls(_EVERYTHING, request_timeout=self.admin.timeout)

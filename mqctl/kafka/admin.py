@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from confluent_kafka import KafkaError, KafkaException
@@ -27,7 +28,7 @@ from confluent_kafka.admin import (
 from mqctl.batching import MAX_RECORDS_PER_REQUEST, chunks
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import client_config, describe_kafka_error, error_code, kafka_failure
+from mqctl.kafka.connection import client_config, describe_kafka_error, error_code, kafka_failure, unreachable
 from mqctl.kafka.reassign import ReassignAdmin
 from mqctl.live import LiveConfig, LiveState, LiveTopic
 from mqctl.plan import Change, TopicCreate, TopicDelete, TopicReassign, TopicUpdate
@@ -67,7 +68,19 @@ class KafkaAdmin:
         self.requests = 0  # admin requests sent; benchmarks read it to prove constant request counts
         self.notify = notify  # progress of long operations (throttled retries, replica moves)
         self.throttle_seconds = 0.0  # the last throttle time a broker asked for (quota exceeded)
-        self._client = AdminClient(client_config(env, throttle_cb=self._throttled))
+        self._fatal: str | None = None  # why waiting is pointless (bad credentials, nothing answers)
+        self._client = AdminClient(client_config(env, throttle_cb=self._throttled, error_cb=self._on_error))
+
+    def _on_error(self, err: KafkaError) -> None:
+        """librdkafka reports connection-level trouble here, not through futures. Bad credentials,
+        or every bootstrap broker refusing before we ever got through, make waiting pointless."""
+        code = err.code()
+        if code == KafkaError._AUTHENTICATION or err.fatal():
+            self._fatal = f"authentication to environment {self.env.name!r} failed: {err.str()}"
+        elif code == KafkaError._ALL_BROKERS_DOWN and self._fatal is None and "cluster" not in self.__dict__:
+            self._fatal = unreachable(
+                self.env, f"every bootstrap broker refused or dropped the connection: {err.str()}"
+            )
 
     def _throttled(self, event: Any) -> None:
         """A broker delayed us for a quota. librdkafka speaks CreateTopics/DeleteTopics/
@@ -78,12 +91,18 @@ class KafkaAdmin:
         if seconds >= 0.5:
             self.notify(f"broker {event.broker_id} throttles mqctl for {seconds:.1f}s (a quota); continuing after it")
 
-    def result(self, future: Future[Any]) -> Any:
-        """Wait for a future while serving throttle callbacks, so a throttled wait shows up as such."""
-        deadline = time.monotonic() + self.timeout + 30
-        while not future.done() and time.monotonic() < deadline:
-            self._client.poll(0.2)
-        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    def result(self, future: Future[Any], slack: float = 30) -> Any:
+        """Wait for a future while serving librdkafka's callbacks: a throttled wait shows up as such,
+        and bad credentials or a cluster that refuses every connection end the wait at once. Bounded
+        by the environment's timeout plus `slack`; raises the future's own KafkaException."""
+        deadline = time.monotonic() + self.timeout + slack
+        while not future.done():
+            if self._fatal is not None:
+                raise MqctlError(self._fatal)
+            if time.monotonic() >= deadline:
+                raise TimeoutError(unreachable(self.env, f"no answer within {self.timeout:g}s"))
+            self._client.poll(0.1)
+        return future.result(timeout=0)
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before retrying requests a quota rejected: the throttle time the broker
@@ -92,36 +111,39 @@ class KafkaAdmin:
         self._client.poll(0)
         return max(self.throttle_seconds, 0.1) if self.throttle_seconds else min(0.5 * 2**attempt, 10.0)
 
-    def _wait(self, future: Any, doing: str) -> Any:
+    def _wait(self, future: Any, doing: str, slack: float = 5) -> Any:
+        """`result`, with every failure turned into a readable MqctlError naming what was being done."""
         try:
-            return future.result(timeout=self.timeout + 5)
-        except KafkaException as exc:
-            raise kafka_failure(exc, self.env, doing) from exc
-        except TimeoutError as exc:
+            return self.result(future, slack)
+        except (KafkaException, TimeoutError) as exc:
             raise kafka_failure(exc, self.env, doing) from exc
 
+    @cached_property
+    def cluster(self) -> Any:
+        """DescribeCluster, the first contact with the cluster: it fails within the environment's
+        timeout (at once on bad credentials or refused connections), never hangs."""
+        self.requests += 1
+        try:
+            future = self._client.describe_cluster(request_timeout=self.timeout)
+        except KafkaException as exc:
+            raise kafka_failure(exc, self.env, "connect") from exc
+        return self._wait(future, "connect", slack=0)
+
     def _call(self, doing: str, start: Callable[[], T]) -> T:
+        self.cluster  # noqa: B018 - the first request of a run goes through the bounded first contact
         self.requests += 1
         try:
             return start()
         except KafkaException as exc:
             raise kafka_failure(exc, self.env, doing) from exc
 
-    def _describe_cluster(self) -> Any:
-        return self._wait(
-            self._call(
-                "describe cluster", lambda: self._client.describe_cluster(request_timeout=self.timeout)
-            ),
-            "describe cluster",
-        )
-
     def brokers(self) -> tuple[BrokerInfo, ...]:
-        """The live brokers with their racks, by id (one DescribeCluster request)."""
-        return _brokers(self._describe_cluster())
+        """The live brokers with their racks, by id (from the first contact's DescribeCluster)."""
+        return _brokers(self.cluster)
 
     def cluster_info(self) -> ClusterInfo:
         """Cluster id, controller, brokers and topic counts (describe_cluster + one metadata request)."""
-        described = self._describe_cluster()
+        described = self.cluster
         metadata = self._call("list topics", lambda: self._client.list_topics(timeout=self.timeout))
         brokers = _brokers(described)
         internal = [t for t in metadata.topics if t.startswith("__")]
@@ -384,7 +406,6 @@ def _create_cost(change: TopicCreate) -> int:
 
 def _incremental(change: TopicUpdate) -> ConfigResource:
     entries = [
-        ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET)
-        for k, v in sorted(change.set_config.items())
+        ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in sorted(change.set_config.items())
     ] + [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in change.reset_config]
     return ConfigResource(ResourceType.TOPIC, change.name, incremental_configs=entries)

@@ -31,7 +31,7 @@ def send(
     for key, future in futures.items():
         name = names[key]
         try:
-            future.result(timeout=admin.timeout + 30)
+            admin.result(future)
             outcome.setdefault(name, None)
         except (KafkaException, TimeoutError) as exc:
             outcome[name] = describe_kafka_error(exc, admin.env)

@@ -49,11 +49,7 @@ class BrokerConfigAdmin:
 
     def describe_brokers(self) -> dict[int, dict[str, LiveConfig]]:
         """Broker id -> every config of that broker (static keys included), one request per broker."""
-        cluster = self.admin._wait(
-            self.admin._call("describe cluster", lambda: self.client.describe_cluster(request_timeout=self.timeout)),
-            "describe cluster",
-        )
-        futures = {node.id: self._describe_broker(node.id) for node in cluster.nodes}
+        futures = {broker.id: self._describe_broker(broker.id) for broker in self.admin.brokers()}
         live: dict[int, dict[str, LiveConfig]] = {}
         for broker, by_resource in sorted(futures.items()):
             (future,) = by_resource.values()
@@ -84,7 +80,7 @@ class BrokerConfigAdmin:
 
         def outcome() -> str | None:
             try:
-                future.result(timeout=self.timeout + 5)
+                self.admin.result(future, slack=5)
             except (KafkaException, TimeoutError) as exc:
                 return describe_kafka_error(exc, self.admin.env)
             return None

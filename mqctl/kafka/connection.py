@@ -46,16 +46,17 @@ def client_config(env: Environment, **extra: Any) -> dict[str, Any]:
     return conf
 
 
+def unreachable(env: Environment, detail: str) -> str:
+    return f"cannot reach Kafka environment {env.name!r} at {env.bootstrap_servers} ({detail})"
+
+
 def describe_kafka_error(exc: BaseException, env: Environment) -> str:
     """A one-line, user-facing reason for a failed admin call; never includes credentials."""
     err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
     if isinstance(err, KafkaError):
         code = err.code()
         if code in (KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._TIMED_OUT):
-            return (
-                f"cannot reach Kafka environment {env.name!r} at {env.bootstrap_servers} "
-                f"within {env.timeout_seconds:g}s ({err.str()})"
-            )
+            return unreachable(env, f"no answer within {env.timeout_seconds:g}s: {err.str()}")
         if code == KafkaError._AUTHENTICATION:
             return f"authentication to environment {env.name!r} failed: {err.str()}"
         if code in _NOT_AUTHORIZED:

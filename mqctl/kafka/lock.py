@@ -134,7 +134,7 @@ class ApplyLock:
         THROTTLING_QUOTA_EXCEEDED is waited out (the broker's throttle time) rather than failing."""
         for attempt in range(QUOTA_STALLS):
             try:
-                self.admin._call(doing, start)[self.topic].result(timeout=self.admin.timeout + 30)
+                self.admin.result(self.admin._call(doing, start)[self.topic])
                 return
             except KafkaException as exc:
                 if error_code(exc) != KafkaError.THROTTLING_QUOTA_EXCEEDED or attempt == QUOTA_STALLS - 1:

@@ -145,7 +145,7 @@ class ReassignAdmin:
             return
         for resource, future in futures.items():
             try:
-                future.result(timeout=self.admin.timeout + 30)
+                self.admin.result(future)
             except (KafkaException, TimeoutError) as exc:
                 reason = f"{doing}: {describe_kafka_error(exc, self.env)}"
                 for name in [names[resource.name]] if resource.name in names else names.values():

@@ -33,10 +33,9 @@ from confluent_kafka.admin import (
 )
 from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 
-from tests.conftest import ADMIN_PASSWORD, Project
+from tests.conftest import ADMIN_PASSWORD, Project, eventually
 from tests.integration.test_acls import _all_acls, _delete_acls
 from tests.integration.test_schemas import _purge, registry  # noqa: F401  (registry is a fixture)
-from tests.integration.test_topics import eventually
 
 pytestmark = pytest.mark.kafka
 

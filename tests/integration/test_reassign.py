@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 
@@ -12,8 +13,8 @@ from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, C
 from kafka import KafkaAdminClient, TopicPartition
 
 from mqctl.kafka.reassign import BROKER_RATES, TOPIC_REPLICAS
-from tests.conftest import DEV_BOOTSTRAP, Project
-from tests.integration.test_topics import eventually, live_configs, partitions
+from tests.conftest import DEV_BOOTSTRAP, Project, eventually
+from tests.integration.test_topics import live_configs, partitions
 
 pytestmark = pytest.mark.kafka
 
@@ -112,9 +113,8 @@ def test_replication_factor_below_the_clusters_min_isr_is_refused(project: Proje
 
 def fill(topic: str, megabytes: int) -> None:
     producer = Producer({"bootstrap.servers": DEV_BOOTSTRAP, "acks": "1", "linger.ms": 20})
-    payload = b"x" * 1024
-    for i in range(megabytes * 1024):
-        producer.produce(topic, payload, partition=0)
+    for i in range(megabytes * 1024):  # random bytes: no compression can shrink what a throttle must copy
+        producer.produce(topic, os.urandom(1024), partition=0)
         if i % 1000 == 0:
             producer.poll(0)
     assert producer.flush(30) == 0
@@ -183,7 +183,11 @@ def test_plan_lists_reassignments_started_by_other_tools(
         for resource in resources:
             for future in dev_admin.incremental_alter_configs([resource]).values():
                 future.result(timeout=15)
+        # The throttle must be in force on both brokers before the move starts, or 8 MB copy at once.
+        slow = dict.fromkeys(BROKER_RATES, "1024")
+        assert eventually(lambda: all(broker_throttles(dev_admin)[b] == slow for b in (leader, follower)))
         other.alter_partition_reassignments({TopicPartition(topic, 0): [leader, follower]})
+        assert TopicPartition(topic, 0) in other.list_partition_reassignments()  # really in progress
         project.write("topics/a.yaml", spec(rf=3, partitions=1))
         result = project.run("apply", "--env", project.env, "--auto-approve")
         assert result.exit_code == 1
