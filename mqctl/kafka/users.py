@@ -60,21 +60,25 @@ class UserAdmin:
         }
 
     def alter(self, changes: Sequence[UserChange], validate_only: bool = False) -> Outcome:
-        """One AlterUserScramCredentials request for every user of the batch (Kafka has no
-        validate-only mode here; the spec checks cover mechanisms and iteration bounds)."""
+        """AlterUserScramCredentials for every user of the batch, in as many requests as the user
+        with the most mechanisms needs: Kafka refuses two alterations of one user in one request
+        ("A user credential cannot be altered twice in the same request"). No validate-only mode
+        exists here; the spec checks cover mechanisms and iteration bounds."""
         if validate_only or not changes:
             return {c.name: None for c in changes}
         outcome: Outcome = {}
-        alterations = [a for c in changes for a in _alterations(c)]
-        names = {c.name: c.name for c in changes}
-        send(
-            self.admin,
-            "alter SCRAM users",
-            lambda: self.client.alter_user_scram_credentials(alterations, request_timeout=self.admin.timeout),
-            names,
-            outcome,
-        )
+        pending = {c.name: _alterations(c) for c in changes}
+        for step in range(max(len(alterations) for alterations in pending.values())):
+            due = {name: alterations[step] for name, alterations in pending.items() if step < len(alterations)}
+            found: Outcome = {}
+            send(self.admin, "alter SCRAM users", self._request(list(due.values())), {n: n for n in due}, found)
+            for name, reason in found.items():  # a user's first failure is its outcome
+                if outcome.get(name) is None:
+                    outcome[name] = reason
         return outcome
+
+    def _request(self, alterations: list[Any]) -> Callable[[], Any]:
+        return lambda: self.client.alter_user_scram_credentials(alterations, request_timeout=self.admin.timeout)
 
     def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
         return {UserCreate: self.alter, UserUpdate: self.alter, UserDelete: self.alter}

@@ -247,3 +247,19 @@ def test_rotate_re_sets_the_password(secure_project: Project, users: Users, monk
     topic = f"{env}.{TOPIC}"
     assert produce(name, new, topic) is None
     assert authenticates(name, new) and not authenticates(name, old)
+
+
+def test_a_user_with_two_mechanisms_is_created_and_can_log_in(secure_project: Project, users: Users) -> None:
+    """Kafka refuses two alterations of one user in one request: mqctl must send them apart."""
+    env, name = secure_project.env, users.name("producer")
+    spec = users.spec().replace(
+        "${MQCTL_TEST_PRODUCER_PASSWORD}\n",
+        "${MQCTL_TEST_PRODUCER_PASSWORD}\n    mechanisms: [SCRAM-SHA-256, SCRAM-SHA-512]\n",
+    )
+    assert "SCRAM-SHA-256" in spec
+    secure_project.write("users/services.yaml", spec)
+    result = secure_project.run("apply", "--env", env, "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert f"created user {name}" in result.output
+    assert authenticates(name, users.password("producer"))  # the node offers SCRAM-SHA-512
+    assert secure_project.run("plan", "--env", env).exit_code == 0
