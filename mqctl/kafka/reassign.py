@@ -27,7 +27,7 @@ from kafka import KafkaAdminClient, TopicPartition
 from kafka.errors import KafkaError as PyKafkaError
 
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import describe_kafka_error
+from mqctl.kafka.connection import describe_kafka_error, kafka_python_config
 from mqctl.plan import Move, TopicReassign
 
 if TYPE_CHECKING:
@@ -75,24 +75,8 @@ class ReassignAdmin:
 
     @cached_property
     def _client(self) -> KafkaAdminClient:
-        sec = self.env.security
-        timeout_ms = int(self.env.timeout_seconds * 1000)
-        options: dict[str, Any] = {
-            "bootstrap_servers": self.env.bootstrap_servers.split(","),
-            "client_id": "mqctl",
-            "request_timeout_ms": timeout_ms,
-            "bootstrap_timeout_ms": timeout_ms,
-            "security_protocol": sec.protocol,
-            "sasl_mechanism": sec.sasl_mechanism,
-            "sasl_plain_username": sec.username,
-            "sasl_plain_password": sec.password.reveal() if sec.password else None,
-            "ssl_cafile": sec.ssl_ca_location,
-            "ssl_certfile": sec.ssl_certificate_location,
-            "ssl_keyfile": sec.ssl_key_location,
-            "ssl_password": sec.ssl_key_password.reveal() if sec.ssl_key_password else None,
-        }
         try:
-            return KafkaAdminClient(**options)
+            return KafkaAdminClient(**kafka_python_config(self.env))
         except Exception as exc:  # kafka-python raises its own errors and plain ones alike
             raise MqctlError(
                 f"cannot reach Kafka environment {self.env.name!r} at {self.env.bootstrap_servers} "
