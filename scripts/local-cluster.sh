@@ -378,10 +378,27 @@ check_ports() {
   exit 1
 }
 
+# 29092, 39092 and 49092 lie in Linux's ephemeral port range (32768-60999): while a node is down, any
+# client socket may be given its port as a local port, and the node then cannot bind it again
+# ("Address already in use"; seen when restarting kafka-3 in the fault tests). Reserving our ports
+# takes them out of that range. Best effort: it needs root and a writable /proc/sys (CI and the dev
+# machines have both); elsewhere nothing changes.
+reserve_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current wanted port
+  [[ -w $file ]] || return 0
+  current=$(cat "$file")
+  wanted=$current
+  for port in "${PORTS[@]}"; do
+    grep -qE "(^|,)$port(,|$)" <<<"$current" || wanted="${wanted:+$wanted,}$port"
+  done
+  [[ $wanted == "$current" ]] || echo "$wanted" >"$file" 2>/dev/null || true
+}
+
 cmd_up() {
   local t0 running
   t0=$(now_ms)
   check_tools
+  reserve_ports
   mkdir -p "$STATE_DIR" "$CACHE_DIR"
   running=$(running_components | tr '\n' ' ')
   if [[ ${running% } == "${COMPONENTS[*]}" ]]; then
@@ -494,6 +511,7 @@ cmd_start_node() {
   name=$(node_name "$1")
   our_pid "$name" >/dev/null && { say "$name already running"; return 0; }
   check_tools
+  reserve_ports
   kafka_cmd "$name"
   start_jvm "$name" "$STATE_DIR/$name/logs/console.log" "${CMD[@]}"
   for _ in $(seq 1 600); do port_open "${1}9092" && { say "$name started"; return 0; }; sleep 0.1; done

@@ -10,7 +10,7 @@ import textwrap
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -342,4 +342,38 @@ def test_apply_with_a_broker_down_reports_what_is_left_and_converges_once_it_is_
     assert converged.exit_code == 0, converged.output
     assert "Apply complete: 1 done, 0 failed." in converged.stdout
     assert all(len(p.replicas) == 3 for p in partitions(dev_admin, f"{project.env}.order.new.v1").values())
+    assert project.run("plan", "--env", project.env).exit_code == 0
+
+
+@pytest.mark.kafka
+def test_a_broker_stopped_between_plan_and_execution_does_not_stop_the_apply(
+    project: Project, dev_admin: AdminClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan is made with 3 brokers; kafka-3 stops after the confirmation, before the changes run.
+    RF 3 / min ISR 2 topics still take their changes, and KRaft places the new topic's third replicas
+    on the stopped (fenced) broker as a last resort: the apply completes, the re-run is empty."""
+    existing = topics_spec(2, rf=3, extra=", config: {min.insync.replicas: 2}")
+    project.write("topics/a.yaml", existing)
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    grown = existing.replace("{min.insync.replicas: 2}", "{min.insync.replicas: 2, retention.ms: 7200000}")
+    project.write("topics/a.yaml", grown + "  - {name: order.new.v1, partitions: 2, replication_factor: 3}\n")
+    new_topic = f"{project.env}.order.new.v1"
+
+    with ExitStack() as stack:
+
+        def broker_dies_after_confirmation(auto_approve: bool) -> bool:
+            stack.enter_context(node_stopped(dev_admin, 3))
+            return True
+
+        monkeypatch.setattr("mqctl.cli.specs._confirm", broker_dies_after_confirmation)
+        result = project.run("apply", "--env", project.env)
+        monkeypatch.undo()
+        assert result.exit_code == 0, result.output
+        assert "Apply complete: 3 done, 0 failed." in result.stdout
+        for i in range(2):
+            assert live_configs(dev_admin, f"{project.env}.order.t{i}.v1")["retention.ms"].value == "7200000"
+        assert all(len(p.replicas) == 3 and 3 not in p.isrs for p in partitions(dev_admin, new_topic).values())
+
+    # kafka-3 is back: it catches up and the environment matches the specs
+    assert eventually(lambda: all(3 in p.isrs for p in partitions(dev_admin, new_topic).values()), 60)
     assert project.run("plan", "--env", project.env).exit_code == 0
