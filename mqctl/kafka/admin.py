@@ -127,7 +127,15 @@ class KafkaAdmin:
             future = self._client.describe_cluster(request_timeout=self.timeout)
         except KafkaException as exc:
             raise kafka_failure(exc, self.env, "connect") from exc
-        return self._wait(future, "connect", slack=0)
+        try:
+            return self.result(future, slack=0)
+        except KafkaException as exc:  # a first contact that times out means nothing answered
+            reason = describe_kafka_error(exc, self.env)
+            if error_code(exc) == KafkaError._TIMED_OUT:
+                reason = unreachable(self.env, f"no answer within {self.timeout:g}s")
+            raise MqctlError(f"connect: {reason}") from exc
+        except TimeoutError as exc:
+            raise MqctlError(f"connect: {exc}") from exc
 
     def _call(self, doing: str, start: Callable[[], T]) -> T:
         self.cluster  # noqa: B018 - the first request of a run goes through the bounded first contact

@@ -55,8 +55,10 @@ def describe_kafka_error(exc: BaseException, env: Environment) -> str:
     err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
     if isinstance(err, KafkaError):
         code = err.code()
-        if code in (KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._TIMED_OUT):
-            return unreachable(env, f"no answer within {env.timeout_seconds:g}s: {err.str()}")
+        if code in (KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN):
+            return unreachable(env, err.str())
+        if code == KafkaError._TIMED_OUT:
+            return f"timed out after {env.timeout_seconds:g}s ({err.str()}); the next plan shows whether it happened"
         if code == KafkaError._AUTHENTICATION:
             return f"authentication to environment {env.name!r} failed: {err.str()}"
         if code in _NOT_AUTHORIZED:

@@ -301,7 +301,7 @@ def node_stopped(admin: AdminClient, node: int) -> Iterator[None]:
     (other tests share this cluster)."""
     _cluster("stop-node", node)
     try:
-        assert eventually(lambda: _brokers(admin) == 2, 60)
+        assert eventually(lambda: _brokers(admin) < 3, 60)  # 2, or 0 while the controller fails over
         yield
     finally:
         _cluster("start-node", node)
@@ -346,12 +346,14 @@ def test_apply_with_a_broker_down_reports_what_is_left_and_converges_once_it_is_
 
 
 @pytest.mark.kafka
-def test_a_broker_stopped_between_plan_and_execution_does_not_stop_the_apply(
+def test_a_broker_stopped_between_plan_and_execution_completes_or_says_what_is_left(
     project: Project, dev_admin: AdminClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The plan is made with 3 brokers; kafka-3 stops after the confirmation, before the changes run.
-    RF 3 / min ISR 2 topics still take their changes, and KRaft places the new topic's third replicas
-    on the stopped (fenced) broker as a last resort: the apply completes, the re-run is empty."""
+    RF 3 / min ISR 2 topics still take their changes. The new RF 3 topic is created too (KRaft places
+    replicas on the stopped, fenced broker as a last resort) unless the stopped node was the active
+    controller and the create timed out during the failover: then exactly that topic is reported as
+    not done. Either way the re-run, once kafka-3 is back, converges."""
     existing = topics_spec(2, rf=3, extra=", config: {min.insync.replicas: 2}")
     project.write("topics/a.yaml", existing)
     assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
@@ -368,12 +370,18 @@ def test_a_broker_stopped_between_plan_and_execution_does_not_stop_the_apply(
         monkeypatch.setattr("mqctl.cli.specs._confirm", broker_dies_after_confirmation)
         result = project.run("apply", "--env", project.env)
         monkeypatch.undo()
-        assert result.exit_code == 0, result.output
-        assert "Apply complete: 3 done, 0 failed." in result.stdout
+        assert "Traceback" not in result.output
         for i in range(2):
+            assert f"✓ updated topic {project.env}.order.t{i}.v1" in result.stdout, result.output
             assert live_configs(dev_admin, f"{project.env}.order.t{i}.v1")["retention.ms"].value == "7200000"
-        assert all(len(p.replicas) == 3 and 3 not in p.isrs for p in partitions(dev_admin, new_topic).values())
+        if result.exit_code == 0:
+            assert "Apply complete: 3 done, 0 failed." in result.stdout
+        else:
+            assert f"✗ topic {new_topic} not created: " in result.stdout, result.output
+            assert "Apply incomplete: 2 done, 1 failed." in result.stdout
 
-    # kafka-3 is back: it catches up and the environment matches the specs
+    # kafka-3 is back: a re-run finishes whatever was left and the environment matches the specs
+    rerun = project.run("apply", "--env", project.env, "--auto-approve")
+    assert rerun.exit_code == 0, rerun.output
     assert eventually(lambda: all(3 in p.isrs for p in partitions(dev_admin, new_topic).values()), 60)
     assert project.run("plan", "--env", project.env).exit_code == 0
