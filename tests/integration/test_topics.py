@@ -261,8 +261,8 @@ def test_plan_cost_in_admin_requests_does_not_grow_with_topics(project: Project)
         assert not result.plan.changes
         return result.requests
 
-    # metadata, DescribeConfigs split over 3 parallel requests, DescribeCluster (racks), ListPartitionReassignments
-    assert requests_for(5) == requests_for(60) == 6
+    # first contact (DescribeCluster), metadata, DescribeConfigs in 6 parts, ListPartitionReassignments
+    assert requests_for(6) == requests_for(60) == 9
 
 
 def test_unreachable_cluster_fails_fast_and_readably(offline_project: Project) -> None:

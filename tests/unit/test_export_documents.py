@@ -71,7 +71,7 @@ def round_trip(tmp_path: Path, live: Snapshots, env: Environment = ENV, select: 
     write_files(tmp_path, run(live, select, env).files, force=False)
     desired, problems = load_specs(ProjectConfig(tmp_path, env))
     assert problems == []
-    plan = compute_plan(desired, live, env, managed(desired))
+    plan = compute_plan(desired, live, env, managed(desired.folders))
     assert list(plan.changes) == []
     assert list(plan.diagnostics) == []
 
@@ -229,14 +229,14 @@ def test_a_plan_from_the_export_needs_the_variables_but_never_compares_passwords
         monkeypatch.delenv(name, raising=False)
     write_files(tmp_path, run(live).files, force=False)
     desired, _ = load_specs(ProjectConfig(tmp_path, ENV))
-    unset = compute_plan(desired, live, ENV, managed(desired))
+    unset = compute_plan(desired, live, ENV, managed(desired.folders))
     assert {d.message for d in unset.errors} == {
         "environment variable ORDER_SERVICE_PASSWORD is not set (the password of user order-service)",
         "environment variable PAYMENT_SERVICE_PASSWORD is not set (the password of user payment-service)",
     }
     for name in VARIABLES:
         monkeypatch.setenv(name, "any value at all")  # Kafka cannot tell: the plan is empty
-    assert list(compute_plan(desired, live, ENV, managed(desired)).changes) == []
+    assert list(compute_plan(desired, live, ENV, managed(desired.folders)).changes) == []
 
 
 def test_bindings_no_entry_can_declare_are_left_out_with_a_note() -> None:
