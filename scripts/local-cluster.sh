@@ -171,6 +171,24 @@ fetch_registry() {
 
 node_port() { case $1 in kafka-1) echo 1 ;; kafka-2) echo 2 ;; kafka-3) echo 3 ;; esac; }
 
+# Settings every node shares: no surprise topics, and small and quick for a laptop / CI box.
+small_and_quick() {
+  cat <<'PROPS'
+auto.create.topics.enable=false
+delete.topic.enable=true
+
+# small and quick for a laptop / CI box
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=4
+num.recovery.threads.per.data.dir=1
+background.threads=4
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=2097152
+log.retention.check.interval.ms=30000
+PROPS
+}
+
 write_kafka_config() { # write_kafka_config N DIR
   local n=$1 dir=$2 rack
   rack=dc-$(printf '%s' abc | cut -c"$n")
@@ -198,18 +216,7 @@ transaction.state.log.min.isr=2
 transaction.state.log.num.partitions=5
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.min.isr=2
-auto.create.topics.enable=false
-delete.topic.enable=true
-
-# small and quick for a laptop / CI box
-group.initial.rebalance.delay.ms=0
-num.network.threads=2
-num.io.threads=4
-num.recovery.threads.per.data.dir=1
-background.threads=4
-log.cleaner.threads=1
-log.cleaner.dedupe.buffer.size=2097152
-log.retention.check.interval.ms=30000
+$(small_and_quick)
 EOF
 }
 
@@ -257,17 +264,7 @@ transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
-auto.create.topics.enable=false
-delete.topic.enable=true
-
-group.initial.rebalance.delay.ms=0
-num.network.threads=2
-num.io.threads=4
-num.recovery.threads.per.data.dir=1
-background.threads=4
-log.cleaner.threads=1
-log.cleaner.dedupe.buffer.size=2097152
-log.retention.check.interval.ms=30000
+$(small_and_quick)
 EOF
   chmod 600 "$dir/server.properties"
 }
