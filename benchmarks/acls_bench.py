@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -44,7 +45,7 @@ environments:
 SPEC = "acls:\n  - principal: User:bench\n    role: producer\n    topics: [bench.declared.v1]\n"
 
 
-def _admin() -> AdminClient:
+def sasl_admin() -> AdminClient:
     return AdminClient(
         {
             "bootstrap.servers": SASL_BOOTSTRAP,
@@ -56,7 +57,7 @@ def _admin() -> AdminClient:
     )
 
 
-def _bindings(env: str, n: int) -> list[AclBinding]:
+def out_of_band_bindings(env: str, n: int) -> list[AclBinding]:
     return [
         AclBinding(
             ResourceType.TOPIC,
@@ -71,11 +72,11 @@ def _bindings(env: str, n: int) -> list[AclBinding]:
     ]
 
 
-def plan_requests(n: int) -> tuple[int, int]:
-    """(admin requests of one plan, changes planned) with n out-of-band bindings in scope."""
+def plan_requests(n: int) -> tuple[int, int, float]:
+    """(admin requests of one plan, changes planned, plan seconds) with n out-of-band bindings in scope."""
     env = "b" + uuid.uuid4().hex[:10]
-    admin = _admin()
-    created = _bindings(env, n)
+    admin = sasl_admin()
+    created = out_of_band_bindings(env, n)
     for future in admin.create_acls(created, request_timeout=60).values():
         future.result(timeout=90)
     try:
@@ -85,24 +86,29 @@ def plan_requests(n: int) -> tuple[int, int]:
             (root / "acls").mkdir()
             (root / "acls" / "bench.yaml").write_text(SPEC)
             config = load_config(root, env)
+            started = time.perf_counter()
             desired, _ = load_specs(config)
             result = plan_environment(desired, Edges(config.environment))
-            return result.requests, len(result.plan.changes)
+            return result.requests, len(result.plan.changes), time.perf_counter() - started
     finally:
-        filters = [
-            AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
-                             b.permission_type)
-            for b in created
-        ]
-        for future in admin.delete_acls(filters, request_timeout=60).values():
-            future.result(timeout=90)
+        delete_bindings(admin, created)
+
+
+def delete_bindings(admin: AdminClient, created: list[AclBinding]) -> None:
+    filters = [
+        AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
+                         b.permission_type)
+        for b in created
+    ]
+    for future in admin.delete_acls(filters, request_timeout=120).values():
+        future.result(timeout=180)
 
 
 def main(sizes: list[int]) -> None:
     for n in sizes:
-        requests, changes = plan_requests(n)
-        print(f"ACLs in scope: {n:>5}  plan changes: {changes:>5}  admin requests: {requests}")
+        requests, changes, seconds = plan_requests(n)
+        print(f"ACLs in scope: {n:>6}  plan changes: {changes:>6}  admin requests: {requests}  plan: {seconds:.2f} s")
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [10, 1000])
+    main([int(a) for a in sys.argv[1:]] or [10, 1000, 10000])

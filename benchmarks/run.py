@@ -12,8 +12,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RUNS = (
     ("Offline validate (10 -> 10,000 topics)", ["validate_bench.py"]),
-    ("Plan cost in admin requests with 10 and 1,000 ACLs (SASL node)", ["acls_bench.py", "10", "1000"]),
+    ("Plan cost in admin requests with 10, 1,000 and 10,000 ACLs (SASL node)", ["acls_bench.py"]),
     ("Plan and apply at scale (10 -> 10,000 topics; apply of 5,000)", ["scale.py"]),
+    ("10,000 topics and 10,000 ACLs in one plan (SASL node)", ["combined_bench.py"]),
 )
 
 

@@ -64,13 +64,11 @@ def child_plan(root: Path, env: str) -> None:
     """In its own process: one plan, then wall time, admin requests and peak RSS as JSON."""
     from mqctl.config import load_config
     from mqctl.kinds import Edges
-    from mqctl.planning import plan_environment
-    from mqctl.spec.loader import load_specs
+    from mqctl.planning import plan_project
 
     started = time.perf_counter()
     config = load_config(root, env)
-    desired, diagnostics = load_specs(config)
-    result = plan_environment(desired, Edges(config.environment), diagnostics)
+    result, _ = plan_project(config, Edges(config.environment))  # what `mqctl plan` runs
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": seconds, "requests": result.requests, "changes": len(result.plan.changes),
