@@ -63,21 +63,22 @@ class Project:
         return Result(res.exit_code, res.stdout, res.stderr)
 
 
-def _config_text(env: str, bootstrap: str, secure: bool, extra: str = "") -> str:
-    security = ""
-    if secure:
-        security = textwrap.indent(
-            textwrap.dedent("""\
-                security:
-                  protocol: SASL_PLAINTEXT
-                  sasl_mechanism: SCRAM-SHA-512
-                  username: admin
-                  password: ${KAFKA_ADMIN_PASSWORD}
-                overrides:
-                  max_replication_factor: 1
-                """),
-            "    ",
-        )
+def sasl_security(user: str = "admin", password: str = "${KAFKA_ADMIN_PASSWORD}") -> str:
+    """The `security:` block of an environment on the SASL node, for `user`."""
+    return textwrap.indent(
+        textwrap.dedent(f"""\
+            security:
+              protocol: SASL_PLAINTEXT
+              sasl_mechanism: SCRAM-SHA-512
+              username: {user}
+              password: {password}
+            """),
+        "    ",
+    )
+
+
+def config_text(env: str, bootstrap: str, security: str = "", extra: str = "") -> str:
+    """An mqctl.yaml with one environment `env` (the local registry included)."""
     return (
         "environments:\n"
         f"  {env}:\n"
@@ -107,7 +108,7 @@ def unique_env() -> str:
 def offline_project(tmp_path: Path) -> Project:
     """A project whose environment points at an unreachable address; for offline commands."""
     env = unique_env()
-    (tmp_path / "mqctl.yaml").write_text(_config_text(env, "127.0.0.1:1", False))
+    (tmp_path / "mqctl.yaml").write_text(config_text(env, "127.0.0.1:1"))
     return Project(tmp_path, env)
 
 
@@ -139,7 +140,7 @@ def _delete_prefixed(admin: object, prefix: str) -> None:
 def project(tmp_path: Path, dev_admin: object) -> Iterator[Project]:
     """A project on the real 3-broker cluster; its topics are deleted after the test."""
     env = unique_env()
-    (tmp_path / "mqctl.yaml").write_text(_config_text(env, DEV_BOOTSTRAP, False))
+    (tmp_path / "mqctl.yaml").write_text(config_text(env, DEV_BOOTSTRAP))
     yield Project(tmp_path, env)
     _delete_prefixed(dev_admin, env + ".")
 
@@ -171,6 +172,8 @@ def sasl_admin() -> Iterator[object]:
 def secure_project(tmp_path: Path, sasl_admin: object) -> Iterator[Project]:
     """A project on the SASL/ACL node (mqctl connects as admin, password from the environment)."""
     env = unique_env()
-    (tmp_path / "mqctl.yaml").write_text(_config_text(env, SASL_BOOTSTRAP, True))
+    (tmp_path / "mqctl.yaml").write_text(
+        config_text(env, SASL_BOOTSTRAP, sasl_security(), "    overrides:\n      max_replication_factor: 1\n")
+    )
     yield Project(tmp_path, env)
     _delete_prefixed(sasl_admin, env + ".")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import textwrap
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +35,16 @@ from mqctl.diagnostics import MqctlError
 from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
 from mqctl.kafka.lock import ApplyLock
 from mqctl.plan import TopicCreate
-from tests.conftest import ADMIN_PASSWORD, DEV_BOOTSTRAP, SASL_BOOTSTRAP, Project, eventually, unique_env
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    DEV_BOOTSTRAP,
+    SASL_BOOTSTRAP,
+    Project,
+    config_text,
+    eventually,
+    sasl_security,
+    unique_env,
+)
 from tests.integration.test_topics import partitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,17 +128,7 @@ def throttled_user(tmp_path: Path, sasl_admin: AdminClient) -> Iterator[Project]
                     "--entity-name", user)  # fmt: skip
     os.environ["MQCTL_TEST_QUOTA_PASSWORD"] = password
     (tmp_path / "mqctl.yaml").write_text(
-        textwrap.dedent(f"""\
-            environments:
-              {env}:
-                bootstrap_servers: {SASL_BOOTSTRAP}
-                timeout_seconds: 15
-                security:
-                  protocol: SASL_PLAINTEXT
-                  sasl_mechanism: SCRAM-SHA-512
-                  username: {user}
-                  password: ${{MQCTL_TEST_QUOTA_PASSWORD}}
-            """)
+        config_text(env, SASL_BOOTSTRAP, sasl_security(user, "${MQCTL_TEST_QUOTA_PASSWORD}"))
     )
     try:
         yield Project(tmp_path, env)
@@ -175,19 +173,7 @@ def test_controller_mutation_quota_throttles_and_the_apply_still_completes(
 
 def _as_alice(tmp_path: Path, env: str) -> Project:
     tmp_path.mkdir()
-    (tmp_path / "mqctl.yaml").write_text(
-        textwrap.dedent(f"""\
-            environments:
-              {env}:
-                bootstrap_servers: {SASL_BOOTSTRAP}
-                timeout_seconds: 15
-                security:
-                  protocol: SASL_PLAINTEXT
-                  sasl_mechanism: SCRAM-SHA-512
-                  username: alice
-                  password: alice-secret
-            """)
-    )
+    (tmp_path / "mqctl.yaml").write_text(config_text(env, SASL_BOOTSTRAP, sasl_security("alice", "alice-secret")))
     return Project(tmp_path, env)
 
 
