@@ -12,7 +12,6 @@ from confluent_kafka.admin import (
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
-    ConfigResource,
     ResourcePatternType,
     ResourceType,
 )
@@ -82,13 +81,8 @@ class AclAdmin:
     def _authorizer(self) -> str:
         """A broker's authorizer.class.name. Without an authorizer librdkafka reports an empty ACL
         list rather than SECURITY_DISABLED, so the plan has to ask."""
-        timeout = self.admin.timeout
-        resource = ConfigResource(ResourceType.BROKER, str(self.admin.brokers()[0].id))
-        futures = self.admin._call(
-            "describe broker config", lambda: self.client.describe_configs([resource], request_timeout=timeout)
-        )
-        (future,) = futures.values()
-        entry = self.admin._wait(future, "describe broker config").get("authorizer.class.name")
+        first = self.admin.brokers()[0].id
+        entry = self.admin.broker_configs([first])[first].get("authorizer.class.name")
         return str(entry.value or "") if entry is not None else ""
 
     def snapshot(self) -> LiveAcls:

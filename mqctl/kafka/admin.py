@@ -71,6 +71,7 @@ class KafkaAdmin:
         self.notify = notify  # progress of long operations (throttled retries, replica moves)
         self.throttle_seconds = 0.0  # the last throttle time a broker asked for (quota exceeded)
         self._fatal: str | None = None  # why waiting is pointless (bad credentials, nothing answers)
+        self._broker_configs: dict[int, dict[str, LiveConfig]] = {}  # see broker_configs()
         self._client = AdminClient(client_config(env, throttle_cb=self._throttled, error_cb=self._on_error))
 
     def _on_error(self, err: KafkaError) -> None:
@@ -149,6 +150,28 @@ class KafkaAdmin:
             return start()
         except KafkaException as exc:
             raise kafka_failure(exc, self.env, doing) from exc
+
+    def broker_configs(self, brokers: Iterable[int]) -> dict[int, dict[str, LiveConfig]]:
+        """Every config of each broker (static keys included), read once per run: the brokers kind
+        and the ACL kind's authorizer check both need them. One request per broker (librdkafka takes
+        one BROKER resource per call), all sent before any is awaited."""
+        wanted = list(brokers)
+        pending = {broker: self._describe_broker(broker) for broker in wanted if broker not in self._broker_configs}
+        for broker, futures in pending.items():
+            (future,) = futures.values()
+            entries = self._wait(future, f"describe configs of broker {broker}")
+            self._broker_configs[broker] = {name: live_config(entry) for name, entry in entries.items()}
+        return {broker: self._broker_configs[broker] for broker in wanted}
+
+    def forget_broker_configs(self) -> None:
+        """Broker configs were changed: the next read must ask the brokers again."""
+        self._broker_configs.clear()
+
+    def _describe_broker(self, broker: int) -> Mapping[Any, Future[Any]]:
+        resource = ConfigResource(ResourceType.BROKER, str(broker))
+        return self._call(
+            "describe broker configs", lambda: self._client.describe_configs([resource], request_timeout=self.timeout)
+        )
 
     def brokers(self) -> tuple[BrokerInfo, ...]:
         """The live brokers with their racks, by id (from the first contact's DescribeCluster)."""

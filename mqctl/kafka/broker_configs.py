@@ -16,7 +16,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.admin import KafkaAdmin, Outcome, live_config
+from mqctl.kafka.admin import KafkaAdmin, Outcome
 from mqctl.kafka.connection import describe_kafka_error
 from mqctl.live import LiveBrokerConfigs, LiveConfig
 from mqctl.plan import BrokerConfigUpdate, Change
@@ -40,22 +40,9 @@ class BrokerConfigAdmin:
 
         return ClusterDefault(self.admin)
 
-    def _describe_broker(self, broker: int) -> Any:
-        resource = ConfigResource(ResourceType.BROKER, str(broker))
-        return self.admin._call(
-            "describe broker configs",
-            lambda: self.client.describe_configs([resource], request_timeout=self.timeout),
-        )
-
     def describe_brokers(self) -> dict[int, dict[str, LiveConfig]]:
         """Broker id -> every config of that broker (static keys included), one request per broker."""
-        futures = {broker.id: self._describe_broker(broker.id) for broker in self.admin.brokers()}
-        live: dict[int, dict[str, LiveConfig]] = {}
-        for broker, by_resource in sorted(futures.items()):
-            (future,) = by_resource.values()
-            entries = self.admin._wait(future, f"describe configs of broker {broker}")
-            live[broker] = {name: live_config(entry) for name, entry in entries.items()}
-        return live
+        return self.admin.broker_configs(broker.id for broker in self.admin.brokers())
 
     def snapshot(self) -> LiveBrokerConfigs:
         """Cluster defaults and every broker's configs: brokers + 2 requests, whatever the topics."""
@@ -96,6 +83,8 @@ class BrokerConfigAdmin:
             if change.broker is None:
                 outcome[change.name] = self._default.alter(change, validate_only)
         outcome.update({name: wait() for name, wait in pending.items()})
+        if not validate_only:
+            self.admin.forget_broker_configs()
         return outcome
 
     def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:

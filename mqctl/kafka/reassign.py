@@ -114,6 +114,8 @@ class ReassignAdmin:
         brokers = [[r] for r in resources if r.restype == ResourceType.BROKER]
         for batch in [topics, *brokers] if topics else brokers:
             self._alter_one(doing, batch, outcome, names)
+        if brokers:
+            self.admin.forget_broker_configs()
 
     def _alter_one(
         self, doing: str, resources: list[ConfigResource], outcome: Outcome, names: Mapping[str, str]

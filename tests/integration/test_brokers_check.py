@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Project
+from mqctl.config import Environment
+from mqctl.kafka.admin import KafkaAdmin
+from tests.conftest import DEV_BOOTSTRAP, Project
 
 pytestmark = pytest.mark.kafka
 
@@ -60,3 +62,16 @@ def test_bad_profile_is_exit_1(offline_project: Project) -> None:
     res = offline_project.run("brokers", "check", "--env", offline_project.env, "--profile", "fast")
     assert res.exit_code == 1
     assert "unknown profile 'fast'" in res.stderr
+
+
+def test_broker_configs_are_read_once_per_run_and_again_after_a_change(dev_admin: Any) -> None:
+    """The brokers kind and the ACL kind's authorizer check share one read of each broker."""
+    admin = KafkaAdmin(Environment("memo", DEV_BOOTSTRAP))
+    first = admin.broker_configs([1, 2, 3])
+    sent = admin.requests
+    assert first[2]["broker.rack"].value == "dc-b"
+    again = admin.broker_configs([2])
+    assert admin.requests == sent and again[2] is first[2]
+    admin.forget_broker_configs()
+    assert admin.broker_configs([2])[2]["broker.rack"].value == "dc-b"
+    assert admin.requests == sent + 1
