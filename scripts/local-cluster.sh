@@ -171,6 +171,22 @@ fetch_registry() {
 
 node_port() { case $1 in kafka-1) echo 1 ;; kafka-2) echo 2 ;; kafka-3) echo 3 ;; esac; }
 
+# Replicas of new and internal topics: replication RF MIN_ISR INTERNAL_PARTITIONS
+replication() {
+  cat <<PROPS
+num.partitions=1
+default.replication.factor=$1
+min.insync.replicas=$2
+offsets.topic.replication.factor=$1
+offsets.topic.num.partitions=$3
+transaction.state.log.replication.factor=$1
+transaction.state.log.min.isr=$2
+transaction.state.log.num.partitions=$3
+share.coordinator.state.topic.replication.factor=$1
+share.coordinator.state.topic.min.isr=$2
+PROPS
+}
+
 # Settings every node shares: no surprise topics, and small and quick for a laptop / CI box.
 small_and_quick() {
   cat <<'PROPS'
@@ -206,16 +222,7 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
 
 # durability as in production: 3 replicas (one per rack), 2 in sync
-num.partitions=1
-default.replication.factor=3
-min.insync.replicas=2
-offsets.topic.replication.factor=3
-offsets.topic.num.partitions=5
-transaction.state.log.replication.factor=3
-transaction.state.log.min.isr=2
-transaction.state.log.num.partitions=5
-share.coordinator.state.topic.replication.factor=3
-share.coordinator.state.topic.min.isr=2
+$(replication 3 2 5)
 $(small_and_quick)
 EOF
 }
@@ -254,16 +261,7 @@ super.users=User:admin
 allow.everyone.if.no.acl.found=false
 
 # one broker: internal topics with one replica
-num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+$(replication 1 1 1)
 $(small_and_quick)
 EOF
   chmod 600 "$dir/server.properties"
