@@ -9,20 +9,17 @@ on the brokers, never on the topics. librdkafka cannot name the cluster-default 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.admin import KafkaAdmin, Outcome
+from mqctl.kafka.cluster_default import ClusterDefault
 from mqctl.kafka.connection import describe_kafka_error
 from mqctl.live import LiveBrokerConfigs, LiveConfig
 from mqctl.plan import BrokerConfigUpdate, Change
-
-if TYPE_CHECKING:
-    from mqctl.kafka.cluster_default import ClusterDefault
 
 
 class BrokerConfigAdmin:
@@ -32,13 +29,7 @@ class BrokerConfigAdmin:
         self.admin = admin
         self.client = admin._client
         self.timeout = admin.timeout
-
-    @cached_property
-    def _default(self) -> ClusterDefault:
-        # Imported on first use: kafka-python is only needed for resource "", and loading it is slow.
-        from mqctl.kafka.cluster_default import ClusterDefault
-
-        return ClusterDefault(self.admin)
+        self._default = ClusterDefault(admin)
 
     def describe_brokers(self) -> dict[int, dict[str, LiveConfig]]:
         """Broker id -> every config of that broker (static keys included), one request per broker."""
@@ -50,8 +41,9 @@ class BrokerConfigAdmin:
 
     def _alter_broker(self, change: BrokerConfigUpdate, validate_only: bool) -> Callable[[], str | None]:
         """Start the change of one broker's resource; the returned call waits for its outcome."""
-        entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET)
-                   for k, v in sorted(change.set_config.items())]
+        entries = [
+            ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in sorted(change.set_config.items())
+        ]
         entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in change.reset_config]
         resource = ConfigResource(ResourceType.BROKER, str(change.broker), incremental_configs=entries)
         try:

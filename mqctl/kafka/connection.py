@@ -61,11 +61,17 @@ def describe_kafka_error(exc: BaseException, env: Environment) -> str:
             return f"timed out after {env.timeout_seconds:g}s ({err.str()}); the next plan shows whether it happened"
         if code == KafkaError._AUTHENTICATION:
             return f"authentication to environment {env.name!r} failed: {err.str()}"
-        if code in _NOT_AUTHORIZED:
-            principal = f"User:{env.security.username}" if env.security.username else "this client"
-            return f"{err.name()}: {principal} is not authorized ({err.str()}); {_NOT_AUTHORIZED[code]}"
-        return f"{err.name()}: {err.str()}"
+        return describe_broker_error(env, code, err.name(), err.str())
     return str(exc) or exc.__class__.__name__
+
+
+def describe_broker_error(env: Environment, code: int, name: str, text: str) -> str:
+    """A broker's error code as one line, whichever client got it: authorization failures say
+    whose, and what ACL would help."""
+    if code in _NOT_AUTHORIZED:
+        principal = f"User:{env.security.username}" if env.security.username else "this client"
+        return f"{name}: {principal} is not authorized ({text}); {_NOT_AUTHORIZED[code]}"
+    return f"{name}: {text}"
 
 
 _NOT_AUTHORIZED = {
@@ -90,8 +96,7 @@ def kafka_failure(exc: BaseException, env: Environment, doing: str) -> MqctlErro
 
 
 def kafka_python_config(env: Environment) -> dict[str, Any]:
-    """The same settings for kafka-python's KafkaAdminClient: the second client, used only for
-    what librdkafka cannot do (partition reassignment, the cluster-default broker config)."""
+    """The same settings for kafka-python's KafkaAdminClient, the second client (mqctl.kafka.protocol)."""
     sec = env.security
     timeout_ms = int(env.timeout_seconds * 1000)
     return {

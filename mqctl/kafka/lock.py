@@ -29,7 +29,7 @@ from confluent_kafka.admin import NewTopic
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.admin import QUOTA_STALLS, KafkaAdmin
+from mqctl.kafka.admin import KafkaAdmin
 from mqctl.kafka.connection import client_config, describe_kafka_error, error_code
 
 READ_ATTEMPTS = 10  # the record follows the topic by milliseconds; a refused apply waits that long
@@ -130,18 +130,8 @@ class ApplyLock:
         return me
 
     def _mutate(self, doing: str, start: Callable[[], Mapping[str, Future[None]]]) -> None:
-        """Create or delete the lock topic; both count against a controller mutation quota, so a
-        THROTTLING_QUOTA_EXCEEDED is waited out (the broker's throttle time) rather than failing."""
-        for attempt in range(QUOTA_STALLS):
-            try:
-                self.admin.result(self.admin._call(doing, start)[self.topic])
-                return
-            except KafkaException as exc:
-                if error_code(exc) != KafkaError.THROTTLING_QUOTA_EXCEEDED or attempt == QUOTA_STALLS - 1:
-                    raise
-                wait = self.admin.backoff(attempt)
-                self.admin.notify(f"{doing}: controller mutation quota exceeded, retrying in {wait:.1f}s")
-                time.sleep(wait)
+        """Create or delete the lock topic (one topic: a controller mutation quota delays it at most)."""
+        self.admin.result(self.admin._call(doing, start)[self.topic])
 
     def _delete(self) -> None:
         try:

@@ -1,7 +1,7 @@
 """Replica moves: partition reassignment under a replication throttle, waited for with progress.
 
 confluent-kafka has no AlterPartitionReassignments / ListPartitionReassignments, so those two go
-through kafka-python's admin client (a second connection, opened only when needed); the throttle
+through kafka-python's admin client (mqctl.kafka.protocol); the throttle
 configs go through IncrementalAlterConfigs on the confluent connection like every other config.
 
 The throttle is Kafka's own (what kafka-reassign-partitions sets): `leader.` and
@@ -14,48 +14,26 @@ when that topic's move ends; the broker rates when no reassignment at all is lef
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
-from kafka import KafkaAdminClient, TopicPartition
-from kafka.errors import KafkaError as PyKafkaError
+from kafka import TopicPartition
 
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import describe_kafka_error, kafka_python_config
+from mqctl.kafka.connection import describe_kafka_error
+from mqctl.kafka.protocol import py_kafka_reason
 from mqctl.plan import Move, TopicReassign
 
 if TYPE_CHECKING:
     from mqctl.kafka.admin import KafkaAdmin, Outcome
 
-_QUIET = logging.getLogger("kafka")  # kafka-python's own logger: failures surface as exceptions
-_QUIET.addHandler(logging.NullHandler())
-_QUIET.propagate = False
-
 BROKER_RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")
 TOPIC_REPLICAS = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
 POLL_SECONDS = 1.0
-
-_HINTS = {
-    "CLUSTER_AUTHORIZATION_FAILED": "mqctl's principal needs DESCRIBE and ALTER on the cluster resource "
-    "to list and move partition replicas",
-    "TOPIC_AUTHORIZATION_FAILED": "mqctl's principal needs ALTER on the topic",
-}
-
-
-def py_kafka_reason(exc: Exception) -> str:
-    """kafka-python errors carry the whole request and response in str(); keep the code and a hint."""
-    if isinstance(exc, PyKafkaError):
-        code = getattr(exc, "message", None) or type(exc).__name__
-        hint = _HINTS.get(code)
-        detail = hint or getattr(exc, "description", None) or str(exc)
-        return f"{code}: {detail}"
-    return str(exc) or type(exc).__name__
 
 
 def throttled_replicas(moves: Iterable[Move]) -> tuple[str, str]:
@@ -73,30 +51,11 @@ class ReassignAdmin:
         self.admin = admin
         self.env = admin.env
 
-    @cached_property
-    def _client(self) -> KafkaAdminClient:
-        try:
-            return KafkaAdminClient(**kafka_python_config(self.env))
-        except Exception as exc:  # kafka-python raises its own errors and plain ones alike
-            raise MqctlError(
-                f"cannot reach Kafka environment {self.env.name!r} at {self.env.bootstrap_servers} "
-                f"for partition reassignments: {py_kafka_reason(exc)}"
-            ) from exc
-
-    def _run(self, doing: str, call: Callable[[KafkaAdminClient], Any]) -> Any:
-        self.admin.requests += 1
-        try:
-            return call(self._client)
-        except MqctlError:
-            raise
-        except Exception as exc:
-            raise MqctlError(f"{doing}: {py_kafka_reason(exc)}") from exc
-
     def ongoing(self, topics: Iterable[str] | None = None) -> dict[str, dict[int, tuple[int, ...]]]:
         """Reassignments in progress (all, or of `topics`): topic -> partition -> target replicas.
         One request listing the whole cluster's: the protocol filters by partition, not by topic."""
         wanted = None if topics is None else set(topics)
-        listed = self._run(
+        listed = self.admin.protocol.call(
             "list partition reassignments",
             lambda c: c.list_partition_reassignments(timeout_ms=int(self.env.timeout_seconds * 1000)),
         )
@@ -172,7 +131,7 @@ class ReassignAdmin:
         if not targets:
             return
         try:
-            results = self._run(
+            results = self.admin.protocol.call(
                 "alter partition reassignments",
                 lambda client: client.alter_partition_reassignments(
                     targets, timeout_ms=int(self.env.timeout_seconds * 1000)

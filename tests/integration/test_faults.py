@@ -35,7 +35,7 @@ from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
 from mqctl.kafka.lock import ApplyLock
-from mqctl.plan import TopicCreate
+from mqctl.plan import TopicCreate, TopicDelete
 from tests.conftest import (
     ADMIN_PASSWORD,
     DEV_BOOTSTRAP,
@@ -85,6 +85,39 @@ def test_a_create_over_the_record_cap_is_split_and_accepted(dev_admin: AdminClie
     outcome = TopicAdmin(admin).create(changes, validate_only=True)
     assert outcome == dict.fromkeys((c.name for c in changes), None)
     assert admin.requests == 1 + 2  # the first contact (DescribeCluster), then the create split in two
+
+
+# ---------------------------------------------------------------------------------------------
+# a request that times out after the brokers got it
+
+
+@pytest.mark.kafka
+def test_mutations_that_time_out_are_re_read_and_reported_as_what_happened(dev_admin: AdminClient) -> None:
+    """The client gives up 10 ms after sending (creating 20 topics takes the controller well over
+    that) while the brokers carry the request out. mqctl re-reads the cluster and reports the
+    topics as created, then as deleted, instead of as failed."""
+    env = unique_env()
+    messages: list[str] = []
+    admin = KafkaAdmin(Environment(env, DEV_BOOTSTRAP), notify=messages.append)
+    topics = TopicAdmin(admin)
+    names = [f"{env}.order.t{i}.v1" for i in range(20)]
+    admin.protocol.admin_client  # noqa: B018 - connected under the normal timeout
+    admin.protocol.request_timeout_ms = 10
+    try:
+        created = topics.create([TopicCreate(n, partitions=1, replication_factor=3) for n in names])
+        assert messages == ["20 topic(s) got no answer in time; re-reading the cluster for what happened"]
+        assert created == dict.fromkeys(names, None)
+        assert set(names) <= set(dev_admin.list_topics(timeout=10).topics)
+
+        deleted = topics.delete([TopicDelete(n) for n in names])
+        assert len(messages) == 2
+        assert deleted == dict.fromkeys(names, None)
+        assert eventually(lambda: not set(names) & set(dev_admin.list_topics(timeout=10).topics))
+    finally:
+        left = [n for n in names if n in dev_admin.list_topics(timeout=10).topics]
+        if left:
+            for future in dev_admin.delete_topics(left, operation_timeout=30).values():
+                future.result(timeout=60)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,11 +185,12 @@ def throttled_user(tmp_path: Path, sasl_admin: AdminClient) -> Iterator[Project]
 
 
 @pytest.mark.sasl
-def test_controller_mutation_quota_throttles_and_the_apply_still_completes(
+def test_controller_mutation_quota_rejections_are_retried_alone_after_the_throttle_time(
     throttled_user: Project, sasl_admin: AdminClient
 ) -> None:
-    """librdkafka's CreateTopics predates KIP-599's v6: the broker holds the connection for the
-    throttle time instead of answering THROTTLING_QUOTA_EXCEEDED. mqctl shows the wait and goes on."""
+    """CreateTopics v7 (KIP-599): over the quota the broker accepts what fits and rejects the rest
+    with THROTTLING_QUOTA_EXCEEDED and a throttle time; mqctl waits that long, retries only the
+    rejected topics, and shows each round."""
     project = throttled_user
     project.write("topics/a.yaml", topics_spec(6))
     assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
@@ -164,7 +198,19 @@ def test_controller_mutation_quota_throttles_and_the_apply_still_completes(
     project.write("topics/a.yaml", topics_spec(12))
     result = project.run("apply", "--env", project.env, "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert re.search(r"broker 1 throttles mqctl for \d+\.\ds \(a quota\); continuing after it", result.stdout)
+    rounds = [
+        (int(accepted), int(pending), int(retried), float(wait))
+        for accepted, pending, retried, wait in re.findall(
+            r"create topics: controller mutation quota exceeded; (\d+) of (\d+) accepted, retrying (\d+) in "
+            r"(\d+\.\d)s",
+            result.stdout,
+        )
+    ]
+    assert rounds, result.stdout
+    assert rounds[0][1] == 6
+    for accepted, pending, retried, wait in rounds:
+        assert retried == pending - accepted and wait > 0  # only the rejected, after the broker's time
+    assert any(0 < accepted < pending for accepted, pending, _, _ in rounds)  # a partial acceptance
     assert "Apply complete: 6 done, 0 failed." in result.stdout
     names = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(project.env + ".")]
     assert len(names) == 12

@@ -1,0 +1,153 @@
+"""Kafka protocol requests through kafka-python: what librdkafka cannot do, or does slowly.
+
+- CreateTopics, CreatePartitions and DeleteTopics at KIP-599 versions (v6, v3, v5 and later).
+  librdkafka sends older versions, which a broker answers over a controller mutation quota by
+  delaying the client; from these versions on it rejects the topics over the quota with
+  THROTTLING_QUOTA_EXCEEDED and a throttle time, so mqctl retries only those, with progress.
+- DescribeConfigs of topics, decoded into plain values about twice as fast as librdkafka's
+  per-entry Python objects (10,000 topics: 1.7 s against 3.6 s, measured locally).
+- The cluster-default broker config resource "", which librdkafka cannot name; partition
+  reassignments, which confluent-kafka has no API for.
+
+All of it goes over one kafka-python KafkaAdminClient per run, opened on first use. Requests are
+sent through its connection manager (`_manager`, not public API), which is why the dependency is
+pinned to the 3.0 series.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cached_property
+from typing import Any
+
+import kafka.errors
+from kafka.admin import KafkaAdminClient
+
+from mqctl.config import Environment
+from mqctl.diagnostics import MqctlError
+from mqctl.kafka.connection import describe_broker_error, kafka_python_config, unreachable
+
+_QUIET = logging.getLogger("kafka")  # kafka-python's own logger: failures surface as exceptions
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+# Config sources as the protocol numbers them (DescribeConfigs, CreateTopics responses).
+CONFIG_SOURCES = {
+    1: "DYNAMIC_TOPIC_CONFIG",
+    2: "DYNAMIC_BROKER_CONFIG",
+    3: "DYNAMIC_DEFAULT_BROKER_CONFIG",
+    4: "STATIC_BROKER_CONFIG",
+    5: "DEFAULT_CONFIG",
+    6: "DYNAMIC_BROKER_LOGGER_CONFIG",
+    7: "CLIENT_METRICS_CONFIG",
+    8: "GROUP_CONFIG",
+}
+
+_HINTS = {
+    "CLUSTER_AUTHORIZATION_FAILED": "mqctl's principal needs DESCRIBE and ALTER on the cluster resource "
+    "to list and move partition replicas",
+    "TOPIC_AUTHORIZATION_FAILED": "mqctl's principal needs ALTER on the topic",
+}
+
+
+ConfigOp = tuple[str, int, str | None]  # an IncrementalAlterConfigs entry: key, operation, value
+
+
+def incremental_entries(set_config: Mapping[str, str], reset_config: Iterable[str]) -> list[ConfigOp]:
+    """IncrementalAlterConfigs entries: SET (0) the wanted keys, DELETE (1) the reset ones."""
+    entries: list[ConfigOp] = [(k, 0, v) for k, v in sorted(set_config.items())]
+    return entries + [(k, 1, None) for k in reset_config]
+
+
+class Unanswered(MqctlError):
+    """A request that went out (or may have) without an answer: timed out, or the connection
+    dropped. Whatever it asked for may or may not have happened; re-read before calling it failed."""
+
+
+def error_name(code: int) -> str:
+    return str(kafka.errors.for_code(code).message)
+
+
+def describe_error(env: Environment, code: int, message: str | None) -> str:
+    """A per-resource error of a response, worded like every other Kafka error mqctl reports."""
+    error = kafka.errors.for_code(code)
+    return describe_broker_error(env, code, str(error.message), message or str(error.description))
+
+
+def py_kafka_reason(exc: Exception) -> str:
+    """kafka-python errors carry the whole request and response in str(); keep the code and a hint."""
+    if isinstance(exc, kafka.errors.KafkaError):
+        code = getattr(exc, "message", None) or type(exc).__name__
+        hint = _HINTS.get(code)
+        detail = hint or getattr(exc, "description", None) or str(exc)
+        return f"{code}: {detail}"
+    return str(exc) or type(exc).__name__
+
+
+class ProtocolClient:
+    """One kafka-python connection per run; every request counts on `count` (the run's total)."""
+
+    def __init__(self, env: Environment, count: Callable[[], None]) -> None:
+        self.env = env
+        self._count = count
+        self.request_timeout_ms = int(env.timeout_seconds * 1000)  # per request, until its answer
+
+    @cached_property
+    def admin_client(self) -> KafkaAdminClient:
+        try:
+            return KafkaAdminClient(**kafka_python_config(self.env))
+        except Exception as exc:  # kafka-python raises its own errors and plain ones alike
+            raise MqctlError(f"connect: {self._failure(exc)}") from exc
+
+    def _failure(self, exc: Exception) -> str:
+        if isinstance(exc, (kafka.errors.NoBrokersAvailable, kafka.errors.KafkaConnectionError)):
+            return unreachable(self.env, py_kafka_reason(exc))
+        if isinstance(exc, kafka.errors.KafkaTimeoutError):
+            return unreachable(self.env, f"no answer within {self.env.timeout_seconds:g}s")
+        if isinstance(exc, (kafka.errors.SaslAuthenticationFailedError, kafka.errors.AuthenticationFailedError)):
+            return f"authentication to environment {self.env.name!r} failed: {py_kafka_reason(exc)}"
+        return py_kafka_reason(exc)
+
+    def call(self, doing: str, call: Callable[[KafkaAdminClient], Any]) -> Any:
+        """One of kafka-python's own admin methods (one request), failures as MqctlError."""
+        client = self.admin_client
+        self._count()
+        try:
+            return call(client)
+        except MqctlError:
+            raise
+        except Exception as exc:
+            raise MqctlError(f"{doing}: {py_kafka_reason(exc)}") from exc
+
+    def send(self, doing: str, request: Any) -> Any:
+        (response,) = self.send_all(doing, [request], in_flight=1)
+        return response
+
+    def send_all(self, doing: str, requests: Iterable[Any], in_flight: int) -> Iterator[Any]:
+        """Send `requests` in groups of `in_flight` at a time and yield their responses in
+        order: brokers work on several at once, and each response can be converted and dropped
+        before the last one arrives. A request that got no answer raises Unanswered."""
+        queue = list(requests)
+        if not queue:
+            return
+        client = self.admin_client
+        manager = client._manager
+        timeout_ms = self.request_timeout_ms
+        for start in range(0, len(queue), in_flight):
+            group = queue[start : start + in_flight]
+
+            async def exchange(group: list[Any] = group) -> list[Any]:
+                sent = [manager.send(request, request_timeout_ms=timeout_ms) for request in group]
+                return [await future for future in sent]
+
+            for _ in group:
+                self._count()
+            try:
+                yield from manager.run(exchange)
+            except (kafka.errors.KafkaTimeoutError, kafka.errors.RequestTimedOutError) as exc:
+                raise Unanswered(f"{doing}: no answer within {timeout_ms / 1000:g}s") from exc
+            except kafka.errors.KafkaConnectionError as exc:
+                raise Unanswered(f"{doing}: {self._failure(exc)}") from exc
+            except kafka.errors.KafkaError as exc:
+                raise MqctlError(f"{doing}: {self._failure(exc)}") from exc
