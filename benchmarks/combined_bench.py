@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 from acls_bench import CONFIG, SASL_BOOTSTRAP, SPEC, delete_bindings, out_of_band_bindings, sasl_admin
-from scale import apply, measure_plan, settled_plan, write_project
+from scale import apply, clean, measure_plan, settled_plan, write_project
 
 # The ACL benchmark's environment, plus room for deleting everything afterwards.
 POLICY = "    timeout_seconds: 60\n    policy: {max_deletes: 1000000, max_delete_fraction: 1.0}\n"
@@ -54,9 +54,7 @@ def main() -> None:
         finally:
             delete_bindings(admin, created)
             (root / "acls" / "bench.yaml").unlink(missing_ok=True)
-            write_project(root, env, 0)
-            configure(root, env)
-            apply(root, env, "--allow-delete")
+            clean(root, env)
 
 
 if __name__ == "__main__":

@@ -18,21 +18,23 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import NewTopic
+from kafka.protocol.admin import CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.admin import KafkaAdmin
-from mqctl.kafka.connection import client_config, describe_kafka_error, error_code
+from mqctl.kafka.admin import QUOTA_STALLS, THROTTLING_QUOTA_EXCEEDED, KafkaAdmin
+from mqctl.kafka.connection import client_config
+from mqctl.kafka.protocol import describe_error
 
 READ_ATTEMPTS = 10  # the record follows the topic by milliseconds; a refused apply waits that long
+UNKNOWN_TOPIC_OR_PARTITION, TOPIC_ALREADY_EXISTS, UNKNOWN_TOPIC_ID = 3, 36, 100  # protocol error codes
 
 
 def lock_topic(env: Environment) -> str:
@@ -58,12 +60,22 @@ class ApplyLock:
         self.env = env
         self.topic = lock_topic(env)
         self.admin = KafkaAdmin(env, notify)
+        self._taken: dict[str, uuid.UUID] = {}  # holder token -> id of the lock topic it created
 
     def _write(self, holder: Holder) -> None:
+        """The holder record, confirmed by every in-sync replica: flush() alone would also return
+        once the message expired undelivered (a broker that does not know the new topic yet)."""
         producer = Producer(client_config(self.env, acks="all", **{"message.timeout.ms": 10_000}))
-        producer.produce(self.topic, json.dumps(asdict(holder)).encode())
-        if producer.flush(self.env.timeout_seconds) != 0:
-            raise MqctlError(f"took the lock {self.topic} but could not record the holder in it")
+        failed: list[str] = []
+
+        def delivered(err: KafkaError | None, _message: object) -> None:
+            if err is not None:
+                failed.append(err.str())
+
+        producer.produce(self.topic, json.dumps(asdict(holder)).encode(), on_delivery=delivered)
+        if producer.flush(self.env.timeout_seconds) != 0 or failed:
+            reason = failed[0] if failed else f"no acknowledgement within {self.env.timeout_seconds:g}s"
+            raise MqctlError(f"took the lock {self.topic} but could not record the holder in it: {reason}")
 
     def holder(self) -> Holder | None:
         """Who holds the lock (None: nobody). A lock whose record is not (yet) readable is reported
@@ -92,29 +104,38 @@ class ApplyLock:
         found = metadata.topics.get(self.topic)
         return found is not None and (found.error is None or found.error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART)
 
+    def _mutation(self, doing: str, request: Callable[[], Any]) -> Any:
+        """The one topic's result of the lock's CreateTopics or DeleteTopics. Under a controller
+        mutation quota the broker rejects it with a throttle time; that time is waited out."""
+        for _ in range(QUOTA_STALLS):
+            response = self.admin.protocol.send(doing, request())
+            (result,) = response.topics if isinstance(response, CreateTopicsResponse) else response.responses
+            if result.error_code != THROTTLING_QUOTA_EXCEEDED:
+                return result
+            wait = response.throttle_time_ms / 1000
+            self.admin.notify(f"{doing}: controller mutation quota exceeded, retrying in {wait:.1f}s")
+            time.sleep(wait + 0.05)
+        return result
+
     def acquire(self, command: str) -> Holder:
         """Create the lock topic, or raise MqctlError naming who holds it."""
-        brokers = len(self.admin.brokers())
-        new = NewTopic(
-            self.topic,
-            1,
-            min(3, brokers),
-            config={"min.insync.replicas": "1", "retention.ms": "-1", "cleanup.policy": "delete"},
+        replicas = min(3, len(self.admin.brokers()))
+        configs = [("min.insync.replicas", "1"), ("retention.ms", "-1"), ("cleanup.policy", "delete")]
+        timeout_ms = int(self.admin.timeout * 1000)
+        result = self._mutation(
+            "take the apply lock",
+            lambda: CreateTopicsRequest(topics=[(self.topic, 1, replicas, [], configs)], timeout_ms=timeout_ms),
         )
-        try:
-            self._mutate(
-                "take the apply lock",
-                lambda: self.admin._client.create_topics([new], operation_timeout=self.admin.timeout),
+        if result.error_code == TOPIC_ALREADY_EXISTS:
+            held = self.holder()
+            who = held.describe() if held else "another apply that has just finished"
+            raise MqctlError(
+                f"environment {self.env.name} is locked by {who}: another apply is running. "
+                f"Wait for it, or if it is gone for good: mqctl lock break --env {self.env.name}"
             )
-        except KafkaException as exc:
-            if error_code(exc) == KafkaError.TOPIC_ALREADY_EXISTS:
-                held = self.holder()
-                who = held.describe() if held else "another apply that has just finished"
-                raise MqctlError(
-                    f"environment {self.env.name} is locked by {who}: another apply is running. "
-                    f"Wait for it, or if it is gone for good: mqctl lock break --env {self.env.name}"
-                ) from None
-            raise MqctlError(f"take the apply lock {self.topic}: {describe_kafka_error(exc, self.env)}") from exc
+        if result.error_code:
+            reason = describe_error(self.env, result.error_code, result.error_message)
+            raise MqctlError(f"take the apply lock {self.topic}: {reason}")
         me = Holder(
             f"{getpass.getuser()}@{socket.gethostname()}",
             os.getpid(),
@@ -122,45 +143,39 @@ class ApplyLock:
             datetime.now(UTC).isoformat(timespec="seconds"),
             uuid.uuid4().hex,
         )
+        self._taken[me.token] = result.topic_id
         try:
             self._write(me)
         except (MqctlError, KafkaException, BufferError):
-            self._delete()
+            self.release(me)
             raise
         return me
 
-    def _mutate(self, doing: str, start: Callable[[], Mapping[str, Future[None]]]) -> None:
-        """Create or delete the lock topic (one topic: a controller mutation quota delays it at most)."""
-        self.admin.result(self.admin._call(doing, start)[self.topic])
-
-    def _delete(self) -> None:
-        try:
-            self._mutate(
-                "release the apply lock",
-                lambda: self.admin._client.delete_topics([self.topic], operation_timeout=self.admin.timeout),
+    def _delete(self, doing: str, topic: tuple[str | None, uuid.UUID | None]) -> int:
+        """DeleteTopics of the lock topic by name or by id; the error code (0: deleted)."""
+        timeout_ms = int(self.admin.timeout * 1000)
+        result = self._mutation(doing, lambda: DeleteTopicsRequest(topics=[topic], timeout_ms=timeout_ms))
+        if result.error_code not in (0, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID):
+            raise MqctlError(
+                f"{doing} {self.topic}: {describe_error(self.env, result.error_code, result.error_message)}; "
+                f"break it with: mqctl lock break --env {self.env.name}"
             )
-        except KafkaException as exc:
-            if error_code(exc) != KafkaError.UNKNOWN_TOPIC_OR_PART:
-                raise MqctlError(
-                    f"release the apply lock {self.topic}: {describe_kafka_error(exc, self.env)}; "
-                    f"break it with: mqctl lock break --env {self.env.name}"
-                ) from exc
+        return int(result.error_code)
 
     def release(self, me: Holder) -> bool:
-        """Delete the lock if it is still ours; False when it was broken and taken by someone else."""
-        held = self.holder()
-        if held is None:
-            return True
-        if held.token != me.token:
+        """Delete the lock if it is still ours; False when it was broken (and maybe taken by someone
+        else). The delete names the topic id this lock created: a lock re-created since has another
+        id, so it is never touched, and no broker's possibly lagging metadata is consulted."""
+        topic_id = self._taken.pop(me.token, None)
+        if topic_id is None:
             return False
-        self._delete()
-        return True
+        return self._delete("release the apply lock", (None, topic_id)) == 0
 
     def break_(self) -> Holder | None:
         """Delete the lock whoever holds it; returns who did (None: it was not held)."""
         held = self.holder()
         if held is not None:
-            self._delete()
+            self._delete("break the apply lock", (self.topic, None))
             for _ in range(READ_ATTEMPTS):  # deletion completes asynchronously on the brokers
                 if not self._exists():
                     break

@@ -65,10 +65,6 @@ class Unanswered(MqctlError):
     dropped. Whatever it asked for may or may not have happened; re-read before calling it failed."""
 
 
-def error_name(code: int) -> str:
-    return str(kafka.errors.for_code(code).message)
-
-
 def describe_error(env: Environment, code: int, message: str | None) -> str:
     """A per-resource error of a response, worded like every other Kafka error mqctl reports."""
     error = kafka.errors.for_code(code)
