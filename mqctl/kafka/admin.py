@@ -32,7 +32,16 @@ from mqctl.batching import MAX_RECORDS_PER_REQUEST, chunks
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.connection import client_config, describe_kafka_error, error_code, kafka_failure, unreachable
-from mqctl.kafka.protocol import CONFIG_SOURCES, ProtocolClient, Unanswered, describe_error, incremental_entries
+from mqctl.kafka.protocol import (
+    CONFIG_SOURCES,
+    REQUEST_TIMED_OUT,
+    THROTTLING_QUOTA_EXCEEDED,
+    UNKNOWN_TOPIC_OR_PARTITION,
+    ProtocolClient,
+    Unanswered,
+    describe_error,
+    incremental_entries,
+)
 from mqctl.kafka.reassign import ReassignAdmin
 from mqctl.live import LiveConfig, LiveState, LiveTopic
 from mqctl.plan import Change, TopicCreate, TopicDelete, TopicReassign, TopicUpdate
@@ -41,8 +50,6 @@ T = TypeVar("T")
 C = TypeVar("C", bound=Change)
 
 QUOTA_STALLS = 5  # quota rounds in a row that get nothing accepted before giving up
-THROTTLING_QUOTA_EXCEEDED = 89  # KIP-599: the topic was rejected, retry it after the throttle time
-REQUEST_TIMED_OUT = 7  # the controller did not finish in time; it may still
 UNANSWERED = -1  # mqctl's own code: the request went out and no answer came back
 FAILED = -2  # mqctl's own code: the request failed before reaching a broker, or as a whole
 # codes after which a mutation may or may not have happened: re-read before calling it failed
@@ -266,16 +273,18 @@ class TopicAdmin:
         ]
         for response in self.admin.protocol.send_all("describe topic configs", requests, DESCRIBE_IN_FLIGHT):
             for result in response.results:  # each response is dropped once converted
+                if result.error_code == UNKNOWN_TOPIC_OR_PARTITION:
+                    continue  # deleted since the metadata was read: not part of the live state
                 if result.error_code:
                     reason = describe_error(self.admin.env, result.error_code, result.error_message)
                     raise MqctlError(f"describe configs of {result.resource_name}: {reason}")
                 configs[result.resource_name] = live_configs(result.configs, seen)
         moving = self.reassign.ongoing(managed) if managed else {}
         topics = {}
-        for name in managed:
+        for name in filter(configs.__contains__, managed):
             partitions = metadata.topics[name].partitions
             replicas = tuple(tuple(partitions[p].replicas) for p in sorted(partitions))
-            topics[name] = LiveTopic(name, len(partitions), replicas, configs.get(name, {}), moving.get(name, {}))
+            topics[name] = LiveTopic(name, len(partitions), replicas, configs[name], moving.get(name, {}))
         return LiveState(
             brokers=tuple(sorted(metadata.brokers)),
             topics=topics,

@@ -29,12 +29,17 @@ from kafka.protocol.admin import CreateTopicsRequest, CreateTopicsResponse, Dele
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.admin import QUOTA_STALLS, THROTTLING_QUOTA_EXCEEDED, KafkaAdmin
+from mqctl.kafka.admin import QUOTA_STALLS, KafkaAdmin
 from mqctl.kafka.connection import client_config
-from mqctl.kafka.protocol import describe_error
+from mqctl.kafka.protocol import (
+    THROTTLING_QUOTA_EXCEEDED,
+    TOPIC_ALREADY_EXISTS,
+    UNKNOWN_TOPIC_ID,
+    UNKNOWN_TOPIC_OR_PARTITION,
+    describe_error,
+)
 
 READ_ATTEMPTS = 10  # the record follows the topic by milliseconds; a refused apply waits that long
-UNKNOWN_TOPIC_OR_PARTITION, TOPIC_ALREADY_EXISTS, UNKNOWN_TOPIC_ID = 3, 36, 100  # protocol error codes
 
 
 def lock_topic(env: Environment) -> str:

@@ -32,6 +32,13 @@ _QUIET = logging.getLogger("kafka")  # kafka-python's own logger: failures surfa
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
+# error codes mqctl acts on
+UNKNOWN_TOPIC_OR_PARTITION = int(kafka.errors.UnknownTopicOrPartitionError.errno)
+REQUEST_TIMED_OUT = int(kafka.errors.RequestTimedOutError.errno)  # the controller may still finish
+TOPIC_ALREADY_EXISTS = int(kafka.errors.TopicAlreadyExistsError.errno)
+THROTTLING_QUOTA_EXCEEDED = int(kafka.errors.ThrottlingQuotaExceededError.errno)  # KIP-599 rejection
+UNKNOWN_TOPIC_ID = int(kafka.errors.UnknownTopicIdError.errno)
+
 # Config sources as the protocol numbers them (DescribeConfigs, CreateTopics responses).
 CONFIG_SOURCES = {
     1: "DYNAMIC_TOPIC_CONFIG",

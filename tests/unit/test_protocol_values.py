@@ -1,0 +1,88 @@
+"""The plain values mqctl puts into and takes out of kafka-python's protocol messages.
+
+The requests go through the real wire encoding at the versions Kafka 4 speaks, so a tuple laid out
+in the wrong field order fails here rather than on a cluster."""
+
+from __future__ import annotations
+
+import uuid
+from types import SimpleNamespace
+
+from kafka.protocol.admin import (
+    CreatePartitionsRequest,
+    CreatePartitionsResponse,
+    CreateTopicsRequest,
+    CreateTopicsResponse,
+    DeleteTopicsRequest,
+    DeleteTopicsResponse,
+    IncrementalAlterConfigsRequest,
+    IncrementalAlterConfigsResponse,
+)
+
+from mqctl.kafka.admin import _incremental, _new_topic, _results, live_configs
+from mqctl.plan import TopicCreate, TopicUpdate
+
+
+def test_a_create_request_carries_partitions_factor_and_configs_at_v7() -> None:
+    change = TopicCreate("prod.order.created.v1", partitions=6, replication_factor=3, config={"retention.ms": "1"})
+    request = CreateTopicsRequest(topics=[_new_topic(change)], timeout_ms=5000, validate_only=True)
+    (topic,) = CreateTopicsRequest.decode(request.encode(version=7), version=7).topics
+    assert (topic.name, topic.num_partitions, topic.replication_factor) == ("prod.order.created.v1", 6, 3)
+    assert [(c.name, c.value) for c in topic.configs] == [("retention.ms", "1")]
+    assert topic.assignments == []
+
+
+def test_a_config_update_sets_and_deletes_keys_incrementally() -> None:
+    change = TopicUpdate("t", set_config={"segment.ms": "60000"}, reset_config=("retention.ms",))
+    request = IncrementalAlterConfigsRequest(resources=[_incremental(change)], validate_only=False)
+    (resource,) = IncrementalAlterConfigsRequest.decode(request.encode(version=1), version=1).resources
+    assert (resource.resource_type, resource.resource_name) == (2, "t")
+    assert [(c.name, c.config_operation, c.value) for c in resource.configs] == [
+        ("segment.ms", 0, "60000"),
+        ("retention.ms", 1, None),
+    ]
+
+
+def test_partition_increases_and_deletes_by_name_or_id_encode() -> None:
+    grow = CreatePartitionsRequest(topics=[("t", 12, None)], timeout_ms=5000, validate_only=False)
+    (topic,) = CreatePartitionsRequest.decode(grow.encode(version=3), version=3).topics
+    assert (topic.name, topic.count, topic.assignments) == ("t", 12, None)
+    topic_id = uuid.uuid4()
+    delete = DeleteTopicsRequest(topics=[("t", None), (None, topic_id)], timeout_ms=5000)
+    by_name, by_id = DeleteTopicsRequest.decode(delete.encode(version=6), version=6).topics
+    assert by_name.name == "t" and by_id.name is None and by_id.topic_id == topic_id
+
+
+def test_results_of_the_four_mutations_read_alike() -> None:
+    created = CreateTopicsResponse(
+        throttle_time_ms=900,
+        topics=[CreateTopicsResponse.CreatableTopicResult(name="a", error_code=89, error_message="over quota")],
+    )
+    grown = CreatePartitionsResponse(
+        throttle_time_ms=0, results=[CreatePartitionsResponse.CreatePartitionsTopicResult(name="b", error_code=0)]
+    )
+    deleted = DeleteTopicsResponse(
+        throttle_time_ms=0, responses=[DeleteTopicsResponse.DeletableTopicResult(name="c", error_code=3)]
+    )
+    result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
+    altered = IncrementalAlterConfigsResponse(
+        throttle_time_ms=0, responses=[result(resource_name="d", error_code=0, error_message=None)]
+    )
+    assert list(_results(created)) == [("a", 89, "over quota")]
+    assert list(_results(grown)) == [("b", 0, None)]
+    assert list(_results(deleted)) == [("c", 3, None)]
+    assert list(_results(altered)) == [("d", 0, None)]
+
+
+def entry(name: str, value: str | None, source: int) -> SimpleNamespace:
+    return SimpleNamespace(name=name, value=value, config_source=source, read_only=False, is_sensitive=False)
+
+
+def test_config_entries_are_named_by_source_and_shared_across_topics() -> None:
+    seen: dict[tuple[object, ...], object] = {}
+    first = live_configs([entry("retention.ms", "604800000", 5), entry("segment.ms", "1", 1)], seen)  # type: ignore[arg-type]
+    second = live_configs([entry("retention.ms", "604800000", 5), entry("segment.ms", "2", 1)], seen)  # type: ignore[arg-type]
+    assert first["retention.ms"].source == "DEFAULT_CONFIG" and first["segment.ms"].source == "DYNAMIC_TOPIC_CONFIG"
+    assert first["retention.ms"] is second["retention.ms"]  # one object for 10,000 topics' default
+    assert (first["segment.ms"].value, second["segment.ms"].value) == ("1", "2")
+    assert len(seen) == 3
