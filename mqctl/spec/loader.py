@@ -18,6 +18,7 @@ from mqctl.diagnostics import Diagnostic
 from mqctl.spec.acls import build_acls
 from mqctl.spec.brokers import build_brokers
 from mqctl.spec.model import DesiredState, SpecContext
+from mqctl.spec.references import undeclared_acl_topics
 from mqctl.spec.subjects import build_subjects
 from mqctl.spec.topics import build_topics
 from mqctl.spec.users import build_users
@@ -91,4 +92,6 @@ def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
         items, found = kind.build(_documents(config.root, kind, problems), ctx)
         fields[kind.field] = tuple(items)
         problems.extend(found)
-    return DesiredState(env=config.environment.name, folders=spec_folders(config.root), **fields), sorted(set(problems))
+    desired = DesiredState(env=config.environment.name, folders=spec_folders(config.root), **fields)
+    problems.extend(undeclared_acl_topics(desired))
+    return desired, sorted(set(problems))

@@ -285,3 +285,51 @@ def test_duplicate_user_names_across_files(tmp_path: Path) -> None:
     assert errors(problems) == [("users/b.yaml", 2, "users[0].name")]
     assert "first at users/a.yaml:2" in problems[0].message
     assert [u.password_var for u in desired.users] == ["A"]
+
+
+def test_grants_on_topics_no_spec_declares_are_warned_once_per_entry(tmp_path: Path) -> None:
+    _, problems = load(
+        tmp_path,
+        {
+            "topics/order.yaml": """\
+                topics:
+                  - {name: order.created.v1, partitions: 3, replication_factor: 3}
+                """,
+            "acls/order.yaml": """\
+                acls:
+                  - principal: User:order-service
+                    role: producer
+                    topics: [order.created.v1, order.craeted.v1]
+                  - principal: User:audit
+                    role: consumer
+                    topics: [order.]
+                    pattern_type: prefixed
+                    group: audit
+                  - principal: User:billing
+                    role: consumer
+                    topics: [billing.]
+                    pattern_type: prefixed
+                    group: billing
+                  - principal: User:ops
+                    resource_type: topic
+                    name: "*"
+                    operations: [DESCRIBE]
+                """,
+        },
+    )
+    assert not errors(problems)
+    warned = [(p.file, p.line, p.message) for p in problems if p.severity is Severity.WARNING]
+    assert warned == [
+        ("acls/order.yaml", 2, "User:order-service is granted access to topic 'order.craeted.v1', but no spec "
+         "in topics/ declares one (a typo, or a topic managed elsewhere?)"),
+        ("acls/order.yaml", 10, "User:billing is granted access to topics starting with 'billing.', but no spec "
+         "in topics/ declares one (a typo, or a topic managed elsewhere?)"),
+    ]  # fmt: skip
+
+
+def test_without_a_topics_folder_acls_are_not_checked_against_topics(tmp_path: Path) -> None:
+    _, problems = load(
+        tmp_path,
+        {"acls/a.yaml": "acls:\n  - {principal: User:a, role: producer, topics: [x.y.z.v1]}\n"},
+    )
+    assert problems == []
