@@ -54,6 +54,8 @@ def spec_name(binding: AclBinding, prefix: str) -> tuple[str | None, str | None]
     if not binding.name.startswith(prefix):
         return None, f"its name is not under {prefix}"
     short = binding.name[len(prefix) :]
+    if short == "" and binding.pattern_type == "prefixed":
+        return short, None  # every resource of the environment
     if short in ("", WILDCARD):
         return None, f"acls/ cannot name {binding.name!r} (an empty name or '*' means something else there)"
     if binding.resource_type == "topic" and (reason := kafka_name_problem(binding.name)):

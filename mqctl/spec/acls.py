@@ -28,12 +28,16 @@ _ROLE_ONLY = ("topics", "group", "transactional_id")
 def _full_name(
     name: str, resource_type: str, pattern: str, ctx: SpecContext, doc: YamlDocument, path: PathKey
 ) -> tuple[str, list[Diagnostic]]:
-    """`<env>.<name>`, or `*` unchanged; with the reason Kafka would refuse the name, if any."""
+    """`<env>.<name>`, or `*` unchanged; with the reason Kafka would refuse the name, if any. An
+    empty prefixed name is the environment's own prefix: every resource of the environment."""
     if name == WILDCARD:
         if pattern == "prefixed":
             return name, [doc.error(path, "'*' is a wildcard only with pattern_type literal")]
         return name, []
     full = f"{ctx.env.name}.{name}"
+    if not name:
+        problem = 'an empty name means "all of this environment": it needs pattern_type: prefixed'
+        return full, [] if pattern == "prefixed" else [doc.error(path, problem)]
     reason = kafka_name_problem(full) if resource_type == "topic" else None
     return full, [doc.error(path, f"{full!r}: {reason}")] if reason else []
 

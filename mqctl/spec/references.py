@@ -30,6 +30,8 @@ def undeclared_acl_topics(desired: DesiredState) -> list[Diagnostic]:
         warned.add(key)
         name = binding.name.removeprefix(prefix)
         what = f"topics starting with {name!r}" if binding.pattern_type == "prefixed" else f"topic {name!r}"
+        if not name:
+            what = "every topic of the environment"
         problems.append(
             warning(
                 acl.source.file,

@@ -158,6 +158,8 @@ BAD_CASES = [
      "    operations: [READ]", "acls[0].name", "wildcard only with pattern_type literal"),
     ("principal: User:a\n    resource_type: topic\n    name: bad/name\n    operations: [READ]", "acls[0].name",
      "characters Kafka does not allow"),
+    ("principal: User:a\n    resource_type: group\n    name: ''\n    operations: [READ]", "acls[0].name",
+     "it needs pattern_type: prefixed"),
     ("principal: User:a\n    role: consumer\n    topics: [t]", "acls[0]", "needs group:"),
     ("principal: User:a\n    role: producer\n    topics: [t]\n    group: g", "acls[0].group", "uses no group"),
     ("principal: User:a\n    role: producer", "acls[0]", "needs topics:"),
@@ -333,3 +335,25 @@ def test_without_a_topics_folder_acls_are_not_checked_against_topics(tmp_path: P
         {"acls/a.yaml": "acls:\n  - {principal: User:a, role: producer, topics: [x.y.z.v1]}\n"},
     )
     assert problems == []
+
+
+def test_an_empty_prefixed_name_grants_on_the_whole_environment(tmp_path: Path) -> None:
+    desired, problems = load(
+        tmp_path,
+        {
+            "acls/ops.yaml": """\
+                acls:
+                  - principal: User:ops
+                    role: consumer
+                    topics: [""]
+                    group: ""
+                    pattern_type: prefixed
+                """
+        },
+    )
+    assert problems == []
+    assert bindings(desired) == {
+        ("User:ops", "topic", "prod.", "prefixed", "READ"),
+        ("User:ops", "topic", "prod.", "prefixed", "DESCRIBE"),
+        ("User:ops", "group", "prod.", "prefixed", "READ"),
+    }

@@ -250,16 +250,25 @@ def test_bindings_no_entry_can_declare_are_left_out_with_a_note() -> None:
     )
     out = export(live)
     assert yaml.safe_load(str(out["acls/acls.yaml"]))["acls"] == [
-        {"principal": "User:ops", "resource_type": "topic", "name": "order.created.v1", "operations": ["READ"]}
-    ]
+        {"principal": "User:ops", "resource_type": "topic", "name": "", "operations": ["ALL"],
+         "pattern_type": "prefixed"},
+        {"principal": "User:ops", "resource_type": "topic", "name": "order.created.v1", "operations": ["READ"]},
+    ]  # fmt: skip
     assert out["notes"] == [
         "allow Group:ops READ on topic:dev.order.created.v1 is in this environment's scope but not exported "
         "(principal 'Group:ops' is not User:<name>); a plan deletes it",
         "allow User:ops ALL on topic:__mqctl-lock-dev is in this environment's scope but not exported (its name "
         "is not under dev.); a plan deletes it",
-        "allow User:ops ALL on topic:dev. (prefixed) is in this environment's scope but not exported (acls/ "
-        "cannot name 'dev.' (an empty name or '*' means something else there)); a plan deletes it",
     ]
+
+
+def test_an_environment_wide_prefixed_grant_is_written_as_an_empty_name(tmp_path: Path) -> None:
+    live = snapshots(acls=allow("User:ops", "group", "dev.", "READ", pattern="prefixed"))
+    write_files(tmp_path, run(live).files, force=False)
+    desired, problems = load_specs(ProjectConfig(tmp_path, ENV))
+    assert problems == []
+    assert [s.binding for s in desired.acls] == list(live["acls"].bindings)
+    assert list(compute_plan(desired, live, ENV, managed(desired.folders)).changes) == []
 
 
 def test_acl_selection_matches_resource_names_and_user_names() -> None:
