@@ -430,6 +430,9 @@ class TopicAdmin:
             outcome,
             limit=1000,  # but the brokers' work (removing logs) grows with it: smaller requests
         )
+        for name, code in codes.items():
+            if code == UNKNOWN_TOPIC_OR_PARTITION:  # gone already (a broker still listed it): as wanted
+                outcome[name] = None
         self._settle(outcome, codes, lambda live: {n for n in codes if n not in live.topics})
         return outcome
 

@@ -120,6 +120,15 @@ def test_mutations_that_time_out_are_re_read_and_reported_as_what_happened(dev_a
                 future.result(timeout=60)
 
 
+@pytest.mark.kafka
+def test_deleting_a_topic_that_is_already_gone_counts_as_done() -> None:
+    """Right after a large delete a broker may still list topics the controller has removed; a plan
+    read there deletes them again. The controller answers UNKNOWN_TOPIC_OR_PARTITION: as wanted."""
+    env = unique_env()
+    topics = TopicAdmin(KafkaAdmin(Environment(env, DEV_BOOTSTRAP)))
+    assert topics.delete([TopicDelete(f"{env}.order.gone.v1")]) == {f"{env}.order.gone.v1": None}
+
+
 # ---------------------------------------------------------------------------------------------
 # THROTTLING_QUOTA_EXCEEDED on the SASL node, for a user of the test's own
 
