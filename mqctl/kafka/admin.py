@@ -36,6 +36,7 @@ from mqctl.kafka.protocol import (
     CONFIG_SOURCES,
     REQUEST_TIMED_OUT,
     THROTTLING_QUOTA_EXCEEDED,
+    TOPIC_ALREADY_EXISTS,
     UNKNOWN_TOPIC_OR_PARTITION,
     ProtocolClient,
     Unanswered,
@@ -54,6 +55,10 @@ UNANSWERED = -1  # mqctl's own code: the request went out and no answer came bac
 FAILED = -2  # mqctl's own code: the request failed before reaching a broker, or as a whole
 # codes after which a mutation may or may not have happened: re-read before calling it failed
 UNKNOWN_OUTCOME = frozenset({REQUEST_TIMED_OUT, UNANSWERED})
+ALREADY_EXISTS_HINT = (
+    "(not in the metadata this plan was read from: created moments ago, by another tool or by a large "
+    "apply the brokers are still catching up with; a new plan sees it)"
+)
 SETTLE_SECONDS = 3.0  # how long such an outcome is re-read for before it is reported as not done
 
 
@@ -386,6 +391,9 @@ class TopicAdmin:
             )
 
         codes = self._mutate("create topics", request, changes, _create_cost, outcome)
+        for name, code in codes.items():
+            if code == TOPIC_ALREADY_EXISTS:  # the plan was made from metadata that did not list it
+                outcome[name] = f"{outcome[name]} {ALREADY_EXISTS_HINT}"
         if not validate_only:
             self._settle(outcome, codes, lambda live: set(live.topics))
         return outcome

@@ -217,6 +217,7 @@ def test_partial_failure_is_reported_and_rerun_converges(
     assert first.exit_code == 1
     assert f"✓ created topic {project.env}.order.created.v1" in first.stdout
     assert f"✗ topic {contested} not created: TOPIC_ALREADY_EXISTS" in first.stdout
+    assert "not in the metadata this plan was read from" in first.stdout
     assert "Apply incomplete: 1 done, 1 failed." in first.stdout
 
     monkeypatch.undo()
