@@ -41,6 +41,12 @@ def _risk(key: str, before: str | None, after: str) -> str | None:
     return None
 
 
+def _same(key: str, wanted: str, live: str | None) -> bool:
+    """Whether a live broker config value is the wanted one, compared as its type compares."""
+    known = definition(key)
+    return same_as(known.value if known else None, wanted, live)
+
+
 def _path(spec_broker: int | None, key: str) -> str:
     where = "cluster_defaults" if spec_broker is None else f"per_broker.{spec_broker}"
     return f"brokers.{where}.{key}"
@@ -125,8 +131,7 @@ def _update(
             continue
         entry = current.get(key)
         before = _shown(entry) if entry else None
-        definition_ = definition(key)
-        if not same_as(definition_.value if definition_ else None, value, before):
+        if not _same(key, value, before):
             set_config[key] = value
             base = before if entry else _effective_value(live, key)
             diffs.append(FieldDiff(f"config.{key}", before, value, _risk(key, base, value)))
@@ -174,3 +179,24 @@ def diff_brokers(desired: Sequence[BrokerConfigSpec], live: LiveBrokerConfigs) -
         if diffs:
             changes.append(BrokerConfigUpdate(name, tuple(diffs), broker=broker, reset_config=tuple(reset)))
     return changes, problems
+
+
+def reported(change: BrokerConfigUpdate, live: LiveBrokerConfigs) -> bool:
+    """Whether the brokers already report `change`: they apply a config change from the metadata
+    log moments after the controller accepted it. A cluster default must show on every broker
+    (except where a per-broker value overrides it), a broker's own key on that broker."""
+    default = change.broker is None
+    source = "DYNAMIC_DEFAULT_BROKER_CONFIG" if default else "DYNAMIC_BROKER_CONFIG"
+    for broker in sorted(live.brokers) if change.broker is None else [change.broker]:
+        configs = live.brokers.get(broker, {})
+        for key, value in change.set_config.items():
+            entry = configs.get(key)
+            if default and entry is not None and entry.source == "DYNAMIC_BROKER_CONFIG":
+                continue  # overridden on this broker: the default does not show there
+            if entry is None or entry.source != source:
+                return False
+            if not entry.sensitive and not _same(key, value, entry.value):
+                return False
+        if any(getattr(configs.get(key), "source", None) == source for key in change.reset_config):
+            return False
+    return True

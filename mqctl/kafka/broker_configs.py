@@ -8,6 +8,7 @@ on the brokers, never on the topics. librdkafka cannot name the cluster-default 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,11 +16,14 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
 from mqctl.diagnostics import MqctlError
+from mqctl.diff.brokers import reported
 from mqctl.kafka.admin import KafkaAdmin, Outcome
 from mqctl.kafka.cluster_default import ClusterDefault
 from mqctl.kafka.connection import describe_kafka_error
 from mqctl.live import LiveBrokerConfigs, LiveConfig
 from mqctl.plan import BrokerConfigUpdate, Change
+
+REPORT_SECONDS = 10.0  # how long apply waits for the brokers to report a changed broker config
 
 
 class BrokerConfigAdmin:
@@ -77,7 +81,25 @@ class BrokerConfigAdmin:
         outcome.update({name: wait() for name, wait in pending.items()})
         if not validate_only:
             self.admin.forget_broker_configs()
+            self._await_reported([c for c in changes if outcome.get(c.name) is None])
         return outcome
+
+    def _await_reported(self, changes: Sequence[BrokerConfigUpdate]) -> None:
+        """Wait (up to REPORT_SECONDS) until the brokers report what was changed, so that a plan
+        right after the apply is empty; name any change a broker does not report yet."""
+        deadline = time.monotonic() + REPORT_SECONDS
+        while changes:
+            live = LiveBrokerConfigs({}, self.describe_brokers())
+            self.admin.forget_broker_configs()
+            changes = [c for c in changes if not reported(c, live)]
+            if not changes or time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+        for change in changes:
+            self.admin.notify(
+                f"{change.name}: changed, but the brokers do not report it yet after {REPORT_SECONDS:g}s; "
+                "the next plan may still show it"
+            )
 
     def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
         return {BrokerConfigUpdate: self.update}

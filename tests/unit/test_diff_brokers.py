@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mqctl.diagnostics import Severity
-from mqctl.diff.brokers import diff_brokers
+from mqctl.diff.brokers import diff_brokers, reported
 from mqctl.live import LiveBrokerConfigs, LiveConfig
 from mqctl.plan import BrokerConfigUpdate
 from mqctl.spec.model import BrokerConfigSpec, Source
@@ -121,3 +121,26 @@ def test_retention_default_from_hours_is_not_mistaken_for_unlimited() -> None:
     assert not same.destructive
     (cut,), _ = diff_brokers((spec(None, log_retention_ms="86400000"),), hours_only)
     assert cut.destructive and "cut from 604800000 to 86400000" in cut.all_risks[0]
+
+
+def test_a_change_counts_as_reported_once_the_brokers_show_it() -> None:
+    cleaner = BrokerConfigUpdate("cluster-default", broker=None, set_config={"log.cleaner.threads": "2"})
+    everywhere = {f"b{b}": {"log.cleaner.threads": dyn("2", default=True)} for b in (1, 2, 3)}
+    assert reported(cleaner, live(**everywhere))
+    assert not reported(cleaner, live(b1=everywhere["b1"], b2=everywhere["b2"]))  # broker 3 lags
+    overridden = {**everywhere, "b3": {"log.cleaner.threads": dyn("4")}}  # its own value wins there
+    assert reported(cleaner, live(**overridden))
+
+    own = BrokerConfigUpdate("broker 2", broker=2, set_config={"log.cleaner.threads": "3"})
+    assert not reported(own, live(b2={"log.cleaner.threads": dyn("2")}))
+    assert reported(own, live(b2={"log.cleaner.threads": dyn("3")}))
+
+    reset = BrokerConfigUpdate("broker 2", broker=2, reset_config=("log.cleaner.threads",))
+    assert not reported(reset, live(b2={"log.cleaner.threads": dyn("3")}))
+    assert reported(reset, live())  # back to the static value
+
+
+def test_a_sensitive_value_counts_as_reported_by_its_source() -> None:
+    secret = BrokerConfigUpdate("broker 1", broker=1, set_config={"ssl.key.password": "s3cret"})
+    assert reported(secret, live(b1={"ssl.key.password": dyn(None, sensitive=True)}))
+    assert not reported(secret, live())
