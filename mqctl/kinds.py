@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mqctl.apply import Executor
 from mqctl.config import Environment
@@ -19,13 +19,15 @@ from mqctl.diff.brokers import diff_brokers
 from mqctl.diff.subjects import diff_subjects
 from mqctl.diff.topics import diff_topics
 from mqctl.diff.users import diff_users
-from mqctl.kafka.acls import AclAdmin
-from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
-from mqctl.kafka.broker_configs import BrokerConfigAdmin
-from mqctl.kafka.users import UserAdmin
 from mqctl.plan import Change
-from mqctl.registry import SchemaRegistry
 from mqctl.spec.model import DesiredState
+
+if TYPE_CHECKING:  # the clients load in about 0.3 s: offline commands (validate, calc) never need them
+    from mqctl.kafka.acls import AclAdmin
+    from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
+    from mqctl.kafka.broker_configs import BrokerConfigAdmin
+    from mqctl.kafka.users import UserAdmin
+    from mqctl.registry import SchemaRegistry
 
 
 class Edges:
@@ -37,26 +39,38 @@ class Edges:
 
     @cached_property
     def kafka(self) -> KafkaAdmin:
+        from mqctl.kafka.admin import KafkaAdmin
+
         return KafkaAdmin(self.env, self.notify)
 
     @cached_property
     def topics(self) -> TopicAdmin:
+        from mqctl.kafka.admin import TopicAdmin
+
         return TopicAdmin(self.kafka)
 
     @cached_property
     def acls(self) -> AclAdmin:
+        from mqctl.kafka.acls import AclAdmin
+
         return AclAdmin(self.kafka)
 
     @cached_property
     def users(self) -> UserAdmin:
+        from mqctl.kafka.users import UserAdmin
+
         return UserAdmin(self.kafka)
 
     @cached_property
     def registry(self) -> SchemaRegistry:
+        from mqctl.registry import SchemaRegistry
+
         return SchemaRegistry(self.env)
 
     @cached_property
     def brokers(self) -> BrokerConfigAdmin:
+        from mqctl.kafka.broker_configs import BrokerConfigAdmin
+
         return BrokerConfigAdmin(self.kafka)
 
     @property

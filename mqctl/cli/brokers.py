@@ -16,8 +16,6 @@ from mqctl.broker_check import CHANGES, BrokerCheck, check_brokers
 from mqctl.cli.args import choice, optional_whole
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled, project
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.admin import KafkaAdmin
-from mqctl.kafka.broker_configs import BrokerConfigAdmin
 
 app = typer.Typer(help="Inspect the brokers of an environment.", no_args_is_help=True)
 
@@ -61,6 +59,9 @@ def check(
         except templates.TemplateError as exc:
             raise MqctlError(str(exc)) from None
         config = project(root, env)
+        from mqctl.kafka.admin import KafkaAdmin
+        from mqctl.kafka.broker_configs import BrokerConfigAdmin
+
         live = BrokerConfigAdmin(KafkaAdmin(config.environment)).describe_brokers()
         report = check_brokers(template, live)
     out = console(no_color)

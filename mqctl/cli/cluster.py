@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled, project
-from mqctl.kafka.admin import KafkaAdmin
 
 app = typer.Typer(help="Inspect the cluster of an environment.", no_args_is_help=True)
 
@@ -25,6 +24,8 @@ def info(
     """Cluster id, controller, brokers (id, address, rack) and topic/partition counts."""
     with handled():
         config = project(root, env)
+        from mqctl.kafka.admin import KafkaAdmin
+
         info = KafkaAdmin(config.environment).cluster_info()
     out = console(no_color)
     if output == "json":

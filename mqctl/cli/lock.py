@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled, project
-from mqctl.kafka.lock import ApplyLock
 
 app = typer.Typer(help="The apply lock: one apply at a time per environment.", no_args_is_help=True)
 
@@ -17,6 +16,8 @@ def status(env: EnvOption, root: RootOption = Path("."), no_color: NoColorOption
     """Who holds the lock of an environment. Exit 0 free, 2 held, 1 error."""
     out = console(no_color)
     with handled():
+        from mqctl.kafka.lock import ApplyLock
+
         held = ApplyLock(project(root, env).environment).holder()
     if held is None:
         out.print(f"environment {env} is not locked")
@@ -30,6 +31,8 @@ def break_lock(env: EnvOption, root: RootOption = Path("."), no_color: NoColorOp
     """Remove the lock whoever holds it (for a lock left by an apply that was killed)."""
     out = console(no_color)
     with handled():
+        from mqctl.kafka.lock import ApplyLock
+
         held = ApplyLock(project(root, env).environment).break_()
     if held is None:
         out.print(f"environment {env} was not locked; nothing to break")

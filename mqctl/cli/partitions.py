@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,7 +13,9 @@ from mqctl.calc import CalcError, PartitionCalculation, calculate_partitions, ex
 from mqctl.cli.args import choice, number, optional_whole, whole
 from mqctl.cli.common import NoColorOption, RootOption, console, handled, project
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.probe import ProbeResult, measure
+
+if TYPE_CHECKING:
+    from mqctl.kafka.probe import ProbeResult
 
 app = typer.Typer(
     help="Size topics: partitions from throughput and consumer concurrency.", no_args_is_help=True
@@ -87,6 +89,8 @@ def calc(
             size = size or DEFAULT_PROBE_MESSAGE_SIZE
             template = templates.render("producer", choice("--profile", profile, templates.PROFILES))
             config = project(root, _required("--env (with --measure)", env))
+            from mqctl.kafka.probe import measure
+
             probe = measure(config.environment, seconds=seconds, message_size=size,
                             producer_template=template.values())
             per_partition = probe.produce_msgs_per_s

@@ -17,7 +17,6 @@ from mqctl.apply import ApplyReport, Outcome, execute, held_back
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, fail, handled
 from mqctl.config import ProjectConfig, environment_names, load_config
 from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of, warnings_of
-from mqctl.kafka.lock import holding
 from mqctl.kinds import Edges, all_executors
 from mqctl.plan import Plan
 from mqctl.planning import PlanResult, plan_project
@@ -224,6 +223,8 @@ def apply(
     out = console(no_color)
     def notify(line: str) -> None:
         out.print(escape(line))
+
+    from mqctl.kafka.lock import holding
 
     # the apply lock spans plan to report, so the plan stays true while it is applied
     with handled(no_color), holding(load_config(root.resolve(), env).environment, f"mqctl apply --env {env}", notify):
