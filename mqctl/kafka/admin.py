@@ -29,6 +29,7 @@ from kafka.protocol.admin import (
     IncrementalAlterConfigsRequest,
     IncrementalAlterConfigsResponse,
 )
+from kafka.protocol.metadata import MetadataRequest
 
 from mqctl.batching import MAX_RECORDS_PER_REQUEST, chunks
 from mqctl.config import Environment
@@ -39,6 +40,7 @@ from mqctl.kafka.protocol import (
     REQUEST_TIMED_OUT,
     THROTTLING_QUOTA_EXCEEDED,
     TOPIC_ALREADY_EXISTS,
+    TOPIC_AUTHORIZATION_FAILED,
     UNKNOWN_TOPIC_OR_PARTITION,
     ProtocolClient,
     Unanswered,
@@ -61,6 +63,7 @@ ALREADY_EXISTS_HINT = (
     "(not in the metadata this plan was read from: created moments ago, by another tool or by a large "
     "apply the brokers are still catching up with; a new plan sees it)"
 )
+METADATA_SECONDS = 30.0  # how long apply waits for every broker to list what it created or deleted
 SETTLE_SECONDS = 3.0  # how long such an outcome is re-read for before it is reported as not done
 
 
@@ -384,6 +387,33 @@ class TopicAdmin:
                 break
             time.sleep(0.2)
 
+    def _await_metadata(self, doing: str, expected: Mapping[str, int | None]) -> None:
+        """Brokers learn created, grown and deleted topics from the metadata log a moment after the
+        controller answered (after thousands of topics, many seconds). Wait, up to
+        METADATA_SECONDS, until every broker's metadata shows `expected` (topic -> partitions at
+        least, None: gone), so that a plan right after the apply sees what the apply did."""
+        pending = dict(expected)
+        deadline = time.monotonic() + METADATA_SECONDS
+        brokers = [broker.id for broker in self.admin.brokers()]
+        while pending:
+            behind: set[str] = set()
+            for broker in brokers:
+                request = MetadataRequest(
+                    topics=[MetadataRequest.MetadataRequestTopic(name=name) for name in sorted(pending)],
+                    allow_auto_topic_creation=False,
+                )
+                listed = {t.name: t for t in self.admin.protocol.send("read metadata", request, node=broker).topics}
+                behind |= {name for name, want in pending.items() if not _shows(listed.get(name), want)}
+            pending = {name: pending[name] for name in behind}
+            if not pending or time.monotonic() >= deadline:
+                break
+            time.sleep(0.25)
+        if pending:
+            self.admin.notify(
+                f"{doing}: {len(pending)} topic(s) not in every broker's metadata after {METADATA_SECONDS:g}s; "
+                "the brokers are catching up, and a plan right now may not show them yet"
+            )
+
     def create(self, changes: Sequence[TopicCreate], validate_only: bool = False) -> Outcome:
         outcome: Outcome = {}
         timeout_ms = self._timeout_ms
@@ -399,6 +429,7 @@ class TopicAdmin:
                 outcome[name] = f"{outcome[name]} {ALREADY_EXISTS_HINT}"
         if not validate_only:
             self._settle(outcome, codes, lambda live: set(live.topics))
+            self._await_metadata("create topics", {c.name: c.partitions for c in changes if outcome[c.name] is None})
         return outcome
 
     def update(self, changes: Sequence[TopicUpdate], validate_only: bool = False) -> Outcome:
@@ -416,6 +447,7 @@ class TopicAdmin:
         if not validate_only:
             wanted = {c.name: int(c.new_partitions or 0) for c in grow}
             self._settle(outcome, codes, lambda live: {n for n, t in live.topics.items() if t.partitions >= wanted[n]})
+            self._await_metadata("create partitions", {n: p for n, p in wanted.items() if outcome[n] is None})
         alter = [c for c in changes if (c.set_config or c.reset_config) and not outcome.get(c.name)]
         for batch in chunks(alter, lambda c: len(c.set_config) + len(c.reset_config)):
             request = IncrementalAlterConfigsRequest(
@@ -445,6 +477,7 @@ class TopicAdmin:
             if code == UNKNOWN_TOPIC_OR_PARTITION:  # gone already (a broker still listed it): as wanted
                 outcome[name] = None
         self._settle(outcome, codes, lambda live: {n for n in codes if n not in live.topics})
+        self._await_metadata("delete topics", {c.name: None for c in changes if outcome[c.name] is None})
         return outcome
 
     def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
@@ -455,6 +488,17 @@ class TopicAdmin:
             TopicReassign: self.reassign.execute,
             TopicDelete: self.delete,
         }
+
+
+def _shows(topic: Any, want: int | None) -> bool:
+    """Whether a broker's metadata entry for a topic shows it with `want` partitions (at least),
+    or gone when `want` is None. A topic the principal may not describe cannot be told: yes."""
+    code = UNKNOWN_TOPIC_OR_PARTITION if topic is None else topic.error_code
+    if code == TOPIC_AUTHORIZATION_FAILED:
+        return True
+    if want is None:
+        return bool(code == UNKNOWN_TOPIC_OR_PARTITION)
+    return bool(code != UNKNOWN_TOPIC_OR_PARTITION and len(topic.partitions) >= want)
 
 
 def _create_cost(change: TopicCreate) -> int:

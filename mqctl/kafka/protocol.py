@@ -38,6 +38,7 @@ REQUEST_TIMED_OUT = int(kafka.errors.RequestTimedOutError.errno)  # the controll
 TOPIC_ALREADY_EXISTS = int(kafka.errors.TopicAlreadyExistsError.errno)
 THROTTLING_QUOTA_EXCEEDED = int(kafka.errors.ThrottlingQuotaExceededError.errno)  # KIP-599 rejection
 UNKNOWN_TOPIC_ID = int(kafka.errors.UnknownTopicIdError.errno)
+TOPIC_AUTHORIZATION_FAILED = int(kafka.errors.TopicAuthorizationFailedError.errno)
 
 # Config sources as the protocol numbers them (DescribeConfigs, CreateTopics responses).
 CONFIG_SOURCES = {
@@ -123,11 +124,12 @@ class ProtocolClient:
         except Exception as exc:
             raise MqctlError(f"{doing}: {py_kafka_reason(exc)}") from exc
 
-    def send(self, doing: str, request: Any) -> Any:
-        (response,) = self.send_all(doing, [request], in_flight=1)
+    def send(self, doing: str, request: Any, node: int | None = None) -> Any:
+        """One request, to broker `node` or to whichever answers fastest."""
+        (response,) = self.send_all(doing, [request], in_flight=1, node=node)
         return response
 
-    def send_all(self, doing: str, requests: Iterable[Any], in_flight: int) -> Iterator[Any]:
+    def send_all(self, doing: str, requests: Iterable[Any], in_flight: int, node: int | None = None) -> Iterator[Any]:
         """Send `requests` in groups of `in_flight` at a time and yield their responses in
         order: brokers work on several at once, and each response can be converted and dropped
         before the last one arrives. A request that got no answer raises Unanswered."""
@@ -141,7 +143,7 @@ class ProtocolClient:
             group = queue[start : start + in_flight]
 
             async def exchange(group: list[Any] = group) -> list[Any]:
-                sent = [manager.send(request, request_timeout_ms=timeout_ms) for request in group]
+                sent = [manager.send(request, node_id=node, request_timeout_ms=timeout_ms) for request in group]
                 return [await future for future in sent]
 
             for _ in group:

@@ -129,6 +129,44 @@ def test_deleting_a_topic_that_is_already_gone_counts_as_done() -> None:
     assert topics.delete([TopicDelete(f"{env}.order.gone.v1")]) == {f"{env}.order.gone.v1": None}
 
 
+@pytest.mark.kafka
+def test_after_a_large_create_and_delete_every_broker_already_agrees() -> None:
+    """Brokers learn new topics from the metadata log after the controller answers; apply waits
+    until each lists them, so a plan right after it (from whichever broker) sees what it did."""
+    env = unique_env()
+    topics = TopicAdmin(KafkaAdmin(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60)))
+    names = [f"{env}.order.t{i}.v1" for i in range(2000)]
+
+    def listed_by_each_broker() -> list[set[str]]:
+        """Every topic each broker lists, asked of that broker (a fresh kafka-python client)."""
+        from kafka.admin import KafkaAdminClient
+        from kafka.protocol.metadata import MetadataRequest
+
+        client = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","))
+        seen = []
+        try:
+            for broker in (1, 2, 3):
+
+                async def ask(node: int = broker) -> object:
+                    return await client._manager.send(MetadataRequest(topics=None), node_id=node)
+
+                response = client._manager.run(ask)
+                seen.append({t.name for t in response.topics if t.name.startswith(env + ".")})  # type: ignore[attr-defined]
+        finally:
+            client.close()
+        return seen
+
+    try:
+        assert topics.create([TopicCreate(n) for n in names]) == dict.fromkeys(names, None)
+        assert listed_by_each_broker() == [set(names)] * 3
+        assert topics.delete([TopicDelete(n) for n in names]) == dict.fromkeys(names, None)
+        assert listed_by_each_broker() == [set()] * 3
+    finally:
+        TopicAdmin(KafkaAdmin(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60))).delete(
+            [TopicDelete(n) for n in names]
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # THROTTLING_QUOTA_EXCEEDED on the SASL node, for a user of the test's own
 

@@ -19,7 +19,7 @@ from kafka.protocol.admin import (
     IncrementalAlterConfigsResponse,
 )
 
-from mqctl.kafka.admin import _incremental, _new_topic, _results, live_configs
+from mqctl.kafka.admin import _incremental, _new_topic, _results, _shows, live_configs
 from mqctl.plan import TopicCreate, TopicUpdate
 
 
@@ -86,3 +86,14 @@ def test_config_entries_are_named_by_source_and_shared_across_topics() -> None:
     assert first["retention.ms"] is second["retention.ms"]  # one object for 10,000 topics' default
     assert (first["segment.ms"].value, second["segment.ms"].value) == ("1", "2")
     assert len(seen) == 3
+
+
+def test_a_broker_shows_a_topic_created_grown_or_gone() -> None:
+    listed = SimpleNamespace(error_code=0, partitions=[0, 1, 2])
+    electing = SimpleNamespace(error_code=5, partitions=[0, 1, 2])  # LEADER_NOT_AVAILABLE: it exists
+    unknown = SimpleNamespace(error_code=3, partitions=[])
+    hidden = SimpleNamespace(error_code=29, partitions=[])  # not describable: cannot be told, no wait
+    assert _shows(listed, 3) and _shows(electing, 3) and not _shows(listed, 6)
+    assert not _shows(unknown, 1) and not _shows(None, 1)
+    assert _shows(unknown, None) and _shows(None, None) and not _shows(listed, None)
+    assert _shows(hidden, 1) and _shows(hidden, None)
