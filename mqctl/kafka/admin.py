@@ -395,14 +395,18 @@ class TopicAdmin:
         pending = dict(expected)
         deadline = time.monotonic() + METADATA_SECONDS
         brokers = [broker.id for broker in self.admin.brokers()]
-        while pending:
+        while pending and brokers:
             behind: set[str] = set()
-            for broker in brokers:
+            for broker in list(brokers):
                 request = MetadataRequest(
                     topics=[MetadataRequest.MetadataRequestTopic(name=name) for name in sorted(pending)],
                     allow_auto_topic_creation=False,
                 )
-                listed = {t.name: t for t in self.admin.protocol.send("read metadata", request, node=broker).topics}
+                try:
+                    listed = {t.name: t for t in self.admin.protocol.send("read metadata", request, node=broker).topics}
+                except MqctlError:  # a broker that is down catches up when it is back: not waited for
+                    brokers.remove(broker)
+                    continue
                 behind |= {name for name, want in pending.items() if not _shows(listed.get(name), want)}
             pending = {name: pending[name] for name in behind}
             if not pending or time.monotonic() >= deadline:
@@ -410,8 +414,8 @@ class TopicAdmin:
             time.sleep(0.25)
         if pending:
             self.admin.notify(
-                f"{doing}: {len(pending)} topic(s) not in every broker's metadata after {METADATA_SECONDS:g}s; "
-                "the brokers are catching up, and a plan right now may not show them yet"
+                f"{doing}: {len(pending)} topic(s) not yet shown by every broker; the brokers are catching up, "
+                "and a plan right now may not show them yet"
             )
 
     def create(self, changes: Sequence[TopicCreate], validate_only: bool = False) -> Outcome:

@@ -105,11 +105,11 @@ class ProtocolClient:
             raise MqctlError(f"connect: {self._failure(exc)}") from exc
 
     def _failure(self, exc: Exception) -> str:
-        if isinstance(exc, (kafka.errors.NoBrokersAvailable, kafka.errors.KafkaConnectionError)):
+        if isinstance(exc, (kafka.errors.KafkaConnectionError, kafka.errors.UnknownBrokerIdError)):
             return unreachable(self.env, py_kafka_reason(exc))
         if isinstance(exc, kafka.errors.KafkaTimeoutError):
             return unreachable(self.env, f"no answer within {self.env.timeout_seconds:g}s")
-        if isinstance(exc, (kafka.errors.SaslAuthenticationFailedError, kafka.errors.AuthenticationFailedError)):
+        if isinstance(exc, kafka.errors.SaslAuthenticationFailedError):
             return f"authentication to environment {self.env.name!r} failed: {py_kafka_reason(exc)}"
         return py_kafka_reason(exc)
 

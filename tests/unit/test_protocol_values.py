@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from types import SimpleNamespace
 
+import kafka.errors
 from kafka.protocol.admin import (
     CreatePartitionsRequest,
     CreatePartitionsResponse,
@@ -19,7 +20,9 @@ from kafka.protocol.admin import (
     IncrementalAlterConfigsResponse,
 )
 
+from mqctl.config import Environment
 from mqctl.kafka.admin import _incremental, _new_topic, _results, _shows, live_configs
+from mqctl.kafka.protocol import ProtocolClient
 from mqctl.plan import TopicCreate, TopicUpdate
 
 
@@ -97,3 +100,15 @@ def test_a_broker_shows_a_topic_created_grown_or_gone() -> None:
     assert not _shows(unknown, 1) and not _shows(None, 1)
     assert _shows(unknown, None) and _shows(None, None) and not _shows(listed, None)
     assert _shows(hidden, 1) and _shows(hidden, None)
+
+
+def test_kafka_python_failures_read_like_every_other_kafka_error() -> None:
+    client = ProtocolClient(Environment("dev", "127.0.0.1:1", timeout_seconds=5), lambda: None)
+    unreachable = "cannot reach Kafka environment 'dev' at 127.0.0.1:1"
+    assert client._failure(kafka.errors.KafkaConnectionError("refused")).startswith(unreachable)
+    assert client._failure(kafka.errors.UnknownBrokerIdError(3)).startswith(unreachable)
+    assert client._failure(kafka.errors.KafkaTimeoutError()) == f"{unreachable} (no answer within 5s)"
+    assert client._failure(kafka.errors.SaslAuthenticationFailedError()).startswith(
+        "authentication to environment 'dev' failed: SASL_AUTHENTICATION_FAILED"
+    )
+    assert client._failure(kafka.errors.TopicAuthorizationFailedError()).startswith("TOPIC_AUTHORIZATION_FAILED")
