@@ -196,4 +196,5 @@ def holding(env: Environment, command: str, notify: Callable[[str], None] = lamb
     try:
         yield me
     finally:
-        lock.release(me)
+        if not lock.release(me):
+            notify(f"the apply lock of environment {env.name} was broken while this apply ran; it was left alone")

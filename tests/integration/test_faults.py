@@ -34,7 +34,7 @@ from confluent_kafka.admin import (
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
-from mqctl.kafka.lock import ApplyLock
+from mqctl.kafka.lock import ApplyLock, holding
 from mqctl.plan import TopicCreate, TopicDelete
 from tests.conftest import (
     ADMIN_PASSWORD,
@@ -362,6 +362,21 @@ def test_a_broken_lock_taken_by_another_is_not_released_by_the_first() -> None:
         assert eventually(lambda: lock.holder() is None)
     finally:
         lock.break_()
+
+
+@pytest.mark.kafka
+def test_an_apply_whose_lock_was_broken_says_so_and_leaves_the_new_lock() -> None:
+    env = Environment(unique_env(), DEV_BOOTSTRAP)
+    said: list[str] = []
+    try:
+        with holding(env, "mqctl apply (slow)", said.append):
+            ApplyLock(env).break_()
+            other = ApplyLock(env).acquire("mqctl apply (the next one)")
+        assert said == [f"the apply lock of environment {env.name} was broken while this apply ran; it was left alone"]
+        held = ApplyLock(env).holder()
+        assert held is not None and held.token == other.token
+    finally:
+        ApplyLock(env).break_()
 
 
 # ---------------------------------------------------------------------------------------------
