@@ -13,7 +13,8 @@ from typing import Any
 
 from mqctl.plan import Action, Change, Plan
 
-Executor = Callable[[Sequence[Any], bool], dict[str, str | None]]
+Results = dict[str, str | None]  # what an executor reports: change name -> None when done, else why not
+Executor = Callable[[Sequence[Any], bool], Results]
 
 
 @dataclass(frozen=True)

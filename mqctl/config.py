@@ -112,6 +112,11 @@ class Environment:
         """Managed resources of this environment are named `<env>.`…"""
         return f"{self.name}."
 
+    @property
+    def timeout_ms(self) -> int:
+        """`timeout_seconds` as the Kafka protocol and kafka-python take it."""
+        return int(self.timeout_seconds * 1000)
+
 
 @dataclass(frozen=True)
 class ProjectConfig:

@@ -21,6 +21,7 @@ from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegis
 from confluent_kafka.schema_registry.common._httpx_compat import httpx  # the HTTP library the client uses
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
+from mqctl.apply import Results
 from mqctl.config import Environment, RegistryConfig
 from mqctl.diagnostics import MqctlError
 from mqctl.diff.subjects import (
@@ -35,7 +36,6 @@ from mqctl.spec.model import SubjectReference
 
 T = TypeVar("T")
 C = TypeVar("C", bound=Change)
-Outcome = dict[str, str | None]
 NO_SUBJECT_LEVEL = 40408  # Confluent: the subject has no compatibility level of its own
 UNPROCESSABLE = 422
 
@@ -176,9 +176,9 @@ class SchemaRegistry:
     def _delete(self, change: SubjectDelete) -> None:
         self._client.delete_subject(change.name)  # soft: the versions stay and can be restored
 
-    def _each(self, changes: Sequence[C], action: Callable[[C], str | None]) -> Outcome:
+    def _each(self, changes: Sequence[C], action: Callable[[C], str | None]) -> Results:
         """Run `action` per change in order; a failure is recorded against its change only."""
-        outcome: Outcome = {}
+        outcome: Results = {}
         for change in changes:
             try:
                 outcome[change.name] = action(change)
@@ -186,19 +186,19 @@ class SchemaRegistry:
                 outcome[change.name] = self._reason(exc)
         return outcome
 
-    def register(self, changes: Sequence[SubjectRegister], validate_only: bool = False) -> Outcome:
+    def register(self, changes: Sequence[SubjectRegister], validate_only: bool = False) -> Results:
         """In plan order (referenced subjects first); validate-only asks for a compatibility check."""
         return self._each(changes, self._check if validate_only else self._register)
 
-    def set_levels(self, changes: Sequence[SubjectCompatibility], validate_only: bool = False) -> Outcome:
+    def set_levels(self, changes: Sequence[SubjectCompatibility], validate_only: bool = False) -> Results:
         if validate_only:  # a level from the spec's enum is always accepted
             return {c.name: None for c in changes}
         return self._each(changes, self._set_level)
 
-    def delete(self, changes: Sequence[SubjectDelete], validate_only: bool = False) -> Outcome:
+    def delete(self, changes: Sequence[SubjectDelete], validate_only: bool = False) -> Results:
         if validate_only:
             return {c.name: None for c in changes}
         return self._each(changes, self._delete)
 
-    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
+    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Results]]:
         return {SubjectCompatibility: self.set_levels, SubjectRegister: self.register, SubjectDelete: self.delete}

@@ -16,9 +16,10 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
+from mqctl.apply import Results
 from mqctl.batching import chunks
 from mqctl.diff.acls import AclChange, AclCreate, AclDelete, LiveAcls
-from mqctl.kafka.admin import KafkaAdmin, Outcome
+from mqctl.kafka.admin import KafkaAdmin
 from mqctl.kafka.batch import send
 from mqctl.plan import Change
 from mqctl.spec.model import AclBinding
@@ -94,27 +95,27 @@ class AclAdmin:
         found = (_from_kafka(acl) for acl in self.admin._wait(future, "describe ACLs"))
         return LiveAcls(frozenset(b for b in found if b is not None), self._authorizer())
 
-    def _batch(self, doing: str, method: Callable[..., Any], cls: Any, changes: Sequence[AclChange]) -> Outcome:
+    def _batch(self, doing: str, method: Callable[..., Any], cls: Any, changes: Sequence[AclChange]) -> Results:
         """One request per 9,000 bindings (each is one metadata record; KRaft caps a request at 10,000)."""
-        outcome: Outcome = {}
+        outcome: Results = {}
         for batch in chunks(changes, lambda _: 1):
             items = {_to_kafka(c.binding, cls): c.name for c in batch}
             start = partial(method, list(items), request_timeout=self.admin.timeout)
             send(self.admin, doing, start, items, outcome)
         return outcome
 
-    def create(self, changes: Sequence[AclCreate], validate_only: bool = False) -> Outcome:
+    def create(self, changes: Sequence[AclCreate], validate_only: bool = False) -> Results:
         """One CreateAcls request for all bindings (Kafka has no validate-only mode for ACLs; the
         spec checks already cover what it would refuse)."""
         if validate_only:
             return {c.name: None for c in changes}
         return self._batch("create ACLs", self.client.create_acls, KafkaBinding, changes)
 
-    def delete(self, changes: Sequence[AclDelete], validate_only: bool = False) -> Outcome:
+    def delete(self, changes: Sequence[AclDelete], validate_only: bool = False) -> Results:
         """One DeleteAcls request with an exact-match filter per binding: nothing else can match."""
         if validate_only:
             return {c.name: None for c in changes}
         return self._batch("delete ACLs", self.client.delete_acls, AclBindingFilter, changes)
 
-    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
+    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Results]]:
         return {AclCreate: self.create, AclDelete: self.delete}

@@ -31,6 +31,7 @@ from kafka.protocol.admin import (
 )
 from kafka.protocol.metadata import MetadataRequest
 
+from mqctl.apply import Results
 from mqctl.batching import MAX_RECORDS_PER_REQUEST, chunks
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
@@ -256,9 +257,6 @@ def live_configs(entries: Iterable[Any], seen: dict[tuple[Any, ...], LiveConfig]
     return out
 
 
-Outcome = dict[str, str | None]  # change name -> None on success, else the reason it failed
-
-
 class TopicAdmin:
     """Snapshot and batched execution for topics, over one KafkaAdmin connection."""
 
@@ -267,7 +265,6 @@ class TopicAdmin:
         self.client = admin._client
         self.timeout = admin.timeout
         self.reassign = ReassignAdmin(admin)
-        self._timeout_ms = int(admin.timeout * 1000)  # how long the controller may take, per request
 
     def snapshot(self, prefix: str) -> LiveState:
         """Brokers (with racks) and every topic under `prefix` with its configs and any replica move
@@ -303,7 +300,7 @@ class TopicAdmin:
             racks={b.id: b.rack for b in self.admin.brokers()},
         )
 
-    def _send(self, doing: str, request: Any, names: Sequence[str], outcome: Outcome, codes: dict[str, int]) -> float:
+    def _send(self, doing: str, request: Any, names: Sequence[str], outcome: Results, codes: dict[str, int]) -> float:
         """One batched mutation: each topic's outcome and error code. Returns the throttle time
         the broker asked for, in seconds."""
         try:
@@ -329,7 +326,7 @@ class TopicAdmin:
         request: Callable[[list[C]], Any],
         changes: Sequence[C],
         cost: Callable[[C], int],
-        outcome: Outcome,
+        outcome: Results,
         limit: int = MAX_RECORDS_PER_REQUEST,
     ) -> dict[str, int]:
         """Batches under the record cap. Topics the controller mutation quota rejected
@@ -359,44 +356,17 @@ class TopicAdmin:
             pending = throttled
         return codes
 
-    def _settle(self, outcome: Outcome, codes: Mapping[str, int], done: Callable[[LiveState], set[str]]) -> None:
-        """A request that timed out may still have been carried out, or still be under way: re-read
-        the live state for those names, for up to SETTLE_SECONDS, and count what did happen as done,
-        so the report is true and a retry never trips over its own success."""
-        unknown = {name for name, code in codes.items() if code in UNKNOWN_OUTCOME}
-        if unknown:
-            self.admin.notify(
-                f"{len(unknown)} topic(s) got no answer in time; re-reading the cluster for what happened"
-            )
-        deadline = time.monotonic() + SETTLE_SECONDS
-        while unknown:
-            metadata = self.admin._call("list topics", lambda: self.client.list_topics(timeout=self.timeout))
-            live = LiveState(
-                brokers=tuple(metadata.brokers),
-                topics={
-                    n: LiveTopic(n, len(metadata.topics[n].partitions), ())
-                    for n in unknown
-                    if n in metadata.topics and metadata.topics[n].error is None
-                },
-                all_topic_names=frozenset(metadata.topics),
-            )
-            for name in done(live) & unknown:
-                outcome[name] = None
-                unknown.discard(name)
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.2)
-
-    def _await_metadata(self, doing: str, expected: Mapping[str, int | None]) -> None:
-        """Brokers learn created, grown and deleted topics from the metadata log a moment after the
-        controller answered (after thousands of topics, many seconds). Wait, up to
-        METADATA_SECONDS, until every broker's metadata shows `expected` (topic -> partitions at
-        least, None: gone), so that a plan right after the apply sees what the apply did."""
-        pending = dict(expected)
-        deadline = time.monotonic() + METADATA_SECONDS
+    def _watch(self, expected: Mapping[str, int | None], every: bool, seconds: float) -> set[str]:
+        """Ask the brokers for the metadata of `expected` (topic -> partitions at least, None: gone)
+        until each name shows on every answering broker (`every`) or on any one, or `seconds` pass;
+        returns the names that did. A broker that does not answer is left out (when it is back it
+        catches up by itself); a topic the principal may not describe cannot be told, so it is
+        never waited for and never counted as done."""
+        pending, shown = dict(expected), set()
         brokers = [broker.id for broker in self.admin.brokers()]
+        deadline = time.monotonic() + seconds
         while pending and brokers:
-            behind: set[str] = set()
+            per_broker: list[set[str]] = []
             for broker in list(brokers):
                 request = MetadataRequest(
                     topics=[MetadataRequest.MetadataRequestTopic(name=name) for name in sorted(pending)],
@@ -404,27 +374,52 @@ class TopicAdmin:
                 )
                 try:
                     listed = {t.name: t for t in self.admin.protocol.send("read metadata", request, node=broker).topics}
-                except MqctlError:  # a broker that is down catches up when it is back: not waited for
+                except MqctlError:
                     brokers.remove(broker)
                     continue
-                behind |= {name for name, want in pending.items() if not _shows(listed.get(name), want)}
-            pending = {name: pending[name] for name in behind}
+                seen = {name: _shows(listed.get(name), want) for name, want in pending.items()}
+                per_broker.append({name for name, shows in seen.items() if shows or (shows is None and every)})
+            now = set.intersection(*per_broker) if every and per_broker else set().union(*per_broker)
+            shown |= now
+            pending = {name: want for name, want in pending.items() if name not in now}
             if not pending or time.monotonic() >= deadline:
                 break
             time.sleep(0.25)
-        if pending:
+        return shown
+
+    def _settle(self, outcome: Results, codes: Mapping[str, int], expected: Mapping[str, int | None]) -> None:
+        """A request that timed out may still have been carried out, or still be under way: re-read
+        those topics, for up to SETTLE_SECONDS, and count what did happen as done, so the report is
+        true and a retry never trips over its own success."""
+        unknown = {name: expected[name] for name, code in codes.items() if code in UNKNOWN_OUTCOME}
+        if unknown:
             self.admin.notify(
-                f"{doing}: {len(pending)} topic(s) not yet shown by every broker; the brokers are catching up, "
+                f"{len(unknown)} topic(s) got no answer in time; re-reading the cluster for what happened"
+            )
+            for name in self._watch(unknown, every=False, seconds=SETTLE_SECONDS):
+                outcome[name] = None
+
+    def _await_metadata(self, doing: str, outcome: Results, expected: Mapping[str, int | None]) -> None:
+        """Brokers learn created, grown and deleted topics from the metadata log a moment after the
+        controller answered (after thousands of topics, many seconds). Wait, up to
+        METADATA_SECONDS, until every broker shows what was done, so that a plan right after the
+        apply sees what the apply did."""
+        done = {name: want for name, want in expected.items() if outcome.get(name, "") is None}
+        behind = set(done) - self._watch(done, every=True, seconds=METADATA_SECONDS)
+        if behind:
+            self.admin.notify(
+                f"{doing}: {len(behind)} topic(s) not yet shown by every broker; the brokers are catching up, "
                 "and a plan right now may not show them yet"
             )
 
-    def create(self, changes: Sequence[TopicCreate], validate_only: bool = False) -> Outcome:
-        outcome: Outcome = {}
-        timeout_ms = self._timeout_ms
+    def create(self, changes: Sequence[TopicCreate], validate_only: bool = False) -> Results:
+        outcome: Results = {}
 
         def request(batch: list[TopicCreate]) -> Any:
             return CreateTopicsRequest(
-                topics=[_new_topic(c) for c in batch], timeout_ms=timeout_ms, validate_only=validate_only
+                topics=[_new_topic(c) for c in batch],
+                timeout_ms=self.admin.env.timeout_ms,
+                validate_only=validate_only,
             )
 
         codes = self._mutate("create topics", request, changes, _create_cost, outcome)
@@ -432,26 +427,28 @@ class TopicAdmin:
             if code == TOPIC_ALREADY_EXISTS:  # the plan was made from metadata that did not list it
                 outcome[name] = f"{outcome[name]} {ALREADY_EXISTS_HINT}"
         if not validate_only:
-            self._settle(outcome, codes, lambda live: set(live.topics))
-            self._await_metadata("create topics", {c.name: c.partitions for c in changes if outcome[c.name] is None})
+            expected = {c.name: c.partitions for c in changes}
+            self._settle(outcome, codes, expected)
+            self._await_metadata("create topics", outcome, expected)
         return outcome
 
-    def update(self, changes: Sequence[TopicUpdate], validate_only: bool = False) -> Outcome:
+    def update(self, changes: Sequence[TopicUpdate], validate_only: bool = False) -> Results:
         """Partition increases first (CreatePartitions), then IncrementalAlterConfigs; never the
         legacy whole-config AlterConfigs, which would wipe keys we do not manage."""
-        outcome: Outcome = {}
-        timeout_ms = self._timeout_ms
+        outcome: Results = {}
         grow = [c for c in changes if c.new_partitions is not None]
 
         def more_partitions(batch: list[TopicUpdate]) -> Any:
             topics = [(c.name, int(c.new_partitions or 0), None) for c in batch]
-            return CreatePartitionsRequest(topics=topics, timeout_ms=timeout_ms, validate_only=validate_only)
+            return CreatePartitionsRequest(
+                topics=topics, timeout_ms=self.admin.env.timeout_ms, validate_only=validate_only
+            )
 
         codes = self._mutate("create partitions", more_partitions, grow, lambda c: int(c.new_partitions or 0), outcome)
         if not validate_only:
             wanted = {c.name: int(c.new_partitions or 0) for c in grow}
-            self._settle(outcome, codes, lambda live: {n for n, t in live.topics.items() if t.partitions >= wanted[n]})
-            self._await_metadata("create partitions", {n: p for n, p in wanted.items() if outcome[n] is None})
+            self._settle(outcome, codes, wanted)
+            self._await_metadata("create partitions", outcome, wanted)
         alter = [c for c in changes if (c.set_config or c.reset_config) and not outcome.get(c.name)]
         for batch in chunks(alter, lambda c: len(c.set_config) + len(c.reset_config)):
             request = IncrementalAlterConfigsRequest(
@@ -460,14 +457,13 @@ class TopicAdmin:
             self._send("alter topic configs", request, [c.name for c in batch], outcome, {})
         return outcome
 
-    def delete(self, changes: Sequence[TopicDelete], validate_only: bool = False) -> Outcome:
+    def delete(self, changes: Sequence[TopicDelete], validate_only: bool = False) -> Results:
         if validate_only:  # DeleteTopics has no validate-only mode
             return {c.name: None for c in changes}
-        outcome: Outcome = {}
-        timeout_ms = self._timeout_ms
+        outcome: Results = {}
 
         def request(batch: list[TopicDelete]) -> Any:
-            return DeleteTopicsRequest(topics=[(c.name, None) for c in batch], timeout_ms=timeout_ms)
+            return DeleteTopicsRequest(topics=[(c.name, None) for c in batch], timeout_ms=self.admin.env.timeout_ms)
 
         codes = self._mutate(
             "delete topics",
@@ -480,11 +476,12 @@ class TopicAdmin:
         for name, code in codes.items():
             if code == UNKNOWN_TOPIC_OR_PARTITION:  # gone already (a broker still listed it): as wanted
                 outcome[name] = None
-        self._settle(outcome, codes, lambda live: {n for n in codes if n not in live.topics})
-        self._await_metadata("delete topics", {c.name: None for c in changes if outcome[c.name] is None})
+        gone: dict[str, int | None] = {c.name: None for c in changes}
+        self._settle(outcome, codes, gone)
+        self._await_metadata("delete topics", outcome, gone)
         return outcome
 
-    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
+    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Results]]:
         """Execution looked up by change type (alembic's toimpl): one entry per kind and action."""
         return {
             TopicCreate: self.create,
@@ -494,12 +491,12 @@ class TopicAdmin:
         }
 
 
-def _shows(topic: Any, want: int | None) -> bool:
+def _shows(topic: Any, want: int | None) -> bool | None:
     """Whether a broker's metadata entry for a topic shows it with `want` partitions (at least),
-    or gone when `want` is None. A topic the principal may not describe cannot be told: yes."""
+    or gone when `want` is None; None when the principal may not describe it (cannot be told)."""
     code = UNKNOWN_TOPIC_OR_PARTITION if topic is None else topic.error_code
     if code == TOPIC_AUTHORIZATION_FAILED:
-        return True
+        return None
     if want is None:
         return bool(code == UNKNOWN_TOPIC_OR_PARTITION)
     return bool(code != UNKNOWN_TOPIC_OR_PARTITION and len(topic.partitions) >= want)

@@ -1,4 +1,4 @@
-"""One batched admin request whose futures are recorded per change name (the Outcome convention)."""
+"""One batched admin request whose futures are recorded per change name (the Results convention)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 from confluent_kafka import KafkaException
 
+from mqctl.apply import Results
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.admin import KafkaAdmin, Outcome
+from mqctl.kafka.admin import KafkaAdmin
 from mqctl.kafka.connection import describe_kafka_error
 
 
@@ -18,7 +19,7 @@ def send(
     doing: str,
     start: Callable[[], Mapping[Any, Future[Any]]],
     names: Mapping[Any, str],
-    outcome: Outcome,
+    outcome: Results,
 ) -> None:
     """Send one request (counted, bounded by the env timeout); `names` maps each request item to
     its change name. A failure of the whole request is recorded against every name, never raised."""

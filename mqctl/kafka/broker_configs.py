@@ -15,9 +15,10 @@ from typing import Any
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
+from mqctl.apply import Results
 from mqctl.diagnostics import MqctlError
 from mqctl.diff.brokers import reported
-from mqctl.kafka.admin import KafkaAdmin, Outcome
+from mqctl.kafka.admin import KafkaAdmin
 from mqctl.kafka.cluster_default import ClusterDefault
 from mqctl.kafka.connection import describe_kafka_error
 from mqctl.live import LiveBrokerConfigs, LiveConfig
@@ -70,10 +71,10 @@ class BrokerConfigAdmin:
 
         return outcome
 
-    def update(self, changes: Sequence[BrokerConfigUpdate], validate_only: bool = False) -> Outcome:
+    def update(self, changes: Sequence[BrokerConfigUpdate], validate_only: bool = False) -> Results:
         """IncrementalAlterConfigs per resource (librdkafka: one BROKER resource per request); never
         the legacy AlterConfigs, which would wipe every dynamic key not in the request."""
-        outcome: Outcome = {}
+        outcome: Results = {}
         pending = {c.name: self._alter_broker(c, validate_only) for c in changes if c.broker is not None}
         for change in changes:
             if change.broker is None:
@@ -101,5 +102,5 @@ class BrokerConfigAdmin:
                 "the next plan may still show it"
             )
 
-    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
+    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Results]]:
         return {BrokerConfigUpdate: self.update}

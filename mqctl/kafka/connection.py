@@ -18,7 +18,7 @@ _QUIET.propagate = False
 def client_config(env: Environment, **extra: Any) -> dict[str, Any]:
     """Settings for any confluent-kafka client of `env`; librdkafka's own logging is silenced
     (its connection-refused lines would leak through as noise) and errors surface through futures."""
-    timeout_ms = int(env.timeout_seconds * 1000)
+    timeout_ms = env.timeout_ms
     conf: dict[str, Any] = {
         "bootstrap.servers": env.bootstrap_servers,
         "client.id": "mqctl",
@@ -98,7 +98,7 @@ def kafka_failure(exc: BaseException, env: Environment, doing: str) -> MqctlErro
 def kafka_python_config(env: Environment) -> dict[str, Any]:
     """The same settings for kafka-python's KafkaAdminClient, the second client (mqctl.kafka.protocol)."""
     sec = env.security
-    timeout_ms = int(env.timeout_seconds * 1000)
+    timeout_ms = env.timeout_ms
     return {
         "bootstrap_servers": env.bootstrap_servers.split(","),
         "client_id": "mqctl",

@@ -126,10 +126,9 @@ class ApplyLock:
         """Create the lock topic, or raise MqctlError naming who holds it."""
         replicas = min(3, len(self.admin.brokers()))
         configs = [("min.insync.replicas", "1"), ("retention.ms", "-1"), ("cleanup.policy", "delete")]
-        timeout_ms = int(self.admin.timeout * 1000)
+        new: tuple[Any, ...] = (self.topic, 1, replicas, [], configs)
         result = self._mutation(
-            "take the apply lock",
-            lambda: CreateTopicsRequest(topics=[(self.topic, 1, replicas, [], configs)], timeout_ms=timeout_ms),
+            "take the apply lock", lambda: CreateTopicsRequest(topics=[new], timeout_ms=self.env.timeout_ms)
         )
         if result.error_code == TOPIC_ALREADY_EXISTS:
             held = self.holder()
@@ -158,8 +157,7 @@ class ApplyLock:
 
     def _delete(self, doing: str, topic: tuple[str | None, uuid.UUID | None]) -> int:
         """DeleteTopics of the lock topic by name or by id; the error code (0: deleted)."""
-        timeout_ms = int(self.admin.timeout * 1000)
-        result = self._mutation(doing, lambda: DeleteTopicsRequest(topics=[topic], timeout_ms=timeout_ms))
+        result = self._mutation(doing, lambda: DeleteTopicsRequest(topics=[topic], timeout_ms=self.env.timeout_ms))
         if result.error_code not in (0, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID):
             raise MqctlError(
                 f"{doing} {self.topic}: {describe_error(self.env, result.error_code, result.error_message)}; "

@@ -95,7 +95,7 @@ class ProtocolClient:
     def __init__(self, env: Environment, count: Callable[[], None]) -> None:
         self.env = env
         self._count = count
-        self.request_timeout_ms = int(env.timeout_seconds * 1000)  # per request, until its answer
+        self.request_timeout_ms = env.timeout_ms  # per request, until its answer
 
     @cached_property
     def admin_client(self) -> KafkaAdminClient:

@@ -29,7 +29,8 @@ from mqctl.kafka.protocol import py_kafka_reason
 from mqctl.plan import Move, TopicReassign
 
 if TYPE_CHECKING:
-    from mqctl.kafka.admin import KafkaAdmin, Outcome
+    from mqctl.apply import Results
+    from mqctl.kafka.admin import KafkaAdmin
 
 BROKER_RATES = ("leader.replication.throttled.rate", "follower.replication.throttled.rate")
 TOPIC_REPLICAS = ("leader.replication.throttled.replicas", "follower.replication.throttled.replicas")
@@ -57,7 +58,7 @@ class ReassignAdmin:
         wanted = None if topics is None else set(topics)
         listed = self.admin.protocol.call(
             "list partition reassignments",
-            lambda c: c.list_partition_reassignments(timeout_ms=int(self.env.timeout_seconds * 1000)),
+            lambda c: c.list_partition_reassignments(timeout_ms=self.env.timeout_ms),
         )
         found: dict[str, dict[int, tuple[int, ...]]] = defaultdict(dict)
         for tp, state in listed.items():
@@ -66,7 +67,7 @@ class ReassignAdmin:
                 found[tp.topic][tp.partition] = tuple(b for b in state["replicas"] if b not in removing)
         return dict(found)
 
-    def _alter(self, doing: str, resources: list[ConfigResource], outcome: Outcome, names: Mapping[str, str]) -> None:
+    def _alter(self, doing: str, resources: list[ConfigResource], outcome: Results, names: Mapping[str, str]) -> None:
         """IncrementalAlterConfigs: all topics in one request, each broker in its own (a broker's
         dynamic config is set on that broker); failures recorded per change name."""
         topics = [r for r in resources if r.restype == ResourceType.TOPIC]
@@ -77,7 +78,7 @@ class ReassignAdmin:
             self.admin.forget_broker_configs()
 
     def _alter_one(
-        self, doing: str, resources: list[ConfigResource], outcome: Outcome, names: Mapping[str, str]
+        self, doing: str, resources: list[ConfigResource], outcome: Results, names: Mapping[str, str]
     ) -> None:
         client = self.admin._client
         try:
@@ -96,7 +97,7 @@ class ReassignAdmin:
                 for name in [names[resource.name]] if resource.name in names else names.values():
                     outcome[name] = reason
 
-    def _throttle(self, changes: Sequence[TopicReassign], outcome: Outcome) -> None:
+    def _throttle(self, changes: Sequence[TopicReassign], outcome: Results) -> None:
         rate = str(self.env.policy.replication_throttle_bytes)
         brokers = sorted({b for c in changes for m in c.moves for b in (*m.before, *m.after)})
         topics = []
@@ -110,7 +111,7 @@ class ReassignAdmin:
         resources = topics + [ConfigResource(ResourceType.BROKER, str(b), incremental_configs=rates) for b in brokers]
         self._alter("set replication throttle", resources, outcome, {c.name: c.name for c in changes})
 
-    def _unthrottle(self, topics: Sequence[str], outcome: Outcome) -> None:
+    def _unthrottle(self, topics: Sequence[str], outcome: Results) -> None:
         """Remove the topic throttles of finished moves, and the broker rates once nothing moves."""
         reset = [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE) for k in TOPIC_REPLICAS]
         resources = [ConfigResource(ResourceType.TOPIC, t, incremental_configs=reset) for t in topics]
@@ -121,7 +122,7 @@ class ReassignAdmin:
             ]
         self._alter("remove replication throttle", resources, outcome, {t: t for t in topics})
 
-    def _submit(self, changes: Sequence[TopicReassign], outcome: Outcome) -> None:
+    def _submit(self, changes: Sequence[TopicReassign], outcome: Results) -> None:
         targets = {
             TopicPartition(c.name, m.partition): list(m.after)
             for c in changes
@@ -134,7 +135,7 @@ class ReassignAdmin:
             results = self.admin.protocol.call(
                 "alter partition reassignments",
                 lambda client: client.alter_partition_reassignments(
-                    targets, timeout_ms=int(self.env.timeout_seconds * 1000)
+                    targets, timeout_ms=self.env.timeout_ms
                 ),
             )
         except MqctlError as exc:
@@ -145,7 +146,7 @@ class ReassignAdmin:
             if err is not None:
                 outcome[tp.topic] = f"partition {tp.partition}: {py_kafka_reason(err(''))}"
 
-    def _conflicts(self, changes: Sequence[TopicReassign], outcome: Outcome) -> None:
+    def _conflicts(self, changes: Sequence[TopicReassign], outcome: Results) -> None:
         """Re-check right before submitting: a reassignment started since the plan is never overridden."""
         now = self.ongoing(c.name for c in changes)
         for change in changes:
@@ -179,10 +180,10 @@ class ReassignAdmin:
                 return left
             time.sleep(POLL_SECONDS)
 
-    def execute(self, changes: Sequence[TopicReassign], validate_only: bool = False) -> Outcome:
+    def execute(self, changes: Sequence[TopicReassign], validate_only: bool = False) -> Results:
         """Throttle, submit, wait (bounded), unthrottle. A move still running at the timeout is
         reported with its throttle left on; the next apply resumes waiting for it."""
-        outcome: Outcome = {c.name: None for c in changes}
+        outcome: Results = {c.name: None for c in changes}
         if validate_only:  # AlterPartitionReassignments has no validate-only mode; the plan checked it
             return outcome
         try:

@@ -13,8 +13,9 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
+from mqctl.apply import Results
 from mqctl.diff.users import LiveUsers, UserChange, UserCreate, UserDelete, UserUpdate
-from mqctl.kafka.admin import KafkaAdmin, Outcome
+from mqctl.kafka.admin import KafkaAdmin
 from mqctl.kafka.batch import send
 from mqctl.plan import Change
 
@@ -59,18 +60,18 @@ class UserAdmin:
             for user, description in described.items()
         }
 
-    def alter(self, changes: Sequence[UserChange], validate_only: bool = False) -> Outcome:
+    def alter(self, changes: Sequence[UserChange], validate_only: bool = False) -> Results:
         """AlterUserScramCredentials for every user of the batch, in as many requests as the user
         with the most mechanisms needs: Kafka refuses two alterations of one user in one request
         ("A user credential cannot be altered twice in the same request"). No validate-only mode
         exists here; the spec checks cover mechanisms and iteration bounds."""
         if validate_only or not changes:
             return {c.name: None for c in changes}
-        outcome: Outcome = {}
+        outcome: Results = {}
         pending = {c.name: _alterations(c) for c in changes}
         for step in range(max(len(alterations) for alterations in pending.values())):
             due = {name: alterations[step] for name, alterations in pending.items() if step < len(alterations)}
-            found: Outcome = {}
+            found: Results = {}
             send(self.admin, "alter SCRAM users", self._request(list(due.values())), {n: n for n in due}, found)
             for name, reason in found.items():  # a user's first failure is its outcome
                 if outcome.get(name) is None:
@@ -80,5 +81,5 @@ class UserAdmin:
     def _request(self, alterations: list[Any]) -> Callable[[], Any]:
         return lambda: self.client.alter_user_scram_credentials(alterations, request_timeout=self.admin.timeout)
 
-    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Outcome]]:
+    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Results]]:
         return {UserCreate: self.alter, UserUpdate: self.alter, UserDelete: self.alter}

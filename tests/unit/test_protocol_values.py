@@ -95,11 +95,11 @@ def test_a_broker_shows_a_topic_created_grown_or_gone() -> None:
     listed = SimpleNamespace(error_code=0, partitions=[0, 1, 2])
     electing = SimpleNamespace(error_code=5, partitions=[0, 1, 2])  # LEADER_NOT_AVAILABLE: it exists
     unknown = SimpleNamespace(error_code=3, partitions=[])
-    hidden = SimpleNamespace(error_code=29, partitions=[])  # not describable: cannot be told, no wait
-    assert _shows(listed, 3) and _shows(electing, 3) and not _shows(listed, 6)
-    assert not _shows(unknown, 1) and not _shows(None, 1)
-    assert _shows(unknown, None) and _shows(None, None) and not _shows(listed, None)
-    assert _shows(hidden, 1) and _shows(hidden, None)
+    hidden = SimpleNamespace(error_code=29, partitions=[])  # not describable: cannot be told
+    assert _shows(listed, 3) is True and _shows(electing, 3) is True and _shows(listed, 6) is False
+    assert _shows(unknown, 1) is False and _shows(None, 1) is False
+    assert _shows(unknown, None) is True and _shows(None, None) is True and _shows(listed, None) is False
+    assert _shows(hidden, 1) is None and _shows(hidden, None) is None
 
 
 def test_kafka_python_failures_read_like_every_other_kafka_error() -> None:
