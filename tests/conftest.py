@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -98,6 +99,22 @@ def eventually(check: Callable[[], bool], seconds: float = 30) -> bool:
             return False
         time.sleep(0.2)
     return True
+
+
+def protocol_request(request: Any, node: int | None = None) -> Any:
+    """One Kafka protocol request to the dev cluster through a fresh kafka-python client, out of
+    band: for what librdkafka cannot ask (resource "", one chosen broker's own metadata)."""
+    from kafka.admin import KafkaAdminClient
+
+    client = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","), request_timeout_ms=15000)
+
+    async def send() -> Any:
+        return await client._manager.send(request, node_id=node)
+
+    try:
+        return client._manager.run(send)
+    finally:
+        client.close()
 
 
 def unique_env() -> str:

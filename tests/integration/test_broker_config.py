@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEV_BOOTSTRAP, Project
+from tests.conftest import Project, protocol_request
 
 pytestmark = pytest.mark.kafka
 
@@ -28,25 +28,10 @@ BROKER_KEY = "max.connections.per.ip"  # default 2147483647; the test sets a cap
 BROKER = 2
 
 
-def _send_default(request: Any) -> Any:
-    """Out of band, on resource "" (which librdkafka cannot name): kafka-python's protocol classes."""
-    from kafka.admin import KafkaAdminClient
-
-    client = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","), request_timeout_ms=15000)
-
-    async def send() -> Any:
-        return await client._manager.send(request)
-
-    try:
-        return client._manager.run(send)
-    finally:
-        client.close()
-
-
 def _cluster_default(key: str) -> str | None:
     from kafka.protocol.admin import DescribeConfigsRequest
 
-    (result,) = _send_default(DescribeConfigsRequest(resources=[(4, "", None)], include_synonyms=False)).results
+    (result,) = protocol_request(DescribeConfigsRequest(resources=[(4, "", None)], include_synonyms=False)).results
     return next((c.value for c in result.configs if c.name == key), None)
 
 
@@ -63,7 +48,7 @@ def _restore(admin: Any) -> None:
     from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
     from kafka.protocol.admin import IncrementalAlterConfigsRequest
 
-    _send_default(IncrementalAlterConfigsRequest(resources=[(4, "", [(DEFAULT_KEY, 1, None)])], validate_only=False))
+    protocol_request(IncrementalAlterConfigsRequest(resources=[(4, "", [(DEFAULT_KEY, 1, None)])], validate_only=False))
     entry = ConfigEntry(BROKER_KEY, None, incremental_operation=AlterConfigOpType.DELETE)
     resource = ConfigResource(ResourceType.BROKER, str(BROKER), incremental_configs=[entry])
     for future in admin.incremental_alter_configs([resource]).values():
