@@ -60,7 +60,7 @@ test: install cluster-up lint
 	$(BIN)/pytest -q
 
 unit: install
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q -m "not kafka and not sasl and not registry"
 
 # The example specs on both local environments: `dev` (3 brokers: topics, users, schemas, broker
 # config) and `secure` (the SASL node with the ACL authorizer: the same plus enforced ACLs).

@@ -27,9 +27,9 @@ from confluent_kafka.admin import (
 )
 
 from mqctl.config import load_config
-from mqctl.kinds import Edges
-from mqctl.planning import plan_environment
+from mqctl.edges import Edges
 from mqctl.spec.loader import load_specs
+from mqctl.workflows.plan import plan_environment
 
 SASL_BOOTSTRAP = os.environ.get("MQCTL_TEST_SASL_BOOTSTRAP", "127.0.0.1:49092")
 CONFIG = """\

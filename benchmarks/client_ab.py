@@ -25,8 +25,9 @@ from kafka.protocol.admin import CreateTopicsRequest, DescribeConfigsRequest
 from scale import BOOTSTRAP
 
 from mqctl.config import Environment
-from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
-from mqctl.plan import TopicCreate, TopicDelete
+from mqctl.edges import Edges
+from mqctl.kinds.topics.admin import TopicAdmin
+from mqctl.kinds.topics.changes import TopicCreate, TopicDelete
 
 PARTS, IN_FLIGHT = 6, 2
 
@@ -80,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     env = "ab" + uuid.uuid4().hex[:8]
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-    topics = TopicAdmin(KafkaAdmin(Environment(env, BOOTSTRAP, timeout_seconds=120)))
+    topics = TopicAdmin(Edges(Environment(env, BOOTSTRAP, timeout_seconds=120)))
     names = [f"{env}.read.t{i}.v1" for i in range(args.topics)]
     try:
         assert all(v is None for v in topics.create([TopicCreate(n) for n in names]).values())

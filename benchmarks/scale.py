@@ -68,8 +68,8 @@ def apply(root: Path, env: str, *extra: str) -> float:
 def child_plan(root: Path, env: str) -> None:
     """In its own process: one plan, then wall time, admin requests and peak RSS as JSON."""
     from mqctl.config import load_config
-    from mqctl.kinds import Edges
-    from mqctl.planning import plan_project
+    from mqctl.edges import Edges
+    from mqctl.workflows.plan import plan_project
 
     started = time.perf_counter()
     config = load_config(root, env)

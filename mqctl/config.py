@@ -23,6 +23,7 @@ DEFAULT_NAMING_PATTERN = (
     r"^(?P<env>[a-z][a-z0-9]*)\.(?P<domain>[a-z][a-z0-9-]*)"
     r"\.(?P<event>[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*)\.(?P<ver>v[0-9]+)$"
 )
+RESERVED_DOMAIN = "mqctl"  # `<env>.mqctl.*` holds mqctl's own short-lived topics (throughput probes)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -43,7 +44,7 @@ class Secret:
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+        return isinstance(other, Secret) and other.reveal() == self._value
 
     def __hash__(self) -> int:
         return hash(self._value)
@@ -83,8 +84,9 @@ class Overrides:
 class Policy:
     """Safety limits on destructive changes (octoDNS-style: the plan refuses, not the CLI)."""
 
-    max_deletes: int = 10
-    max_delete_fraction: float = 0.5
+    max_deletes: int = 10  # per kind and run
+    max_delete_fraction: float = 0.5  # of a kind's managed resources
+    max_update_fraction: float = 1.0  # of a kind's managed resources (1: any number)
     protected_topics: tuple[str, ...] = ()  # name globs (without the env) never deleted
     managed_users: tuple[str, ...] = ()  # SCRAM user-name globs this environment owns (may delete)
     # replica moves (replication-factor changes): bytes/s each involved broker may spend copying,

@@ -1,22 +1,26 @@
 """Typed changes and the Plan: what apply would do, ordered, with its safety checks and fingerprint.
 
-Changes are data (alembic ops): one class per resource kind and action, rendered and executed by
-lookups keyed on the class, never by if-chains. Safety lives here, on the plan (octoDNS), not in the
-CLI: a plan knows which of its changes are destructive and which need an explicit flag.
+Changes are data (alembic ops): each kind package defines its change classes, and rendering and
+execution look them up by class, never by if-chains. Safety lives here, on the plan (octoDNS'
+`raise_if_unsafe`), not in the CLI: a plan counts what it deletes and updates per kind against the
+environment's policy, and knows which of its changes need an explicit flag.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from mqctl.diagnostics import Diagnostic, errors_of, warnings_of
+from mqctl.config import Environment
+from mqctl.diagnostics import Diagnostic, error, errors_of, warnings_of
 
 FORMAT_VERSION = 1
+SAFE_FRACTION_MIN_EXISTING = 10  # below this many managed resources of a kind, fractions are noise
 
 
 class Action(StrEnum):
@@ -41,11 +45,12 @@ class FieldDiff:
 
 @dataclass(frozen=True)
 class Change:
-    """One resource to create, update or delete. Subclasses name the kind and carry what executes it."""
+    """One resource to create, update or delete. Each kind subclasses it per action; the subclass
+    names its kind (the kind package's folder name) and carries what executes it."""
 
-    resource_type: ClassVar[str]
+    kind: ClassVar[str]  # the kind it belongs to: plan safety counts per kind
+    resource_type: ClassVar[str]  # how a plan names the resource: `topic`, `acl`, ...
     action: ClassVar[Action]
-    order: ClassVar[int]  # execution order across kinds: creates of what others depend on first
 
     name: str
     diffs: tuple[FieldDiff, ...] = ()
@@ -64,8 +69,9 @@ class Change:
     def all_risks(self) -> tuple[str, ...]:
         return self.risks + tuple(d.risk for d in self.diffs if d.risk)
 
-    def sort_key(self) -> tuple[int, str]:
-        return (self.order, self.name)
+    def sort_detail(self) -> str:
+        """Order among the changes of one type (the registry orders the types)."""
+        return self.name
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,72 +84,7 @@ class Change:
         }
 
 
-@dataclass(frozen=True)
-class TopicCreate(Change):
-    resource_type = "topic"
-    action = Action.CREATE
-    order = 10
-
-    partitions: int = 1
-    replication_factor: int = 1
-    config: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TopicUpdate(Change):
-    """Partition increase and/or incremental config changes (set and reset) on one topic."""
-
-    resource_type = "topic"
-    action = Action.UPDATE
-    order = 20
-
-    new_partitions: int | None = None
-    set_config: Mapping[str, str] = field(default_factory=dict)
-    reset_config: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Move:
-    """One partition's replica set, before and after a reassignment (preferred leader first)."""
-
-    partition: int
-    before: tuple[int, ...]
-    after: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class TopicReassign(Change):
-    """New replica sets for a topic's partitions (a replication-factor change), moved by partition
-    reassignment under a replication throttle. Runs before TopicUpdate, so partitions added in the
-    same run already get the new factor. `resume` finishes a reassignment already in progress."""
-
-    resource_type = "topic"
-    action = Action.UPDATE
-    order = 15
-
-    moves: tuple[Move, ...] = ()
-    resume: bool = False
-
-
-@dataclass(frozen=True)
-class TopicDelete(Change):
-    resource_type = "topic"
-    action = Action.DELETE
-    order = 90
-
-
-@dataclass(frozen=True)
-class BrokerConfigUpdate(Change):
-    """Incremental set/delete of dynamic configs on one BROKER resource (`cluster-default` or
-    `broker <id>`). First in a plan: topics created in the same run already see the new defaults."""
-
-    resource_type = "broker-config"
-    action = Action.UPDATE
-    order = 5
-
-    broker: int | None = None  # None: the cluster-wide default (resource "")
-    set_config: Mapping[str, str] = field(default_factory=dict)
-    reset_config: tuple[str, ...] = ()
+ChangeOrder = Callable[[Change], tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -154,9 +95,16 @@ class Plan:
 
     @classmethod
     def build(
-        cls, environment: str, changes: Iterable[Change], diagnostics: Iterable[Diagnostic] = ()
+        cls,
+        environment: str,
+        changes: Iterable[Change],
+        diagnostics: Iterable[Diagnostic] = (),
+        order: ChangeOrder | None = None,
     ) -> Plan:
-        return cls(environment, tuple(sorted(changes, key=lambda c: c.sort_key())), tuple(sorted(set(diagnostics))))
+        """`order` is the execution order (the kinds registry's `apply_order`); without it the
+        changes keep the order given."""
+        ordered = sorted(changes, key=order) if order is not None else list(changes)
+        return cls(environment, tuple(ordered), tuple(sorted(set(diagnostics))))
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -175,6 +123,52 @@ class Plan:
         for change in self.changes:
             counts[str(change.action)] += 1
         return counts
+
+    def held_back(self, allow_delete: bool) -> dict[str, str]:
+        """Changes (by key) apply leaves alone without an explicit flag, and the flag each needs."""
+        if allow_delete:
+            return {}
+        return {c.key: "needs --allow-delete" for c in self.changes if c.action is Action.DELETE}
+
+    def unsafe(self, env: Environment, managed: Mapping[str, int]) -> list[Diagnostic]:
+        """What makes this plan too big to apply under the environment's policy, per kind: more
+        deletes than `max_deletes`, or deleting (updating) more than `max_delete_fraction`
+        (`max_update_fraction`) of the `managed[kind]` resources the environment holds. An empty or
+        half-loaded spec folder must never wipe a cluster."""
+        policy = env.policy
+        deletes = Counter(c.kind for c in self.changes if c.action is Action.DELETE)
+        updates = Counter(c.kind for c in self.changes if c.action is Action.UPDATE)
+        where = f"environments.{env.name}.policy"
+        problems = []
+        for kind, count in sorted(deletes.items()):
+            if count > policy.max_deletes:
+                problems.append(
+                    error(
+                        "mqctl.yaml",
+                        None,
+                        f"{where}.max_deletes",
+                        f"the plan deletes {count} {kind}; this environment allows at most "
+                        f"{policy.max_deletes} deletions of a kind per run. If that is intended, raise "
+                        "policy.max_deletes",
+                    )
+                )
+        for counted, limit, verb, key in (
+            (deletes, policy.max_delete_fraction, "deletes", "max_delete_fraction"),
+            (updates, policy.max_update_fraction, "updates", "max_update_fraction"),
+        ):
+            for kind, count in sorted(counted.items()):
+                existing = managed.get(kind, 0)
+                if existing >= SAFE_FRACTION_MIN_EXISTING and count > limit * existing:
+                    problems.append(
+                        error(
+                            "mqctl.yaml",
+                            None,
+                            f"{where}.{key}",
+                            f"the plan {verb} {count} of the {existing} managed {kind} (more than "
+                            f"{limit:.0%}); are the spec files all there? If that is intended, raise policy.{key}",
+                        )
+                    )
+        return problems
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON plan format (format_version 1). Never contains secrets."""

@@ -1,46 +1,58 @@
-"""The one schema-registry boundary: read an environment's subjects, execute subject changes.
+"""The one schema-registry transport: the Confluent-compatible REST API, bounded and with readable
+failures, through confluent-kafka's SchemaRegistryClient (its public calls) and, for the one call
+it cannot make (a compatibility test that returns the registry's reasons), plain HTTP through
+httpx2, the HTTP client that SchemaRegistryClient itself runs on.
 
-Talks the Confluent-compatible REST API through confluent-kafka's SchemaRegistryClient. Every request
-is bounded by the environment's timeout (no client retries, so a dead registry fails within it) and
-every failure becomes a readable message. Works around what Apicurio's ccompat API lacks:
-- the compatibility test returns no reasons (`verbose` is ignored): the plan says so;
-- the compatibility test cannot resolve references (HTTP 422 "Syntax violation" even for a
-  compatible schema): such a schema is not pre-checked by the plan; registering it at apply is
-  still checked by the registry, which then refuses it with its reason and registers nothing;
-- registering content identical to a soft-deleted version returns the old id but leaves the
-  version deleted: each registration is confirmed by a lookup, and that case reported.
+Every request is bounded by the environment's timeout (no client retries, so a dead registry fails
+within it) and every failure becomes a readable message without credentials. This layer speaks in
+subjects, versions and schema text; it knows nothing of specs, diffs or plans.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import httpx2 as httpx
 from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
-from confluent_kafka.schema_registry.common._httpx_compat import httpx  # the HTTP library the client uses
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from mqctl.apply import Results
 from mqctl.config import Environment, RegistryConfig
 from mqctl.diagnostics import MqctlError
-from mqctl.diff.subjects import (
-    LiveSubject,
-    RegistryState,
-    SubjectCompatibility,
-    SubjectDelete,
-    SubjectRegister,
-)
-from mqctl.plan import Change
-from mqctl.spec.model import SubjectReference
 
 T = TypeVar("T")
-C = TypeVar("C", bound=Change)
 NO_SUBJECT_LEVEL = 40408  # Confluent: the subject has no compatibility level of its own
+NOT_FOUND = 404
 UNPROCESSABLE = 422
+CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+
+Reference = tuple[str, str, int]  # (name in the schema, subject, version)
 
 
-def _public_url(url: str) -> str:
+@dataclass(frozen=True)
+class RegisteredVersion:
+    """One version of a subject as the registry stores it."""
+
+    subject: str
+    version: int
+    schema_type: str  # AVRO | JSON | PROTOBUF
+    schema: str
+    references: tuple[Reference, ...] = ()
+
+
+class RegistryFailure(MqctlError):
+    """A registry request that failed: what was being done, the registry's reason, and the HTTP
+    status (0: no answer)."""
+
+    def __init__(self, doing: str, reason: str, status: int = 0) -> None:
+        super().__init__(f"{doing}: {reason}")
+        self.reason = reason
+        self.status = status
+
+
+def public_url(url: str) -> str:
     """The URL without any user:password part, for messages."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -63,7 +75,28 @@ def client_config(env: Environment, registry: RegistryConfig) -> dict[str, Any]:
     return conf
 
 
-class SchemaRegistry:
+def _http_client(env: Environment, registry: RegistryConfig) -> httpx.Client:
+    """The same endpoint, credentials and TLS settings for the calls made over plain HTTP."""
+    auth = None
+    if registry.username is not None:
+        auth = (registry.username, registry.password.reveal() if registry.password is not None else "")
+    cert = None
+    if registry.ssl_certificate_location:
+        cert = (registry.ssl_certificate_location, registry.ssl_key_location or registry.ssl_certificate_location)
+    return httpx.Client(
+        base_url=registry.url.rstrip("/") + "/",
+        auth=auth,
+        verify=registry.ssl_ca_location or True,
+        cert=cert,
+        timeout=env.timeout_seconds,
+    )
+
+
+def _schema(schema_type: str, text: str, references: Sequence[Reference]) -> Schema:
+    return Schema(text, schema_type, [SchemaReference(name, subject, version) for name, subject, version in references])
+
+
+class RegistryClient:
     """A connection to one environment's schema registry."""
 
     def __init__(self, env: Environment) -> None:
@@ -73,132 +106,98 @@ class SchemaRegistry:
                 f"schemas/ folder; set environments.{env.name}.schema_registry.url"
             )
         self.env = env
-        self.url = _public_url(env.schema_registry.url)
+        self.url = public_url(env.schema_registry.url)
+        self.requests = 0
         try:
             self._client = SchemaRegistryClient(client_config(env, env.schema_registry))
+            self._http = _http_client(env, env.schema_registry)
         except (ValueError, TypeError, OSError) as exc:
             raise MqctlError(f"mqctl.yaml: environments.{env.name}.schema_registry: {exc}") from exc
 
-    def _reason(self, exc: Exception) -> str:
-        """One readable line; never includes credentials."""
+    def _reason(self, exc: Exception) -> tuple[str, int]:
+        """One readable line, and the HTTP status; never includes credentials."""
         if isinstance(exc, SchemaRegistryError):
-            if exc.http_status_code in (401, 403):
-                return f"the schema registry at {self.url} refused the credentials (HTTP {exc.http_status_code})"
-            return f"{exc.error_message} (HTTP {exc.http_status_code}, error code {exc.error_code})"
+            status = int(exc.http_status_code or 0)
+            if status in (401, 403):
+                return f"the schema registry at {self.url} refused the credentials (HTTP {status})", status
+            return f"{exc.error_message} (HTTP {status}, error code {exc.error_code})", status
         if isinstance(exc, httpx.TimeoutException):
-            return f"the schema registry at {self.url} did not answer within {self.env.timeout_seconds:g}s"
-        return f"cannot reach the schema registry at {self.url} ({exc.__class__.__name__}: {exc})"
+            return f"the schema registry at {self.url} did not answer within {self.env.timeout_seconds:g}s", 0
+        return f"cannot reach the schema registry at {self.url} ({exc.__class__.__name__}: {exc})", 0
 
-    def _call(self, doing: str, request: Callable[[], T]) -> T:
+    def _request(self, doing: str, call: Callable[[SchemaRegistryClient], T]) -> T:
+        self.requests += 1
         try:
-            return request()
+            return call(self._client)
         except (SchemaRegistryError, httpx.HTTPError) as exc:
-            raise MqctlError(f"{doing}: {self._reason(exc)}") from exc
+            reason, status = self._reason(exc)
+            raise RegistryFailure(doing, reason, status) from exc
 
-    def _level(self, subject: str) -> str | None:
+    def subjects(self, prefix: str) -> list[str]:
+        """Subjects whose name starts with `prefix` (soft-deleted ones are gone)."""
+        names = self._request(f"list subjects under {prefix}", lambda c: c.get_subjects(subject_prefix=prefix))
+        return [name for name in names if name.startswith(prefix)]
+
+    def latest(self, subject: str) -> RegisteredVersion:
+        found = self._request(f"read subject {subject}", lambda c: c.get_latest_version(subject))
+        refs = tuple((str(r.name), str(r.subject), int(r.version or 0)) for r in found.schema.references or ())
+        return RegisteredVersion(
+            subject, int(found.version or 0), found.schema.schema_type or "AVRO", found.schema.schema_str or "", refs
+        )
+
+    def level(self, subject: str) -> str | None:
+        """The subject's own compatibility level; None when it has none."""
         try:
-            return str(self._client.get_compatibility(subject))
-        except SchemaRegistryError as exc:
-            if exc.error_code == NO_SUBJECT_LEVEL:
+            return str(self._request(f"read the level of {subject}", lambda c: c.get_compatibility(subject)))
+        except RegistryFailure as exc:
+            if isinstance(exc.__cause__, SchemaRegistryError) and exc.__cause__.error_code == NO_SUBJECT_LEVEL:
                 return None
             raise
 
-    def _live(self, subject: str) -> LiveSubject:
-        latest = self._client.get_latest_version(subject)
-        refs = tuple(SubjectReference(str(r.name), str(r.subject), r.version) for r in latest.schema.references or ())
-        return LiveSubject(
-            name=subject,
-            version=int(latest.version or 0),
-            schema_type=latest.schema.schema_type or "AVRO",
-            schema=latest.schema.schema_str or "",
-            references=refs,
-            compatibility=self._level(subject),
-        )
-
-    def _read(self, subject: str) -> LiveSubject:
-        return self._call(f"read subject {subject}", lambda: self._live(subject))
-
-    def snapshot(self, prefix: str) -> RegistryState:
-        """The latest version and level of every subject under `prefix` (soft-deleted ones are gone)."""
-        names = self._call(f"list subjects under {prefix}", lambda: self._client.get_subjects(subject_prefix=prefix))
-        subjects = {name: self._read(name) for name in names if name.startswith(prefix)}
-        return RegistryState(subjects)
-
-    def _schema(self, change: SubjectRegister) -> Schema:
-        refs = [
-            SchemaReference(r.name, r.subject, r.version or self._client.get_latest_version(r.subject).version)
-            for r in change.references
-        ]
-        return Schema(change.schema, change.schema_type, refs)
-
-    def _incompatibility(self, change: SubjectRegister) -> str | None:
-        """Ask the registry whether the new version may follow the registered ones (under the
-        subject's level, transitive or not). The client's test_compatibility drops the registry's
-        messages, so the request goes through its REST client with verbose=true."""
-        body = self._schema(change).to_dict()
-        path = f"compatibility/subjects/{quote(change.name, safe='')}/versions?verbose=true"
+    def register(self, subject: str, schema_type: str, text: str, references: Sequence[Reference]) -> bool:
+        """Register a version; True when the subject then shows it (a version equal to a
+        soft-deleted one is not restored by Apicurio, which returns the old id nonetheless)."""
+        schema = _schema(schema_type, text, references)
+        self._request(f"register a version of {subject}", lambda c: c.register_schema(subject, schema))
         try:
-            answer = self._client._rest_client.post(path, body=body)
-        except SchemaRegistryError as exc:
-            if change.references and exc.http_status_code == UNPROCESSABLE:
-                return None  # Apicurio cannot test schemas with references; register still checks
-            raise
-        if answer.get("is_compatible", False):
-            return None
-        messages = "; ".join(str(m) for m in answer.get("messages") or [])
-        return f"the new schema is incompatible with the registered version(s) of {change.name}: " + (
-            messages
-            or "the registry gives no reason (Apicurio's ccompat API returns none); "
-            "registering it would show the registry's diff"
-        )
-
-    def _register(self, change: SubjectRegister) -> str | None:
-        schema = self._schema(change)
-        self._client.register_schema(change.name, schema)
-        try:
-            self._client.lookup_schema(change.name, schema)
-        except SchemaRegistryError as exc:
-            if exc.http_status_code != 404:
+            self._request(f"look up the new version of {subject}", lambda c: c.lookup_schema(subject, schema))
+        except RegistryFailure as exc:
+            if exc.status != NOT_FOUND:
                 raise
-            return (
-                "the registry accepted the schema but the subject does not show it: it equals a "
-                "soft-deleted version, which Apicurio does not restore. Delete the subject permanently "
-                "or change the schema"
-            )
-        return None
+            return False
+        return True
 
-    def _check(self, change: SubjectRegister) -> str | None:
-        return self._incompatibility(change) if change.check and change.latest_version else None
+    def incompatibilities(
+        self, subject: str, schema_type: str, text: str, references: Sequence[Reference]
+    ) -> list[str] | None:
+        """The registry's reasons why this schema may not follow the subject's registered versions
+        under its level (empty when it gives none); None when compatible. SchemaRegistryClient's
+        test_compatibility returns only a boolean, so this asks the REST API itself, verbosely."""
+        body = _schema(schema_type, text, references).to_dict()
+        path = f"compatibility/subjects/{quote(subject, safe='')}/versions?verbose=true"
+        doing = f"test the compatibility of {subject}"
+        self.requests += 1
+        try:
+            answer = self._http.post(path, json=body, headers={"Content-Type": CONTENT_TYPE})
+        except httpx.HTTPError as exc:
+            raise RegistryFailure(doing, self._reason(exc)[0]) from exc
+        if answer.status_code >= 400:
+            raise RegistryFailure(doing, f"{_error_text(answer)} (HTTP {answer.status_code})", answer.status_code)
+        data = answer.json()
+        if data.get("is_compatible", False):
+            return None
+        return [str(m) for m in data.get("messages") or []]
 
-    def _set_level(self, change: SubjectCompatibility) -> None:
-        self._client.set_compatibility(change.name, change.level)
+    def set_level(self, subject: str, level: str) -> None:
+        self._request(f"set the level of {subject}", lambda c: c.set_compatibility(subject, level))
 
-    def _delete(self, change: SubjectDelete) -> None:
-        self._client.delete_subject(change.name)  # soft: the versions stay and can be restored
+    def delete(self, subject: str) -> None:
+        """Soft delete: the versions stay and can be restored."""
+        self._request(f"delete subject {subject}", lambda c: c.delete_subject(subject))
 
-    def _each(self, changes: Sequence[C], action: Callable[[C], str | None]) -> Results:
-        """Run `action` per change in order; a failure is recorded against its change only."""
-        outcome: Results = {}
-        for change in changes:
-            try:
-                outcome[change.name] = action(change)
-            except (SchemaRegistryError, httpx.HTTPError) as exc:
-                outcome[change.name] = self._reason(exc)
-        return outcome
 
-    def register(self, changes: Sequence[SubjectRegister], validate_only: bool = False) -> Results:
-        """In plan order (referenced subjects first); validate-only asks for a compatibility check."""
-        return self._each(changes, self._check if validate_only else self._register)
-
-    def set_levels(self, changes: Sequence[SubjectCompatibility], validate_only: bool = False) -> Results:
-        if validate_only:  # a level from the spec's enum is always accepted
-            return {c.name: None for c in changes}
-        return self._each(changes, self._set_level)
-
-    def delete(self, changes: Sequence[SubjectDelete], validate_only: bool = False) -> Results:
-        if validate_only:
-            return {c.name: None for c in changes}
-        return self._each(changes, self._delete)
-
-    def executors(self) -> dict[type[Change], Callable[[Sequence[Any], bool], Results]]:
-        return {SubjectCompatibility: self.set_levels, SubjectRegister: self.register, SubjectDelete: self.delete}
+def _error_text(answer: httpx.Response) -> str:
+    try:
+        return str(answer.json().get("message") or answer.reason_phrase)
+    except ValueError:
+        return str(answer.reason_phrase)

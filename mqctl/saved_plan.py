@@ -24,7 +24,6 @@ from typing import Any
 from mqctl.config import Environment, Secret
 from mqctl.diagnostics import MqctlError
 from mqctl.plan import FORMAT_VERSION, Plan, changes_fingerprint
-from mqctl.spec.loader import SPEC_KINDS
 
 # Snapshot dataclass fields with `metadata={FINGERPRINT: False}` are context, not managed state
 # (e.g. every topic name on a shared cluster): a change there must not invalidate a saved plan.
@@ -223,16 +222,16 @@ def leaked_secret(text: str, *holders: Any) -> bool:
     return any(len(s) >= MIN_CHECKED_SECRET and s in text for h in holders for s in secrets_in(h))
 
 
-def read_spec_sources(root: Path) -> tuple[dict[str, bytes], list[str]]:
+def read_spec_sources(root: Path, spec_folders: Iterable[str]) -> tuple[dict[str, bytes], list[str]]:
     """Every non-hidden file under the spec folders (schema files included, not only YAML), by
     path relative to `root`, and the spec folders present. The one bit of I/O in this module."""
     files: dict[str, bytes] = {}
     folders = []
-    for kind in SPEC_KINDS:
-        base = root / kind.folder
+    for folder in spec_folders:
+        base = root / folder
         if not base.is_dir():
             continue
-        folders.append(kind.folder)
+        folders.append(folder)
         for path in sorted(base.rglob("*")):
             rel = path.relative_to(root)
             if path.is_file() and not any(part.startswith(".") for part in rel.parts):

@@ -1,4 +1,5 @@
-"""Validate parsed YAML against the JSON Schemas shipped in `mqctl/schemas/`, reporting every error."""
+"""Validate parsed YAML against the packaged JSON Schemas (mqctl.yaml's in `mqctl/schemas/`, each
+kind's in its package), reporting every error."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import jsonschema
 from mqctl.diagnostics import Diagnostic
 from mqctl.yamlsource import YamlDocument
 
+CONFIG_PACKAGE = "mqctl.schemas"  # where mqctl.yaml's schema lives
+
 
 @cache
-def load_schema(name: str) -> dict[str, Any]:
-    """The packaged JSON Schema `mqctl/schemas/<name>.schema.json`."""
-    text = resources.files("mqctl.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+def load_schema(name: str, package: str = CONFIG_PACKAGE) -> dict[str, Any]:
+    """The packaged JSON Schema `<package>/<name>.schema.json`."""
+    text = resources.files(package).joinpath(f"{name}.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
@@ -40,8 +43,8 @@ def _inline_local_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 
 @cache
-def _validator(name: str) -> jsonschema.protocols.Validator:
-    schema = load_schema(name)
+def _validator(name: str, package: str) -> jsonschema.protocols.Validator:
+    schema = load_schema(name, package)
     fast = _inline_local_refs(schema, schema.get("$defs", {}))
     # The packaged schemas are checked against their metaschema by the unit tests, not at every run.
     return jsonschema.validators.validator_for(schema)(fast)
@@ -57,10 +60,10 @@ def _message(err: jsonschema.ValidationError) -> str:
     return str(err.message)
 
 
-def check(document: YamlDocument, schema_name: str) -> list[Diagnostic]:
+def check(document: YamlDocument, schema_name: str, package: str = CONFIG_PACKAGE) -> list[Diagnostic]:
     """All schema violations of `document`, each with the line of the offending key."""
     found = []
-    for err in _validator(schema_name).iter_errors(document.data):
+    for err in _validator(schema_name, package).iter_errors(document.data):
         path = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
         found.append(document.error(path, _message(err)))
     return sorted(found)

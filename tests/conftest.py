@@ -21,6 +21,10 @@ import pytest
 from typer.testing import CliRunner
 
 from mqctl.cli import app
+from mqctl.config import Environment, ProjectConfig
+from mqctl.diagnostics import Diagnostic, Severity
+from mqctl.kind import DesiredState
+from mqctl.spec.loader import load_specs
 
 DEV_BOOTSTRAP = os.environ.get("MQCTL_TEST_BOOTSTRAP", "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092")
 SASL_BOOTSTRAP = os.environ.get("MQCTL_TEST_SASL_BOOTSTRAP", "127.0.0.1:49092")
@@ -91,6 +95,20 @@ def config_text(env: str, bootstrap: str, security: str = "", extra: str = "") -
     )
 
 
+def load_files(root: Path, files: dict[str, str], env: str = "prod") -> tuple[DesiredState, list[Diagnostic]]:
+    """Write spec files (dedented) under `root` and load them for environment `env`, offline."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return load_specs(ProjectConfig(root, Environment(env, "127.0.0.1:1")))
+
+
+def error_keys(problems: list[Diagnostic]) -> list[tuple[str, int | None, str]]:
+    """(file, line, key) of every error: where each problem was reported."""
+    return [(p.file, p.line, p.key) for p in problems if p.severity is Severity.ERROR]
+
+
 def eventually(check: Callable[[], bool], seconds: float = 30) -> bool:
     """Brokers learn metadata changes asynchronously; wait (boundedly) for one to show."""
     deadline = time.monotonic() + seconds
@@ -106,13 +124,12 @@ def protocol_request(request: Any, node: int | None = None) -> Any:
     band: for what librdkafka cannot ask (resource "", one chosen broker's own metadata)."""
     from kafka.admin import KafkaAdminClient
 
+    from mqctl.kafka.wire import exchange
+
     client = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","), request_timeout_ms=15000)
-
-    async def send() -> Any:
-        return await client._manager.send(request, node_id=node)
-
     try:
-        return client._manager.run(send)
+        (response,) = exchange(client, [request], node, 15000)
+        return response
     finally:
         client.close()
 
@@ -194,3 +211,78 @@ def secure_project(tmp_path: Path, sasl_admin: object) -> Iterator[Project]:
     )
     yield Project(tmp_path, env)
     _delete_prefixed(sasl_admin, env + ".")
+
+
+# --- helpers shared by the integration tests of several kinds -----------------------------------
+
+
+def live_configs(admin: Any, topic: str) -> dict[str, Any]:
+    """A topic's configs as a raw confluent-kafka AdminClient reads them (out of band)."""
+    from confluent_kafka.admin import ConfigResource, ResourceType
+
+    (future,) = admin.describe_configs([ConfigResource(ResourceType.TOPIC, topic)]).values()
+    return {k: v for k, v in future.result(timeout=15).items()}
+
+
+def partitions(admin: Any, topic: str) -> dict[int, Any]:
+    return dict(admin.list_topics(topic, timeout=10).topics[topic].partitions)
+
+
+def all_acls(admin: Any) -> list[Any]:
+    """Every ACL binding on the cluster of `admin`."""
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    anything: Any = None  # a filter's None matches any name, principal or host
+    everything = AclBindingFilter(
+        ResourceType.ANY, anything, ResourcePatternType.ANY, anything, anything, AclOperation.ANY, AclPermissionType.ANY
+    )
+    return list(admin.describe_acls(everything, request_timeout=10).result(timeout=15))
+
+
+def delete_acls(admin: Any, bindings: list[Any]) -> None:
+    """Delete exactly these bindings (an exact-match filter each)."""
+    from confluent_kafka.admin import AclBindingFilter
+
+    exact = [
+        AclBindingFilter(
+            b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation, b.permission_type
+        )
+        for b in bindings
+    ]
+    if exact:
+        for future in admin.delete_acls(exact, request_timeout=10).values():
+            future.result(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def registry() -> Any:
+    """A confluent-kafka SchemaRegistryClient on the local registry, for checks out of band."""
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    client = SchemaRegistryClient({"url": REGISTRY_URL, "timeout": 10})
+    try:
+        client.get_subjects()
+    except Exception as exc:  # any failure means the registry is not there
+        pytest.fail(f"schema registry at {REGISTRY_URL} is not running ({exc}); run `make cluster-up`")
+    return client
+
+
+def purge_subjects(registry: Any, prefix: str) -> None:
+    """Delete every subject under `prefix`, referrers before what they reference."""
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+    for _ in range(5):
+        left = registry.get_subjects(subject_prefix=prefix, deleted=True)
+        if not left:
+            return
+        for subject in left:
+            for permanent in (False, True):
+                # still referenced, or already soft-deleted: the next round gets it
+                with contextlib.suppress(SchemaRegistryError):
+                    registry.delete_subject(subject, permanent=permanent)

@@ -11,8 +11,9 @@ import sys
 
 import typer
 
-from mqctl.cli import adopt, brokers, cluster, lock, partitions, specs, template
+from mqctl.cli import cluster, export, lock, partitions, specs, template
 from mqctl.cli.common import console
+from mqctl.kinds import KINDS
 
 app = typer.Typer(
     name="mqctl",
@@ -23,13 +24,15 @@ app = typer.Typer(
 app.command()(specs.validate)
 app.command()(specs.plan)
 app.command()(specs.apply)
-app.command()(adopt.export)
+app.command()(export.export)
 app.add_typer(cluster.app, name="cluster")
 app.add_typer(partitions.app, name="partitions")
-app.add_typer(brokers.app, name="brokers")
 app.add_typer(template.app, name="template")
-app.add_typer(adopt.schema_app, name="schema")
+app.add_typer(export.schema_app, name="schema")
 app.add_typer(lock.app, name="lock")
+for kind in KINDS:  # the kinds' own commands (`mqctl brokers check`)
+    for name, group in kind.commands():
+        app.add_typer(group, name=name)
 
 
 def main() -> None:

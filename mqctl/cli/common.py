@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,8 +15,6 @@ from rich.markup import escape
 
 from mqctl.config import ProjectConfig, load_config
 from mqctl.diagnostics import MqctlError
-
-T = TypeVar("T")
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name from mqctl.yaml.")]
 RootOption = Annotated[
@@ -60,8 +58,3 @@ def handled(no_color: bool = False) -> Iterator[None]:
 
 def project(root: Path, env: str) -> ProjectConfig:
     return load_config(root.resolve(), env)
-
-
-def run(action: Callable[[], T]) -> T:
-    with handled():
-        return action()

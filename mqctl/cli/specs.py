@@ -1,8 +1,7 @@
-"""`mqctl validate`, `mqctl plan`, `mqctl apply`: the spec-to-cluster workflow."""
+"""`mqctl validate`, `mqctl plan`, `mqctl apply`: flags in, workflow calls, rendering, exit codes."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,28 +10,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
-from mqctl.apply import ApplyReport, Outcome, execute, held_back
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, fail, handled
-from mqctl.config import ProjectConfig, environment_names, load_config
+from mqctl.config import load_config
 from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of, warnings_of
-from mqctl.kinds import Edges, all_executors
+from mqctl.edges import Edges
 from mqctl.plan import Plan
-from mqctl.planning import PlanResult, plan_project
 from mqctl.render.formats import FORMATS, OutputFormat
 from mqctl.render.text import render_plan
-from mqctl.saved_plan import (
-    Fingerprints,
-    SavedPlan,
-    fingerprints,
-    leaked_secret,
-    read_saved_plan,
-    read_spec_sources,
-    saved_plan_dict,
-    what_changed,
-)
-from mqctl.spec.loader import load_specs
+from mqctl.workflows.apply import ApplyHooks, ApplyReport, Outcome, apply_project, save_plan
+from mqctl.workflows.plan import plan_project
+from mqctl.workflows.validate import validate_project
 
 OutputOption = Annotated[
     str, typer.Option("-o", "--output", help="text, json or markdown (a pull-request comment).")
@@ -41,7 +30,7 @@ EXIT_CHANGES = 2
 
 
 def _print_diagnostics(out: Console, diagnostics: list[Diagnostic]) -> None:
-    for diag in sorted(diagnostics):
+    for diag in diagnostics:
         colour = "red" if diag in errors_of(diagnostics) else "yellow"
         out.print(f"[{colour}]{diag.severity}:[/] {escape(str(diag))}")
 
@@ -56,45 +45,15 @@ def validate(
     """Lint every spec file offline (no cluster needed); report all errors at once. Exit 0 clean, 1 errors."""
     out = console(no_color)
     with handled():
-        names = [env] if env else environment_names(root)
-        found: set[Diagnostic] = set()
-        counts = {}
-        for name in names:
-            desired, diagnostics = load_specs(load_config(root.resolve(), name, secrets=False))
-            found.update(diagnostics)
-            counts[name] = desired.resource_count()
-    _print_diagnostics(out, list(found))
-    errors = errors_of(found)
-    summary = ", ".join(f"{n}: {c} resource(s)" for n, c in counts.items())
+        found = validate_project(root, env)
+    _print_diagnostics(out, found.diagnostics)
+    errors = errors_of(found.diagnostics)
+    warnings = warnings_of(found.diagnostics)
+    summary = ", ".join(f"{n}: {c} resource(s)" for n, c in found.counts.items())
     if errors:
-        out.print(f"validate: {len(errors)} error(s), {len(warnings_of(found))} warning(s) ({summary})")
+        out.print(f"validate: {len(errors)} error(s), {len(warnings)} warning(s) ({summary})")
         raise typer.Exit(1)
-    out.print(f"validate: OK, {len(warnings_of(found))} warning(s) ({summary})")
-
-
-def _make_plan(
-    root: Path, env: str, notify: Callable[[str], None] = lambda _: None
-) -> tuple[PlanResult, Edges, ProjectConfig]:
-    config = load_config(root.resolve(), env)
-    edges = Edges(config.environment, notify)
-    result, _ = plan_project(config, edges)
-    return result, edges, config
-
-
-def _fingerprints(result: PlanResult, config: ProjectConfig) -> Fingerprints:
-    files, folders = read_spec_sources(config.root)
-    env = config.environment
-    return fingerprints(result.plan, result.snapshots, files, folders, env, config.naming_pattern)
-
-
-def _save(path: Path, result: PlanResult, config: ProjectConfig) -> None:
-    text = json.dumps(saved_plan_dict(result.plan, _fingerprints(result, config)), indent=2) + "\n"
-    if leaked_secret(text, config.environment, result.plan):  # defence in depth: never expected
-        raise MqctlError(f"refusing to write {path}: the plan would contain a secret")
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise MqctlError(f"cannot write the plan to {path}: {exc.strerror}") from None
+    out.print(f"validate: OK, {len(warnings)} warning(s) ({summary})")
 
 
 def _format(output: str) -> OutputFormat:
@@ -120,7 +79,8 @@ def plan(
     with handled(no_color):
         fmt = _format(output)
     try:
-        result, _, config = _make_plan(root, env)
+        config = load_config(root.resolve(), env)
+        result, _ = plan_project(config, Edges(config.environment))
     except MqctlError as exc:
         if not fmt.document_on_failure:
             raise fail(exc, no_color) from None
@@ -135,18 +95,21 @@ def plan(
         raise typer.Exit(1)
     if out_file is not None:
         with handled(no_color):
-            _save(out_file, result, config)
+            save_plan(out_file, result, config)
         console(no_color, stderr=True).print(f"Saved the plan to {escape(str(out_file))}.")
     if plan.has_changes:
         raise typer.Exit(EXIT_CHANGES)
 
 
-def _confirm(auto_approve: bool) -> bool:
-    if auto_approve:
-        return True
-    if not sys.stdin.isatty():
-        raise MqctlError("refusing to apply without a terminal to confirm on; pass --auto-approve in CI")
-    return typer.confirm("Apply these changes?", default=False)
+def _confirm(auto_approve: bool) -> Callable[[Plan], bool]:
+    def confirm(_plan: Plan) -> bool:
+        if auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            raise MqctlError("refusing to apply without a terminal to confirm on; pass --auto-approve in CI")
+        return typer.confirm("Apply these changes?", default=False)
+
+    return confirm
 
 
 def _report_line(out: Console, outcome: Outcome) -> None:
@@ -179,25 +142,27 @@ def _summary(out: Console, report: ApplyReport) -> None:
         )
 
 
-def _read_saved(path: Path, env: str) -> SavedPlan:
-    try:
-        saved = read_saved_plan(path.read_text(encoding="utf-8"), str(path))
-    except OSError as exc:
-        raise MqctlError(f"cannot read the saved plan {path}: {exc.strerror}") from None
-    if saved.environment != env:
-        raise MqctlError(f"{path} is a plan for environment {saved.environment}, not {env}")
-    return saved
+def _hooks(out: Console, auto_approve: bool, progress: Progress) -> ApplyHooks:
+    """The terminal side of an apply: the plan, the prompt, a progress bar and a line per change."""
+    tasks: list[TaskID] = []
 
+    def starting(total: int) -> None:
+        progress.disable = total < 20
+        progress.start()
+        tasks.append(progress.add_task("applying", total=total))
 
-def _check_saved(saved: SavedPlan, result: PlanResult, config: ProjectConfig) -> None:
-    """The fresh plan is executed only if it is the saved one, made from the same specs and state."""
-    changed = what_changed(saved, _fingerprints(result, config))
-    if changed:
-        lines = "\n".join(f"  - {line}" for line in changed)
-        raise MqctlError(
-            f"refusing to apply {saved.source}; nothing was changed. Since the plan was saved:\n{lines}\n"
-            "Make and review a new plan (mqctl plan --out)."
-        )
+    def on_result(outcome: Outcome) -> None:
+        for task in tasks:
+            progress.advance(task)
+        _report_line(progress.console, outcome)
+
+    return ApplyHooks(
+        notify=lambda line: out.print(escape(line)),
+        show=lambda plan, held: render_plan(out, plan, dict(held)),
+        confirm=_confirm(auto_approve),
+        starting=starting,
+        on_result=on_result,
+    )
 
 
 def apply(
@@ -221,35 +186,19 @@ def apply(
 ) -> None:
     """Make the cluster match the specs: show the plan, confirm, apply in batches, report each change."""
     out = console(no_color)
-    def notify(line: str) -> None:
-        out.print(escape(line))
-
-    from mqctl.kafka.lock import holding
-
-    # the apply lock spans plan to report, so the plan stays true while it is applied
-    with handled(no_color), holding(load_config(root.resolve(), env).environment, f"mqctl apply --env {env}", notify):
-        saved = _read_saved(plan_file, env) if plan_file is not None else None
-        result, edges, config = _make_plan(root, env, notify)
-        plan = result.plan
-        if saved is not None:
-            _check_saved(saved, result, config)
-        render_plan(out, plan, held_back(plan, allow_delete))
-        if plan.errors:
-            raise typer.Exit(1)
-        if not plan.has_changes:
-            return
-        if saved is None and not _confirm(auto_approve):
-            out.print("Apply cancelled; nothing was changed.")
-            raise typer.Exit(1)
-        executors = all_executors(edges, result.kinds)
-        with Progress(console=out, transient=True, disable=len(plan.changes) < 20) as progress:
-            task = progress.add_task("applying", total=len(plan.changes))
-
-            def on_result(outcome: Outcome) -> None:
-                progress.advance(task)
-                _report_line(progress.console, outcome)
-
-            report = execute(plan, executors, allow_delete, on_result)
-        _summary(out, report)
-    if not report.ok:
+    progress = Progress(console=out, transient=True)
+    try:
+        with handled(no_color):
+            run = apply_project(root, env, _hooks(out, auto_approve, progress), plan_file, allow_delete)
+    finally:
+        progress.stop()
+    if run.status == "errors":
+        raise typer.Exit(1)
+    if run.status == "cancelled":
+        out.print("Apply cancelled; nothing was changed.")
+        raise typer.Exit(1)
+    if run.report is None:
+        return
+    _summary(out, run.report)
+    if not run.report.ok:
         raise typer.Exit(1)

@@ -1,4 +1,4 @@
-"""One batched admin request whose futures are recorded per change name (the Results convention)."""
+"""One batched admin request whose futures are recorded per name: None when done, else why not."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from confluent_kafka import KafkaException
 
-from mqctl.apply import Results
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.admin import KafkaAdmin
 from mqctl.kafka.connection import describe_kafka_error
@@ -19,12 +18,13 @@ def send(
     doing: str,
     start: Callable[[], Mapping[Any, Future[Any]]],
     names: Mapping[Any, str],
-    outcome: Results,
+    outcome: dict[str, str | None],
 ) -> None:
     """Send one request (counted, bounded by the env timeout); `names` maps each request item to
-    its change name. A failure of the whole request is recorded against every name, never raised."""
+    the name its outcome is recorded under (a change name, for the kinds' executors). A failure of
+    the whole request is recorded against every name, never raised."""
     try:
-        futures = admin._call(doing, start)
+        futures = admin.call(doing, start)
     except (MqctlError, KafkaException, ValueError) as exc:
         for name in names.values():
             outcome[name] = str(exc)

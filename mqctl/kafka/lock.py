@@ -29,9 +29,10 @@ from kafka.protocol.admin import CreateTopicsRequest, CreateTopicsResponse, Dele
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.admin import QUOTA_STALLS, KafkaAdmin
+from mqctl.kafka.admin import KafkaAdmin
 from mqctl.kafka.connection import client_config
 from mqctl.kafka.protocol import (
+    QUOTA_STALLS,
     THROTTLING_QUOTA_EXCEEDED,
     TOPIC_ALREADY_EXISTS,
     UNKNOWN_TOPIC_ID,
@@ -103,8 +104,8 @@ class ApplyLock:
         return Holder("(unknown: the lock record is unreadable)", 0, "?", "?", "")
 
     def _exists(self) -> bool:
-        metadata = self.admin._call(
-            "read the apply lock", lambda: self.admin._client.list_topics(self.topic, timeout=self.admin.timeout)
+        metadata = self.admin.call(
+            "read the apply lock", lambda: self.admin.client.list_topics(self.topic, timeout=self.admin.timeout)
         )
         found = metadata.topics.get(self.topic)
         return found is not None and (found.error is None or found.error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART)

@@ -21,10 +21,9 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from mqctl.calc import BYTES_PER_MB
-from mqctl.config import Environment
+from mqctl.config import RESERVED_DOMAIN, Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.connection import client_config, kafka_failure
-from mqctl.spec.topics import RESERVED_DOMAIN
 
 # Producer template keys that mean the same in the Java client and librdkafka.
 _SAME_NAME = (

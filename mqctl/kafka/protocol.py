@@ -9,9 +9,8 @@
 - The cluster-default broker config resource "", which librdkafka cannot name; partition
   reassignments, which confluent-kafka has no API for.
 
-All of it goes over one kafka-python KafkaAdminClient per run, opened on first use. Requests are
-sent through its connection manager (`_manager`, not public API), which is why the dependency is
-pinned to the 3.0 series.
+All of it goes over one kafka-python KafkaAdminClient per run, opened on first use: its public admin
+methods (`call`), and raw requests through the one shim over its internals (mqctl.kafka.wire).
 """
 
 from __future__ import annotations
@@ -27,10 +26,13 @@ from kafka.admin import KafkaAdminClient
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.connection import describe_broker_error, kafka_python_config, unreachable
+from mqctl.kafka.wire import exchange
 
 _QUIET = logging.getLogger("kafka")  # kafka-python's own logger: failures surface as exceptions
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
+
+QUOTA_STALLS = 5  # quota rounds in a row that get nothing accepted before a mutation gives up
 
 # error codes mqctl acts on
 UNKNOWN_TOPIC_OR_PARTITION = int(kafka.errors.UnknownTopicOrPartitionError.errno)
@@ -137,19 +139,13 @@ class ProtocolClient:
         if not queue:
             return
         client = self.admin_client
-        manager = client._manager
         timeout_ms = self.request_timeout_ms
         for start in range(0, len(queue), in_flight):
             group = queue[start : start + in_flight]
-
-            async def exchange(group: list[Any] = group) -> list[Any]:
-                sent = [manager.send(request, node_id=node, request_timeout_ms=timeout_ms) for request in group]
-                return [await future for future in sent]
-
             for _ in group:
                 self._count()
             try:
-                yield from manager.run(exchange)
+                yield from exchange(client, group, node, timeout_ms)
             except (kafka.errors.KafkaTimeoutError, kafka.errors.RequestTimedOutError) as exc:
                 raise Unanswered(f"{doing}: no answer within {timeout_ms / 1000:g}s") from exc
             except kafka.errors.KafkaConnectionError as exc:

@@ -33,9 +33,7 @@ from confluent_kafka.admin import (
 )
 from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 
-from tests.conftest import ADMIN_PASSWORD, Project, eventually
-from tests.integration.test_acls import _all_acls, _delete_acls
-from tests.integration.test_schemas import _purge, registry  # noqa: F401  (registry is a fixture)
+from tests.conftest import ADMIN_PASSWORD, Project, all_acls, delete_acls, eventually, purge_subjects
 
 pytestmark = pytest.mark.kafka
 
@@ -175,7 +173,7 @@ def seeded_access(secure_project: Project, sasl_admin: Any) -> Iterator[dict[str
         config.write(f'    policy:\n      managed_users: ["{env}-batch"]\n')
     passwords = _seed_access(sasl_admin, env)
     yield passwords
-    _delete_acls(sasl_admin, [b for b in _all_acls(sasl_admin) if env in b.name or env in b.principal])
+    delete_acls(sasl_admin, [b for b in all_acls(sasl_admin) if env in b.name or env in b.principal])
     _delete_users(sasl_admin, set(passwords))
 
 
@@ -244,7 +242,7 @@ ENVELOPE = {"type": "object", "properties": {"id": {"type": "string"}}, "require
 
 
 @pytest.fixture
-def subjects(project: Project, registry: SchemaRegistryClient) -> Iterator[str]:  # noqa: F811
+def subjects(project: Project, registry: SchemaRegistryClient) -> Iterator[str]:
     """An Avro subject with its own level referenced at an older version, JSON Schema and Protobuf
     subjects; -> the environment prefix. Purged afterwards."""
     prefix = project.env + "."
@@ -257,7 +255,7 @@ def subjects(project: Project, registry: SchemaRegistryClient) -> Iterator[str]:
     registry.register_schema(f"{prefix}payment.v1-value", Schema(PAYMENT, "PROTOBUF"))
     registry.register_schema(f"{prefix}envelope", Schema(json.dumps(ENVELOPE), "JSON"))
     yield prefix
-    _purge(registry, prefix)
+    purge_subjects(registry, prefix)
 
 
 @pytest.mark.registry

@@ -33,9 +33,10 @@ from confluent_kafka.admin import (
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.admin import KafkaAdmin, TopicAdmin
+from mqctl.edges import Edges
 from mqctl.kafka.lock import ApplyLock, holding
-from mqctl.plan import TopicCreate, TopicDelete
+from mqctl.kinds.topics.admin import TopicAdmin
+from mqctl.kinds.topics.changes import TopicCreate, TopicDelete
 from tests.conftest import (
     ADMIN_PASSWORD,
     DEV_BOOTSTRAP,
@@ -43,11 +44,11 @@ from tests.conftest import (
     Project,
     config_text,
     eventually,
+    partitions,
     protocol_request,
     sasl_security,
     unique_env,
 )
-from tests.integration.test_topics import partitions
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIET = logging.getLogger("tests.librdkafka")  # the stopped broker's connection errors are expected
@@ -81,11 +82,11 @@ def test_a_create_over_the_record_cap_is_split_and_accepted(dev_admin: AdminClie
             errors.append(str(exc))
     assert errors, "one request of 12,003 records should break KRaft's cap"
 
-    admin = KafkaAdmin(Environment(env, DEV_BOOTSTRAP))
+    edges = Edges(Environment(env, DEV_BOOTSTRAP))
     changes = [TopicCreate(t.topic, partitions=4_000, replication_factor=1) for t in big]
-    outcome = TopicAdmin(admin).create(changes, validate_only=True)
+    outcome = TopicAdmin(edges).create(changes, validate_only=True)
     assert outcome == dict.fromkeys((c.name for c in changes), None)
-    assert admin.requests == 1 + 2  # the first contact (DescribeCluster), then the create split in two
+    assert edges.requests == 1 + 2  # the first contact (DescribeCluster), then the create split in two
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,8 +105,8 @@ def test_mutations_that_time_out_are_re_read_and_reported_as_what_happened(dev_a
     truthfully too; then a longer one, still under the controller's time, is tried."""
     env = unique_env()
     messages: list[str] = []
-    admin = KafkaAdmin(Environment(env, DEV_BOOTSTRAP), notify=messages.append)
-    topics = TopicAdmin(admin)
+    edges = Edges(Environment(env, DEV_BOOTSTRAP), notify=messages.append)
+    admin, topics = edges.kafka, TopicAdmin(edges)
     admin.protocol.admin_client  # noqa: B018 - connected under the normal timeout
     names = {f"{env}.order.t{i}.v1" for i in range(20)}
 
@@ -137,7 +138,7 @@ def test_deleting_a_topic_that_is_already_gone_counts_as_done() -> None:
     """Right after a large delete a broker may still list topics the controller has removed; a plan
     read there deletes them again. The controller answers UNKNOWN_TOPIC_OR_PARTITION: as wanted."""
     env = unique_env()
-    topics = TopicAdmin(KafkaAdmin(Environment(env, DEV_BOOTSTRAP)))
+    topics = TopicAdmin(Edges(Environment(env, DEV_BOOTSTRAP)))
     assert topics.delete([TopicDelete(f"{env}.order.gone.v1")]) == {f"{env}.order.gone.v1": None}
 
 
@@ -146,7 +147,7 @@ def test_after_a_large_create_and_delete_every_broker_already_agrees() -> None:
     """Brokers learn new topics from the metadata log after the controller answers; apply waits
     until each lists them, so a plan right after it (from whichever broker) sees what it did."""
     env = unique_env()
-    topics = TopicAdmin(KafkaAdmin(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60)))
+    topics = TopicAdmin(Edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60)))
     names = [f"{env}.order.t{i}.v1" for i in range(2000)]
 
     def listed_by_each_broker() -> list[set[str]]:
@@ -162,7 +163,7 @@ def test_after_a_large_create_and_delete_every_broker_already_agrees() -> None:
         assert topics.delete([TopicDelete(n) for n in names]) == dict.fromkeys(names, None)
         assert listed_by_each_broker() == [set()] * 3
     finally:
-        TopicAdmin(KafkaAdmin(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60))).delete(
+        TopicAdmin(Edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60))).delete(
             [TopicDelete(n) for n in names]
         )
 

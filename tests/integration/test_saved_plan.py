@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
-from tests.conftest import ADMIN_PASSWORD, Project, eventually
-from tests.integration.test_topics import live_configs
+from tests.conftest import ADMIN_PASSWORD, Project, eventually, live_configs
 
 pytestmark = pytest.mark.kafka
 

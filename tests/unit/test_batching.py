@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mqctl.batching import MAX_RECORDS_PER_REQUEST, chunks
-from mqctl.kafka.admin import _create_cost
-from mqctl.plan import TopicCreate
+from mqctl.kinds.topics.admin import _create_cost
+from mqctl.kinds.topics.changes import TopicCreate
 
 
 def topic(name: str, partitions: int, configs: int = 0) -> TopicCreate:

@@ -15,17 +15,19 @@ import pytest
 import yaml
 
 from mqctl.config import DEFAULT_NAMING_PATTERN, Environment, Policy, ProjectConfig, SecurityConfig
-from mqctl.diff.acls import LiveAcls
-from mqctl.diff.subjects import LiveSubject, RegistryState
-from mqctl.export import EXPORTERS, Export, ExportContext, Selection, Snapshots, merge
-from mqctl.export.access import password_variables
-from mqctl.export.core import config_value, schema_comment
-from mqctl.files import write_files
+from mqctl.exporting import Export, ExportContext, Selection, config_value, merge, schema_comment
+from mqctl.kind import Snapshots
 from mqctl.kinds import KINDS, managed
-from mqctl.live import LiveBrokerConfigs, LiveConfig, LiveState, LiveTopic
-from mqctl.planning import compute_plan
+from mqctl.kinds.acls import KIND as ACLS
+from mqctl.kinds.acls.model import AclBinding, LiveAcls
+from mqctl.kinds.brokers.live import LiveBrokerConfigs
+from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference
+from mqctl.kinds.topics.live import LiveTopic, LiveTopics
+from mqctl.kinds.users.export import password_variables
+from mqctl.live import LiveConfig
 from mqctl.spec.loader import load_specs
-from mqctl.spec.model import AclBinding, SubjectReference
+from mqctl.workflows.export import write_files
+from mqctl.workflows.plan import compute_plan
 
 ENV = Environment("dev", "127.0.0.1:1")
 EVERYTHING = Selection()
@@ -45,19 +47,19 @@ def snapshots(
     users: dict[str, dict[str, int]] | None = None,
     subjects: tuple[LiveSubject, ...] = (),
     brokers: LiveBrokerConfigs | None = None,
-) -> dict[str, Any]:
-    return {
-        "topics": LiveState((1, 2, 3), {t.name: t for t in topics}, frozenset(t.name for t in topics)),
+) -> Snapshots:
+    return Snapshots({
+        "topics": LiveTopics((1, 2, 3), {t.name: t for t in topics}, frozenset(t.name for t in topics)),
         "acls": LiveAcls(frozenset(acls), AUTHORIZER),
         "users": users or {},
         "schemas": RegistryState({s.name: s for s in subjects}),
         "brokers": brokers or LiveBrokerConfigs({}, {1: {}, 2: {}, 3: {}}),
-    }
+    })
 
 
 def run(live: Snapshots, select: Selection = EVERYTHING, env: Environment = ENV) -> Export:
     ctx = ExportContext(env, re.compile(DEFAULT_NAMING_PATTERN), select)
-    return merge([exporter(live, ctx) for exporter in EXPORTERS.values()])
+    return merge([kind.export(live, ctx) for kind in KINDS])
 
 
 def export(live: Snapshots, select: Selection = EVERYTHING, env: Environment = ENV) -> dict[str, Any]:
@@ -76,8 +78,6 @@ def round_trip(tmp_path: Path, live: Snapshots, env: Environment = ENV, select: 
     assert list(plan.diagnostics) == []
 
 
-def test_every_kind_has_an_exporter() -> None:
-    assert set(EXPORTERS) == {kind.name for kind in KINDS}
 
 
 # topics
@@ -267,7 +267,7 @@ def test_an_environment_wide_prefixed_grant_is_written_as_an_empty_name(tmp_path
     write_files(tmp_path, run(live).files, force=False)
     desired, problems = load_specs(ProjectConfig(tmp_path, ENV))
     assert problems == []
-    assert [s.binding for s in desired.acls] == list(live["acls"].bindings)
+    assert [s.binding for s in desired.items["acls"]] == list(live.of(ACLS).bindings)
     assert list(compute_plan(desired, live, ENV, managed(desired.folders)).changes) == []
 
 

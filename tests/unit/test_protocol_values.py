@@ -21,9 +21,9 @@ from kafka.protocol.admin import (
 )
 
 from mqctl.config import Environment
-from mqctl.kafka.admin import _incremental, _new_topic, _results, _shows, live_configs
 from mqctl.kafka.protocol import ProtocolClient
-from mqctl.plan import TopicCreate, TopicUpdate
+from mqctl.kinds.topics.admin import _incremental, _new_topic, _results, _shows, live_configs
+from mqctl.kinds.topics.changes import TopicCreate, TopicUpdate
 
 
 def test_a_create_request_carries_partitions_factor_and_configs_at_v7() -> None:

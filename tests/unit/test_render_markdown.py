@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from mqctl.diagnostics import error, warning
-from mqctl.plan import FieldDiff, Plan, TopicCreate, TopicDelete, TopicUpdate
+from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
+from mqctl.plan import FieldDiff, Plan
 from mqctl.render.markdown import MAX_CHARS, code, plain, render_markdown
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

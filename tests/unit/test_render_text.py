@@ -5,7 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 
 from mqctl.diagnostics import error, warning
-from mqctl.plan import FieldDiff, Plan, TopicCreate, TopicDelete, TopicUpdate
+from mqctl.kinds import apply_order
+from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
+from mqctl.plan import FieldDiff, Plan
 from mqctl.render.text import render_plan
 
 
@@ -36,6 +38,7 @@ def sample() -> Plan:
             ),
         ],
         [warning("topics/a.yaml", 3, "config.segment.ms", "drift")],
+        order=apply_order,
     )
 
 

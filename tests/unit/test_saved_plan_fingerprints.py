@@ -11,9 +11,11 @@ import pytest
 
 from mqctl.config import Environment, Policy, Secret, SecurityConfig
 from mqctl.diagnostics import MqctlError
-from mqctl.diff.users import UserCreate
-from mqctl.live import LiveConfig, LiveState, LiveTopic
-from mqctl.plan import FieldDiff, Plan, TopicCreate, TopicDelete
+from mqctl.kinds.topics.changes import TopicCreate, TopicDelete
+from mqctl.kinds.topics.live import LiveTopic, LiveTopics
+from mqctl.kinds.users.changes import UserCreate
+from mqctl.live import LiveConfig
+from mqctl.plan import FieldDiff, Plan
 from mqctl.saved_plan import (
     Fingerprints,
     SavedPlan,
@@ -47,8 +49,8 @@ def topic(name: str, retention: str = "604800000", partitions: int = 3) -> LiveT
     )
 
 
-def state(*topics: LiveTopic, others: frozenset[str] = frozenset()) -> LiveState:
-    return LiveState((1, 2, 3), {t.name: t for t in topics}, others | {t.name for t in topics})
+def state(*topics: LiveTopic, others: frozenset[str] = frozenset()) -> LiveTopics:
+    return LiveTopics((1, 2, 3), {t.name: t for t in topics}, others | {t.name for t in topics})
 
 
 PLAN = Plan.build(
@@ -61,17 +63,19 @@ PLAN = Plan.build(
 FILES = {"topics/order.yaml": b"topics: []\n", "topics/payment.yaml": b"topics: []\n"}
 
 
-def prints(live: LiveState, files: dict[str, bytes] = FILES, env: Environment = ENV, plan: Plan = PLAN) -> Fingerprints:
+def prints(
+    live: LiveTopics, files: dict[str, bytes] = FILES, env: Environment = ENV, plan: Plan = PLAN
+) -> Fingerprints:
     return fingerprints(plan, {"topics": live}, files, ["topics"], env, "^.*$")
 
 
-def saved(live: LiveState) -> SavedPlan:
+def saved(live: LiveTopics) -> SavedPlan:
     return read_saved_plan(json.dumps(saved_plan_dict(PLAN, prints(live))), "plan.json")
 
 
 def test_digest_is_stable_across_order_of_mappings_and_sets() -> None:
     a = state(topic("dev.a.x.v1"), topic("dev.b.x.v1"), others=frozenset({"z", "y"}))
-    b = LiveState((1, 2, 3), dict(reversed(list(a.topics.items()))), frozenset(["y", "z", *a.topics]))
+    b = LiveTopics((1, 2, 3), dict(reversed(list(a.topics.items()))), frozenset(["y", "z", *a.topics]))
     assert digest(a) == digest(b)
     assert prints(a) == prints(b)
 
@@ -164,7 +168,7 @@ def test_spec_sources_cover_every_file_of_the_spec_folders(tmp_path: Path) -> No
     (tmp_path / "topics" / "sub" / "b.avsc").write_text("{}")
     (tmp_path / "topics" / ".a.yaml.swp").write_text("editor junk")
     (tmp_path / "elsewhere.yaml").write_text("not a spec")
-    files, folders = read_spec_sources(tmp_path)
+    files, folders = read_spec_sources(tmp_path, ["topics", "acls"])
     assert files == {"topics/a.yaml": b"topics: []\n", "topics/sub/b.avsc": b"{}"}
     assert folders == ["topics"]
 

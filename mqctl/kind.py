@@ -1,0 +1,139 @@
+"""The resource-kind protocol: what one package under `mqctl/kinds/` provides, typed by the kind's
+declared resource (`D`) and its live snapshot (`L`).
+
+Every workflow (validate, plan, apply, export) walks the kinds registry (`mqctl.kinds.KINDS`) and
+calls these methods; none of them names a kind. A kind's package holds its spec model and JSON
+Schema, builder, change types, pure diff, snapshot and executors (its calls to Kafka, the registry
+or Connect), exporter and any commands of its own. Heavy modules (the Kafka clients) are imported
+inside `snapshot`/`executors`/`export`, so offline commands never load them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+
+from mqctl.config import Environment
+from mqctl.diagnostics import Diagnostic
+from mqctl.plan import Change
+from mqctl.yamlsource import YamlDocument
+
+if TYPE_CHECKING:
+    import typer
+
+    from mqctl.edges import Edges
+    from mqctl.exporting import Export, ExportContext
+    from mqctl.spec.model import SpecContext
+
+D = TypeVar("D")  # one declared resource (a spec item)
+L = TypeVar("L")  # the kind's live snapshot
+C = TypeVar("C", bound=Change)
+
+Results = dict[str, str | None]  # what an executor reports: change name -> None when done, else why not
+Executor = Callable[[Sequence[Change], bool], Results]  # (changes of one type, validate_only) -> results
+
+
+def executor(change_type: type[C], run: Callable[[Sequence[C], bool], Results]) -> tuple[type[Change], Executor]:
+    """An entry of a kind's executor table: `run` takes the changes of `change_type` only (apply
+    groups a plan's changes by type before calling it)."""
+
+    def call(changes: Sequence[Change], validate_only: bool) -> Results:
+        typed = [c for c in changes if isinstance(c, change_type)]
+        if len(typed) != len(changes):
+            raise TypeError(f"executor for {change_type.__name__} got other changes")
+        return run(typed, validate_only)
+
+    return change_type, call
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything the spec files of one environment ask for, per kind."""
+
+    env: str
+    folders: frozenset[str] = frozenset()  # spec folders present: the kinds under management
+    items: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+
+    def of(self, kind: Kind[D, Any]) -> tuple[D, ...]:
+        """The declared resources of `kind` (empty when it declares none)."""
+        return cast(tuple[D, ...], self.items.get(kind.name, ()))
+
+    def manages(self, kind: Kind[Any, Any]) -> bool:
+        return kind.name in self.folders
+
+    def resource_count(self) -> int:
+        """How many resources the specs declare, over every kind."""
+        return sum(len(v) for v in self.items.values())
+
+
+class Snapshots:
+    """The live snapshots of one run, per kind."""
+
+    def __init__(self, by_name: Mapping[str, object] | None = None) -> None:
+        self._by_name = dict(by_name or {})
+
+    def of(self, kind: Kind[Any, L]) -> L:
+        return cast(L, self._by_name[kind.name])
+
+    def has(self, kind: Kind[Any, Any]) -> bool:
+        return kind.name in self._by_name
+
+    def items(self) -> list[tuple[str, object]]:
+        return sorted(self._by_name.items())
+
+
+class Kind(ABC, Generic[D, L]):
+    """One resource kind. Subclasses are stateless singletons registered in `mqctl.kinds.KINDS`."""
+
+    name: ClassVar[str]  # the spec folder (`topics/`) and the kind's key everywhere
+    schema: ClassVar[str]  # its JSON Schema: `<schema>.schema.json` in the kind's package
+    changes: ClassVar[tuple[type[Change], ...]]  # its change types, in execution order within the kind
+
+    @property
+    def schema_package(self) -> str:
+        """The package holding the JSON Schema: the kind's own (kinds are defined in its __init__)."""
+        return type(self).__module__
+
+    # --- specs (pure) ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def build(self, docs: Sequence[YamlDocument], ctx: SpecContext) -> tuple[list[D], list[Diagnostic]]:
+        """The declared resources of schema-checked documents, and every problem found."""
+
+    def check(self, desired: DesiredState) -> list[Diagnostic]:
+        """Rules across kinds, once every kind is built (e.g. an ACL on an undeclared topic)."""
+        return []
+
+    # --- the cluster ----------------------------------------------------------------------------
+
+    def unavailable(self, env: Environment) -> str | None:
+        """Why this environment cannot hold the kind (e.g. no registry configured), or None."""
+        return None
+
+    @abstractmethod
+    def snapshot(self, edges: Edges) -> L:
+        """The live state of the kind in this environment, in a constant number of requests."""
+
+    @abstractmethod
+    def managed(self, live: L) -> int:
+        """How many live resources the environment manages: the base of the plan's fractions."""
+
+    @abstractmethod
+    def diff(self, desired: DesiredState, live: L, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
+        """Pure: the changes that make `live` match `desired`, and what blocks them."""
+
+    @abstractmethod
+    def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
+        """How each of the kind's change types is carried out (and dry-run with validate_only)."""
+
+    # --- adoption and commands ------------------------------------------------------------------
+
+    @abstractmethod
+    def export(self, snapshots: Snapshots, ctx: ExportContext) -> Export:
+        """Spec files that declare exactly what the snapshot holds, so a plan from them is empty."""
+
+    def commands(self) -> Sequence[tuple[str, typer.Typer]]:
+        """Command groups of the kind's own (`mqctl brokers check`), mounted by the CLI."""
+        return ()

@@ -1,0 +1,67 @@
+"""ACLs: explicit bindings and role shorthands, scoped to the environment's names and principals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from mqctl.config import Environment
+from mqctl.diagnostics import Diagnostic
+from mqctl.kind import DesiredState, Executor, Kind, Snapshots
+from mqctl.kinds import topics, users
+from mqctl.kinds.acls.changes import CHANGES, NAME
+from mqctl.kinds.acls.diff import diff_acls
+from mqctl.kinds.acls.model import AclSpec, LiveAcls
+from mqctl.kinds.acls.references import undeclared_acl_topics
+from mqctl.kinds.acls.spec import build_acls
+from mqctl.plan import Change
+from mqctl.spec.model import SpecContext
+from mqctl.yamlsource import YamlDocument
+
+if TYPE_CHECKING:
+    from mqctl.edges import Edges
+    from mqctl.exporting import Export, ExportContext
+
+
+class AclsKind(Kind[AclSpec, LiveAcls]):
+    name = NAME
+    schema = "acls"
+    changes = CHANGES
+
+    def build(self, docs: Sequence[YamlDocument], ctx: SpecContext) -> tuple[list[AclSpec], list[Diagnostic]]:
+        return build_acls(docs, ctx)
+
+    def check(self, desired: DesiredState) -> list[Diagnostic]:
+        """A grant on a topic no spec declares, when this project manages topics at all."""
+        if not desired.manages(topics.KIND):
+            return []
+        return undeclared_acl_topics(desired.of(self), desired.of(topics.KIND), desired.env)
+
+    def snapshot(self, edges: Edges) -> LiveAcls:
+        from mqctl.kinds.acls.admin import AclAdmin
+
+        return edges.service(AclAdmin).snapshot()
+
+    def managed(self, live: LiveAcls) -> int:
+        return len(live.bindings)
+
+    def diff(self, desired: DesiredState, live: LiveAcls, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
+        """In scope: names under the env prefix, and every principal the env declares (acls/ or users/)."""
+        declared = desired.of(self)
+        principals = {spec.binding.principal for spec in declared} | {
+            f"User:{user.name}" for user in desired.of(users.KIND)
+        }
+        return diff_acls(declared, live, env.prefix, frozenset(principals))
+
+    def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
+        from mqctl.kinds.acls.admin import AclAdmin
+
+        return edges.service(AclAdmin).executors()
+
+    def export(self, snapshots: Snapshots, ctx: ExportContext) -> Export:
+        from mqctl.kinds.acls.export import export_acls
+
+        return export_acls(snapshots.of(self), snapshots.of(users.KIND), ctx)
+
+
+KIND = AclsKind()

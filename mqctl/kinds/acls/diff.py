@@ -1,0 +1,51 @@
+"""ACLs: desired bindings vs the live ones, compared as sets -> AclCreate / AclDelete.
+
+Pure. What mqctl may delete is its scope: every binding on a topic, group or transactional id under
+`<env>.` (literal or prefixed), and every binding of a principal this environment declares (in
+acls/ or users/). Anything else on the cluster belongs to someone else and is never touched.
+A cluster without an authorizer stores no ACLs (and would enforce none): the plan says so and skips them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mqctl.diagnostics import Diagnostic, warning
+from mqctl.kinds.acls.changes import AclCreate, AclDelete
+from mqctl.kinds.acls.model import AclBinding, AclSpec, LiveAcls
+from mqctl.plan import Change
+
+NAMESPACED = frozenset({"topic", "group", "transactional_id"})  # the types whose names carry <env>.
+
+
+def in_scope(binding: AclBinding, prefix: str, principals: frozenset[str]) -> bool:
+    """Whether this environment owns `binding` (and so deletes it when no spec declares it)."""
+    if binding.principal in principals:
+        return True
+    return binding.resource_type in NAMESPACED and binding.name.startswith(prefix)
+
+
+def _delete(binding: AclBinding) -> AclDelete:
+    if binding.permission == "deny":
+        risk = f"removes a deny: {binding.principal} may gain {binding.operation} access"
+    else:
+        risk = f"{binding.principal} loses {binding.operation} on {binding.resource_type} {binding.name}"
+    return AclDelete(str(binding), binding=binding, risks=(risk,))
+
+
+def diff_acls(
+    desired: Sequence[AclSpec], live: LiveAcls, prefix: str, principals: frozenset[str]
+) -> tuple[list[Change], list[Diagnostic]]:
+    """Creates for declared bindings the cluster lacks; deletes for bindings in scope no spec declares."""
+    if not live.authorizer:
+        files = sorted({spec.source.file for spec in desired}) or ["acls/"]
+        note = (
+            f"the cluster has no authorizer (authorizer.class.name is empty): Kafka neither stores nor "
+            f"enforces ACLs there, so the {len(desired)} declared binding(s) are not applied"
+        )
+        return [], [warning(files[0], None, "acls", note)]
+    wanted = {spec.binding for spec in desired}
+    have = set(live.bindings)
+    changes: list[Change] = [AclCreate(str(b), binding=b) for b in sorted(wanted - have)]
+    changes += [_delete(b) for b in sorted(have - wanted) if in_scope(b, prefix, principals)]
+    return changes, []

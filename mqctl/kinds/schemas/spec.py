@@ -1,0 +1,317 @@
+"""Build SubjectSpecs from `schemas/*.yaml` and check every schema offline, collecting all errors.
+
+Each schema type is one `SchemaFormat` in `FORMATS` (how to check it, how to normalise it), never an
+if-chain. Normalised text is what the diff compares, so re-indenting a schema or reordering JSON keys
+is not a new version. Protobuf is parsed by proto-schema-parser (pure Python, an ANTLR grammar of
+the .proto language): the `protobuf` package can only load compiled descriptors, not .proto text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import jsonschema
+from antlr4.error.ErrorListener import ErrorListener
+from fastavro.schema import SchemaParseException
+from proto_schema_parser import ast as proto_ast
+from proto_schema_parser.generator import Generator
+from proto_schema_parser.parser import Parser
+
+from mqctl.diagnostics import Diagnostic, error
+from mqctl.kinds.schemas.model import SubjectReference, SubjectSpec
+from mqctl.spec.model import Source, SpecContext
+from mqctl.yamlsource import PathKey, YamlDocument
+
+PROTOBUF_WELL_KNOWN = "google/protobuf/"  # imports every registry resolves without a reference
+
+
+class SchemaProblem(Exception):
+    """Why a schema does not parse, with its line in the schema file when the parser knows it."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """A reference as a schema check sees it."""
+
+    name: str
+    types: Mapping[str, Any] | None  # Avro named types of a spec subject; None: unknown offline
+
+
+@dataclass(frozen=True)
+class SchemaFormat:
+    check: Callable[[str, Sequence[Dependency]], dict[str, Any]]  # raises SchemaProblem; -> named types
+    canonical: Callable[[str], str]  # never raises: text that does not parse stays as it is
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaProblem(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+
+
+def _canonical_json(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _check_avro(text: str, deps: Sequence[Dependency]) -> dict[str, Any]:
+    data = _json(text)
+    named: dict[str, Any] = {}
+    for dep in deps:
+        # A type from outside the specs cannot be seen offline; a stand-in lets the rest be checked.
+        named.update(dep.types if dep.types is not None else {dep.name: _stand_in(dep.name)})
+    try:
+        fastavro.parse_schema(data, named_schemas=named)
+    except fastavro.schema.UnknownType as exc:
+        raise SchemaProblem(f"unknown Avro type {exc.name!r}; define it or add a reference to it") from exc
+    except (SchemaParseException, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise SchemaProblem(f"not a valid Avro schema: {exc}") from exc
+    return named
+
+
+def _stand_in(name: str) -> dict[str, Any]:
+    return {"type": "record", "name": name, "fields": []}
+
+
+def _check_json_schema(text: str, deps: Sequence[Dependency]) -> dict[str, Any]:
+    data = _json(text)
+    if not isinstance(data, dict):
+        raise SchemaProblem("a JSON Schema here is an object (the registry does not take true / false)")
+    try:
+        jsonschema.validators.validator_for(data).check_schema(data)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise SchemaProblem(f"not a valid JSON Schema at {where}: {exc.message}") from exc
+    return {}
+
+
+class _Collect(ErrorListener):  # type: ignore[misc]
+    """ANTLR prints syntax errors to stderr by default; keep them as problems instead."""
+
+    def __init__(self) -> None:
+        self.found: list[SchemaProblem] = []
+
+    def syntaxError(self, recognizer: Any, offending: Any, line: int, column: int, msg: str, e: Any) -> None:
+        self.found.append(SchemaProblem(f"Protobuf syntax error: {msg} (column {column + 1})", line))
+
+
+def _parse_proto(text: str) -> proto_ast.File:
+    listener = _Collect()
+
+    def quiet(recognizer: Any) -> None:
+        recognizer.removeErrorListeners()
+        recognizer.addErrorListener(listener)
+
+    try:
+        parsed = Parser(setup_lexer=quiet, setup_parser=quiet).parse(text)
+    except (ValueError, TypeError, AttributeError) as exc:  # the AST builder trips over a broken tree
+        if listener.found:
+            raise listener.found[0] from exc
+        raise SchemaProblem(f"Protobuf syntax error: {exc}") from exc
+    if listener.found:
+        raise listener.found[0]
+    return parsed
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return None
+
+
+def _check_proto(text: str, deps: Sequence[Dependency]) -> dict[str, Any]:
+    names = {dep.name for dep in deps}
+    for element in _parse_proto(text).file_elements:
+        if (
+            isinstance(element, proto_ast.Import)
+            and element.name not in names
+            and not element.name.startswith(PROTOBUF_WELL_KNOWN)
+        ):
+            raise SchemaProblem(
+                f'imports "{element.name}" but no reference is named so; add it to references',
+                _line_of(text, f'"{element.name}"'),
+            )
+    return {}
+
+
+def _without_comments(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_comments(n) for n in node if not isinstance(n, proto_ast.Comment)]
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        fields = {f.name: _without_comments(getattr(node, f.name)) for f in dataclasses.fields(node) if f.init}
+        return dataclasses.replace(node, **fields)
+    return node
+
+
+def _canonical_proto(text: str) -> str:
+    try:
+        parsed = _parse_proto(text)
+    except SchemaProblem:
+        return text
+    return str(Generator().generate(_without_comments(parsed)))
+
+
+FORMATS: Mapping[str, SchemaFormat] = {
+    "AVRO": SchemaFormat(_check_avro, _canonical_json),
+    "JSON": SchemaFormat(_check_json_schema, _canonical_json),
+    "PROTOBUF": SchemaFormat(_check_proto, _canonical_proto),
+}
+
+
+def canonical(schema_type: str, text: str) -> str:
+    """`text` normalised for its type (unknown types compare as written)."""
+    fmt = FORMATS.get(schema_type)
+    return fmt.canonical(text) if fmt else text
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One subject entry, its schema file read, before references are resolved."""
+
+    doc: YamlDocument
+    path: PathKey
+    name: str
+    full_name: str
+    schema_type: str
+    schema_file: str  # relative to the project root, for messages
+    text: str
+    fields: Mapping[str, Any]
+
+    @property
+    def source(self) -> Source:
+        return Source(self.doc.file, self.doc.line_of(self.path))
+
+
+def _read(doc: YamlDocument, index: int, ctx: SpecContext, problems: list[Diagnostic]) -> _Entry | None:
+    fields: dict[str, Any] = doc.data["subjects"][index]
+    path: PathKey = ("subjects", index)
+    name = fields.get("subject") or f"{fields['topic']}-{fields.get('part', 'value')}"
+    relative = Path(doc.file).parent / fields["file"]
+    try:
+        text = (ctx.root / relative).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(doc.error((*path, "file"), f"schema file {relative} not found"))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(doc.error((*path, "file"), f"cannot read schema file {relative}: {exc}"))
+        return None
+    full_name = f"{ctx.env.name}.{name}"
+    return _Entry(doc, path, name, full_name, fields["type"], str(relative), text, fields)
+
+
+def _unique(entries: Iterable[_Entry], problems: list[Diagnostic]) -> dict[str, _Entry]:
+    kept: dict[str, _Entry] = {}
+    for entry in entries:
+        first = kept.get(entry.name)
+        if first is not None:
+            problems.append(
+                entry.doc.error(entry.path, f"subject {entry.name!r} is declared twice; first at {first.source}")
+            )
+            continue
+        kept[entry.name] = entry
+    return kept
+
+
+def _references(
+    entry: _Entry, specs: Mapping[str, _Entry], problems: list[Diagnostic]
+) -> tuple[list[SubjectReference], set[str]] | None:
+    """The entry's references resolved to registry subjects, and the spec subjects it needs first."""
+    refs: list[SubjectReference] = []
+    needs: set[str] = set()
+    seen: set[str] = set()
+    before = len(problems)
+    for j, raw in enumerate(entry.fields.get("references") or []):
+        where = (*entry.path, "references", j)
+        subject, version = raw["subject"], raw.get("version")
+        if raw["name"] in seen:
+            problems.append(entry.doc.error((*where, "name"), f"reference name {raw['name']!r} is used twice"))
+        seen.add(raw["name"])
+        if subject == entry.name:
+            problems.append(entry.doc.error((*where, "subject"), "a subject cannot reference itself"))
+        elif subject in specs:
+            needs.add(subject)
+            refs.append(SubjectReference(raw["name"], specs[subject].full_name, version))
+        elif version is None:
+            problems.append(
+                entry.doc.error(
+                    (*where, "subject"),
+                    f"{subject!r} is not a subject of these specs; declare it in schemas/ or give the "
+                    "version of the registry subject of that full name",
+                )
+            )
+        else:
+            refs.append(SubjectReference(raw["name"], subject, version))
+    return (refs, needs) if len(problems) == before else None
+
+
+def _order(graph: Mapping[str, set[str]], specs: Mapping[str, _Entry], problems: list[Diagnostic]) -> list[str]:
+    """Subjects in registration order: everything a subject references comes before it."""
+    try:
+        return list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        cycle: list[str] = exc.args[1]
+        first = specs[cycle[0]]
+        problems.append(first.doc.error((*first.path, "references"), f"references form a cycle: {' -> '.join(cycle)}"))
+        return []
+
+
+def build_subjects(docs: Iterable[YamlDocument], ctx: SpecContext) -> tuple[list[SubjectSpec], list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    read = [_read(doc, index, ctx, problems) for doc in docs for index, _ in doc.items("subjects")]
+    specs = _unique((e for e in read if e is not None), problems)
+    resolved = {name: _references(entry, specs, problems) for name, entry in specs.items()}
+    graph = {name: r[1] for name, r in resolved.items() if r is not None}
+    built: dict[str, SubjectSpec] = {}
+    types: dict[str, Mapping[str, Any] | None] = {}
+    for name in _order(graph, specs, problems):
+        entry, refs_needs = specs[name], resolved[name]
+        if refs_needs is None:
+            continue  # its reference problems are reported already
+        refs, needs = refs_needs
+        short = {specs[n].full_name: n for n in needs}
+        # A referenced subject that failed its own check counts as unknown, so this one is still checked.
+        deps = [Dependency(r.name, types.get(short[r.subject]) if r.subject in short else None) for r in refs]
+        try:
+            types[name] = FORMATS[entry.schema_type].check(entry.text, deps)
+        except SchemaProblem as exc:
+            problems.append(
+                error(
+                    entry.schema_file,
+                    exc.line,
+                    "",
+                    f"{entry.schema_type} schema of subject {name!r} ({entry.source}): {exc.message}",
+                )
+            )
+            continue
+        if any(need not in built for need in needs):
+            continue
+        built[name] = SubjectSpec(
+            name=name,
+            full_name=entry.full_name,
+            schema_type=entry.schema_type,
+            file=entry.schema_file,
+            schema=entry.text,
+            canonical=canonical(entry.schema_type, entry.text),
+            source=entry.source,
+            compatibility=entry.fields.get("compatibility"),
+            references=tuple(refs),
+            depth=max((built[n].depth + 1 for n in needs), default=0),
+        )
+    return [built[name] for name in specs if name in built], problems

@@ -1,0 +1,164 @@
+"""Catalogue of Apache Kafka 4.x topic-level configs: type, range and allowed values.
+
+Used offline by `validate`, so bad values are caught before a cluster is asked. Values are
+normalised to the strings Kafka returns from DescribeConfigs, so that spec and live compare equal.
+Source: Kafka 4.x `TopicConfig` / `LogConfig` definitions (keys removed in 4.0, such as
+message.format.version and message.downconversion.enable, are rejected).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from mqctl.spec.units import parse_duration_ms, parse_size_bytes
+
+ValueKind = Literal["int", "long", "double", "boolean", "string", "list", "enum", "enum_list"]
+
+
+@dataclass(frozen=True)
+class ConfigDef:
+    kind: ValueKind
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+_INT_MAX = 2**31 - 1
+_LONG_MAX = 2**63 - 1
+
+TOPIC_CONFIGS: dict[str, ConfigDef] = {
+    "cleanup.policy": ConfigDef("enum_list", choices=("delete", "compact")),
+    "compression.type": ConfigDef(
+        "enum", choices=("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")
+    ),
+    "compression.gzip.level": ConfigDef("int", -1, 9),
+    "compression.lz4.level": ConfigDef("int", 1, 17),
+    "compression.zstd.level": ConfigDef("int", -131072, 22),
+    "delete.retention.ms": ConfigDef("long", 0),
+    "file.delete.delay.ms": ConfigDef("long", 0),
+    "flush.messages": ConfigDef("long", 1),
+    "flush.ms": ConfigDef("long", 0),
+    "follower.replication.throttled.replicas": ConfigDef("list"),
+    "leader.replication.throttled.replicas": ConfigDef("list"),
+    "index.interval.bytes": ConfigDef("int", 0),
+    "local.retention.bytes": ConfigDef("long", -2),
+    "local.retention.ms": ConfigDef("long", -2),
+    "max.compaction.lag.ms": ConfigDef("long", 1),
+    "max.message.bytes": ConfigDef("int", 0),
+    "message.timestamp.after.max.ms": ConfigDef("long", 0),
+    "message.timestamp.before.max.ms": ConfigDef("long", 0),
+    "message.timestamp.type": ConfigDef("enum", choices=("CreateTime", "LogAppendTime")),
+    "min.cleanable.dirty.ratio": ConfigDef("double", 0, 1),
+    "min.compaction.lag.ms": ConfigDef("long", 0),
+    "min.insync.replicas": ConfigDef("int", 1),
+    "preallocate": ConfigDef("boolean"),
+    "remote.storage.enable": ConfigDef("boolean"),
+    "remote.log.copy.disable": ConfigDef("boolean"),
+    "remote.log.delete.on.disable": ConfigDef("boolean"),
+    "retention.bytes": ConfigDef("long", -1),
+    "retention.ms": ConfigDef("long", -1),
+    "segment.bytes": ConfigDef("int", 1024 * 1024),
+    "segment.index.bytes": ConfigDef("int", 4),
+    "segment.jitter.ms": ConfigDef("long", 0),
+    "segment.ms": ConfigDef("long", 1),
+    "unclean.leader.election.enable": ConfigDef("boolean"),
+}
+
+REMOVED_IN_4 = {
+    "message.format.version": "removed in Kafka 4.0 (only the v2 record format exists)",
+    "message.downconversion.enable": "removed in Kafka 4.0",
+    "message.timestamp.difference.max.ms": "removed in Kafka 4.0; use message.timestamp.before.max.ms "
+    "and message.timestamp.after.max.ms",
+}
+
+
+def _as_integer(key: str, value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return int(text)
+        if key.endswith(".ms"):
+            return parse_duration_ms(text)
+        if key.endswith(".bytes"):
+            return parse_size_bytes(text)
+    return None
+
+
+def normalise(key: str, value: object) -> tuple[str | None, str | None]:
+    """(Kafka string form, None) for a valid value, or (None, reason) for an invalid one."""
+    if key in REMOVED_IN_4:
+        return None, f"unknown topic config: {REMOVED_IN_4[key]}"
+    spec = TOPIC_CONFIGS.get(key)
+    if spec is None:
+        return None, "unknown topic config for Kafka 4.x"
+    return check_value(key, value, spec)
+
+
+def check_value(key: str, value: object, spec: ConfigDef) -> tuple[str | None, str | None]:
+    """`value` checked against `spec` and written as Kafka reports it; shared by topic and broker
+    configs, whose value rules are the same."""
+    if spec.kind in ("int", "long"):
+        number = _as_integer(key, value)
+        if number is None:
+            hint = " or a duration like 7d" if key.endswith(".ms") else ""
+            hint = " or a size like 64KiB" if key.endswith(".bytes") else hint
+            return None, f"must be an integer{hint} (got {value!r})"
+        upper = _INT_MAX if spec.kind == "int" else _LONG_MAX
+        maximum = min(spec.maximum, upper) if spec.maximum is not None else upper
+        if (spec.minimum is not None and number < spec.minimum) or number > maximum:
+            return None, f"must be between {int(spec.minimum or 0)} and {int(maximum)} (got {number})"
+        return str(number), None
+    if spec.kind == "double":
+        if isinstance(value, bool):
+            return None, f"must be a number (got {value!r})"
+        try:
+            number_f = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None, f"must be a number (got {value!r})"
+        if (spec.minimum is not None and number_f < spec.minimum) or (
+            spec.maximum is not None and number_f > spec.maximum
+        ):
+            return None, f"must be between {spec.minimum:g} and {spec.maximum:g} (got {value})"
+        return str(number_f), None
+    if spec.kind == "boolean":
+        if isinstance(value, bool):
+            return ("true" if value else "false"), None
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower(), None
+        return None, f"must be true or false (got {value!r})"
+    items = value if isinstance(value, list) else str(value).split(",")
+    parts = [str(item).strip() for item in items if str(item).strip() != ""]
+    if spec.kind == "enum":
+        if len(parts) != 1 or parts[0] not in spec.choices:
+            return None, f"must be one of {', '.join(spec.choices)} (got {value!r})"
+        return parts[0], None
+    if spec.kind == "enum_list":
+        bad = [p for p in parts if p not in spec.choices]
+        if bad or not parts:
+            return None, f"must be a list of {', '.join(spec.choices)} (got {value!r})"
+        return ",".join(parts), None
+    return ",".join(parts), None
+
+
+def same_value(key: str, desired: str, live: str | None) -> bool:
+    """Equality as Kafka means it: list order does not matter for cleanup.policy, 0.5 == 0.50."""
+    return same_as(TOPIC_CONFIGS.get(key), desired, live)
+
+
+def same_as(spec: ConfigDef | None, desired: str, live: str | None) -> bool:
+    """`same_value` for a config of any resource, given its definition (None: compare as text)."""
+    if live is None:
+        return False
+    if spec is not None and spec.kind == "enum_list":
+        return set(desired.split(",")) == set(live.split(","))
+    if spec is not None and spec.kind == "double":
+        try:
+            return float(desired) == float(live)
+        except ValueError:
+            return False
+    return desired == live

@@ -1,0 +1,259 @@
+"""Topic specs: the model, and building it from `topics/*.yaml` with every topic rule checked and all
+problems collected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mqctl.calc import calculate_partitions
+from mqctl.config import DEFAULT_NAMING_PATTERN, RESERVED_DOMAIN
+from mqctl.diagnostics import Diagnostic, warning
+from mqctl.kinds.topics.configs import normalise
+from mqctl.spec.model import Source, SpecContext
+from mqctl.spec.units import parse_duration_ms
+from mqctl.yamlsource import PathKey, YamlDocument, format_path
+
+MAX_TOPIC_NAME = 249
+_LEGAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+DEFAULT_PARTITION_THROUGHPUT = 100_000.0  # msg/s one partition sustains, the design's figure
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """Throughput hints the partition calculator checks a topic's partition count against."""
+
+    target_throughput: float
+    partition_throughput: float | None = None
+    max_consumers: int = 1
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str  # as written in the spec, without the environment prefix
+    full_name: str  # `<env>.<name>`: the real topic name
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str]  # normalised to the strings Kafka reports
+    source: Source
+    protected: bool = False
+    reset_unmanaged_config: bool = False
+    sizing: Sizing | None = None
+
+
+def reserved_name(full_name: str, prefix: str) -> bool:
+    """Topics mqctl creates for itself: never declared in specs, never planned for deletion."""
+    return full_name.startswith(f"{prefix}{RESERVED_DOMAIN}.")
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One topic entry with the file-level defaults merged in, and where its keys came from."""
+
+    doc: YamlDocument
+    path: PathKey
+    fields: dict[str, Any]
+    config_paths: dict[str, PathKey]
+
+
+def _merge(doc: YamlDocument, index: int) -> _Item:
+    defaults: dict[str, Any] = doc.data.get("defaults") or {}
+    topic: dict[str, Any] = doc.data["topics"][index]
+    path: PathKey = ("topics", index)
+    config_paths: dict[str, PathKey] = {k: ("defaults", "config", k) for k in defaults.get("config", {})}
+    config_paths.update({k: (*path, "config", k) for k in topic.get("config", {})})
+    fields = {**defaults, **topic, "config": {**defaults.get("config", {}), **topic.get("config", {})}}
+    return _Item(doc, path, fields, config_paths)
+
+
+def kafka_name_problem(name: str) -> str | None:
+    """Why Kafka would refuse this topic name, or None."""
+    if name in (".", ".."):
+        return "topic name cannot be '.' or '..'"
+    if len(name) > MAX_TOPIC_NAME:
+        return f"topic name is {len(name)} characters; Kafka allows at most {MAX_TOPIC_NAME}"
+    bad = sorted(set(name) - _LEGAL)
+    if bad:
+        return f"topic name has characters Kafka does not allow: {' '.join(repr(c) for c in bad)}"
+    return None
+
+
+def collision_key(name: str) -> str:
+    """Kafka's metrics treat `.` and `_` alike, so two names equal under this key cannot coexist."""
+    return name.replace(".", "_")
+
+
+def _key_path(item: _Item, key: str) -> PathKey:
+    """The path of `key` in the topic entry, or in the defaults it was inherited from."""
+    topic = item.doc.data["topics"][item.path[1]]
+    if key in topic or not item.doc.data.get("defaults") or key not in item.doc.data["defaults"]:
+        return (*item.path, key)
+    return ("defaults", key)
+
+
+def _build_config(item: _Item, problems: list[Diagnostic]) -> dict[str, str]:
+    config: dict[str, str] = {}
+    for key, value in item.fields["config"].items():
+        normalised, reason = normalise(key, value)
+        if reason is not None:
+            problems.append(item.doc.error(item.config_paths[key], reason))
+        elif normalised is not None:
+            config[key] = normalised
+    retention = item.fields.get("retention")
+    if retention is not None:
+        if "retention.ms" in item.fields["config"]:
+            problems.append(
+                item.doc.error(
+                    _key_path(item, "retention"), "set either retention or config.retention.ms, not both"
+                )
+            )
+        elif retention == "infinite":
+            config["retention.ms"] = "-1"
+        else:
+            ms = retention if isinstance(retention, int) else parse_duration_ms(str(retention))
+            config["retention.ms"] = str(ms)
+    return config
+
+
+def _apply_overrides(ctx: SpecContext, partitions: int, rf: int, config: dict[str, str]) -> tuple[int, int]:
+    """Cap partitions and replication factor for small clusters; min.insync.replicas follows the RF."""
+    caps = ctx.env.overrides
+    if caps.max_partitions is not None:
+        partitions = min(partitions, caps.max_partitions)
+    if caps.max_replication_factor is not None and rf > caps.max_replication_factor:
+        rf = caps.max_replication_factor
+        if "min.insync.replicas" in config:
+            config["min.insync.replicas"] = str(min(int(config["min.insync.replicas"]), rf))
+    return partitions, rf
+
+
+def _rule(ctx: SpecContext) -> str:
+    if ctx.naming.pattern == DEFAULT_NAMING_PATTERN:
+        return "<env>.<domain>.<event>.<ver> (lower-case letters, digits and '-'; version like v1)"
+    return f"of mqctl.yaml (naming.pattern {ctx.naming.pattern})"
+
+
+def _sizing(item: _Item, problems: list[Diagnostic]) -> Sizing:
+    """The sizing hints, with a warning when the partitions written are fewer than the partition
+    calculator gives for them (the count before environment caps: that is what the author chose)."""
+    hints = item.fields["sizing"]
+    sizing = Sizing(
+        target_throughput=float(hints["target_throughput"]),
+        partition_throughput=float(hints.get("partition_throughput", DEFAULT_PARTITION_THROUGHPUT)),
+        max_consumers=int(hints.get("max_consumers", 1)),
+    )
+    needed = calculate_partitions(
+        sizing.target_throughput, sizing.partition_throughput or DEFAULT_PARTITION_THROUGHPUT, sizing.max_consumers
+    )
+    written = int(item.fields["partitions"])
+    if written < needed.partitions:
+        path = _key_path(item, "sizing")
+        problems.append(
+            warning(
+                item.doc.file,
+                item.doc.line_of(path),
+                format_path(path),
+                f"{item.fields['name']}: {written} partition(s), but its sizing needs {needed.partitions}: "
+                f"max(ceil({sizing.target_throughput:,.0f} / {needed.partition_throughput:,.0f} msg/s per partition) "
+                f"= {needed.throughput_term}, {needed.consumer_term} consumer(s)); raise partitions "
+                "(mqctl partitions calc shows the arithmetic)",
+            )
+        )
+    return sizing
+
+
+def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> TopicSpec | None:
+    fields, doc = item.fields, item.doc
+    before = len(problems)
+    name = str(fields["name"])
+    full_name = f"{ctx.env.name}.{name}"
+    name_path = (*item.path, "name")
+    reason = kafka_name_problem(full_name)
+    if reason:
+        problems.append(doc.error(name_path, f"{full_name!r}: {reason}"))
+    elif reserved_name(full_name, ctx.env.prefix):
+        problems.append(doc.error(name_path, f"the domain {RESERVED_DOMAIN!r} is reserved for mqctl's own topics"))
+    elif not ctx.naming.match(full_name):
+        problems.append(
+            doc.error(
+                name_path,
+                f"{full_name!r} breaks the naming rule {_rule(ctx)}; write the name without the "
+                "environment, e.g. order.created.v1",
+            )
+        )
+    for required in ("partitions", "replication_factor"):
+        if required not in fields:
+            problems.append(doc.error(item.path, f"{required} is required (in the topic or in defaults:)"))
+    config = _build_config(item, problems)
+    rf = int(fields.get("replication_factor", 1))
+    min_isr = config.get("min.insync.replicas")
+    if min_isr is not None and int(min_isr) > rf:
+        problems.append(
+            doc.error(
+                item.config_paths["min.insync.replicas"],
+                f"min.insync.replicas {min_isr} is greater than replication_factor {rf}: "
+                "no write with acks=all could ever succeed",
+            )
+        )
+    if len(problems) > before:
+        return None
+    partitions, rf = _apply_overrides(ctx, int(fields["partitions"]), rf, config)
+    sizing = fields.get("sizing")
+    return TopicSpec(
+        name=name,
+        full_name=full_name,
+        partitions=partitions,
+        replication_factor=rf,
+        config=config,
+        source=Source(doc.file, doc.line_of(item.path)),
+        protected=bool(fields.get("protected", False)),
+        reset_unmanaged_config=fields.get("unmanaged_config", "warn") == "reset",
+        sizing=_sizing(item, problems) if sizing else None,
+    )
+
+
+def _check_set(topics: list[TopicSpec], problems: list[Diagnostic]) -> list[TopicSpec]:
+    """Rules across files: duplicates and `.`/`_` collisions. Keeps the first of each clash."""
+    kept: list[TopicSpec] = []
+    by_name: dict[str, TopicSpec] = {}
+    by_key: dict[str, TopicSpec] = {}
+    for topic in topics:
+        first = by_name.get(topic.full_name)
+        if first is not None:
+            problems.append(
+                Diagnostic(
+                    topic.source.file,
+                    topic.source.line,
+                    "name",
+                    f"topic {topic.name!r} is declared twice; first at {first.source}",
+                )
+            )
+            continue
+        rival = by_key.get(collision_key(topic.full_name))
+        if rival is not None:
+            problems.append(
+                Diagnostic(
+                    topic.source.file,
+                    topic.source.line,
+                    "name",
+                    f"topic {topic.name!r} collides with {rival.name!r} ({rival.source}): "
+                    "Kafka treats '.' and '_' alike in topic names",
+                )
+            )
+            continue
+        by_name[topic.full_name] = topic
+        by_key[collision_key(topic.full_name)] = topic
+        kept.append(topic)
+    return kept
+
+
+def build_topics(docs: Iterable[YamlDocument], ctx: SpecContext) -> tuple[list[TopicSpec], list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    topics: list[TopicSpec] = []
+    for doc in docs:
+        for index, _ in doc.items("topics"):
+            topic = _build_topic(_merge(doc, index), ctx, problems)
+            if topic is not None:
+                topics.append(topic)
+    return _check_set(topics, problems), problems

@@ -1,0 +1,169 @@
+"""Applying: under the environment's apply lock, plan from live state, check a saved plan, confirm,
+execute in dependency order batched per change type, and record every outcome.
+
+A partial failure never stops independent work; the report says exactly what was and was not
+done, and since plans are computed from live state, re-running apply converges.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+
+from mqctl.config import ProjectConfig, load_config
+from mqctl.diagnostics import MqctlError
+from mqctl.edges import Edges
+from mqctl.kind import Executor
+from mqctl.kinds import KINDS
+from mqctl.plan import Change, Plan
+from mqctl.saved_plan import (
+    Fingerprints,
+    SavedPlan,
+    fingerprints,
+    leaked_secret,
+    read_saved_plan,
+    read_spec_sources,
+    saved_plan_dict,
+    what_changed,
+)
+from mqctl.workflows.plan import PlanResult, all_executors, plan_project
+
+
+@dataclass(frozen=True)
+class Outcome:
+    change: Change
+    error: str | None = None  # None: done
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class ApplyReport:
+    done: list[Outcome] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    skipped: list[tuple[Change, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def execute(
+    plan: Plan,
+    executors: Mapping[type[Change], Executor],
+    allow_delete: bool,
+    on_result: Callable[[Outcome], None] = lambda _: None,
+) -> ApplyReport:
+    """Run the plan's changes; `executors` maps each change type to its batch executor."""
+    report = ApplyReport()
+    skip = plan.held_back(allow_delete)
+    report.skipped.extend((c, skip[c.key]) for c in plan.changes if c.key in skip)
+    todo = [c for c in plan.changes if c.key not in skip]
+    for kind, group in groupby(todo, key=type):
+        changes = list(group)
+        results = executors[kind](changes, False)
+        for change in changes:
+            outcome = Outcome(change, results.get(change.name, "no result from the cluster"))
+            (report.done if outcome.ok else report.failed).append(outcome)
+            on_result(outcome)
+    return report
+
+
+# --- saved plans ---------------------------------------------------------------------------------
+
+
+def plan_fingerprints(result: PlanResult, config: ProjectConfig) -> Fingerprints:
+    files, folders = read_spec_sources(config.root, [kind.name for kind in KINDS])
+    env = config.environment
+    return fingerprints(result.plan, dict(result.snapshots.items()), files, folders, env, config.naming_pattern)
+
+
+def save_plan(path: Path, result: PlanResult, config: ProjectConfig) -> None:
+    """Write the plan with its fingerprints for `apply PLAN`; never a plan that holds a secret."""
+    text = json.dumps(saved_plan_dict(result.plan, plan_fingerprints(result, config)), indent=2) + "\n"
+    if leaked_secret(text, config.environment, result.plan):  # defence in depth: never expected
+        raise MqctlError(f"refusing to write {path}: the plan would contain a secret")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MqctlError(f"cannot write the plan to {path}: {exc.strerror}") from None
+
+
+def read_saved(path: Path, env: str) -> SavedPlan:
+    """The saved plan at `path`, refused (before any connection or lock) when it cannot be read, is
+    not a plan file of this format, is for another environment, or was edited after it was saved."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise MqctlError(f"cannot read the saved plan {path}: {reason}") from None
+    saved = read_saved_plan(text, str(path))
+    if saved.environment != env:
+        raise MqctlError(f"{path} is a plan for environment {saved.environment}, not {env}")
+    return saved
+
+
+def check_saved(saved: SavedPlan, result: PlanResult, config: ProjectConfig) -> None:
+    """The fresh plan is executed only if it is the saved one, made from the same specs and state."""
+    changed = what_changed(saved, plan_fingerprints(result, config))
+    if changed:
+        lines = "\n".join(f"  - {line}" for line in changed)
+        raise MqctlError(
+            f"refusing to apply {saved.source}; nothing was changed. Since the plan was saved:\n{lines}\n"
+            "Make and review a new plan (mqctl plan --out)."
+        )
+
+
+# --- the workflow --------------------------------------------------------------------------------
+
+
+@dataclass
+class ApplyHooks:
+    """How the caller (the CLI) shows and steers an apply; every hook is optional."""
+
+    notify: Callable[[str], None] = lambda _: None  # progress of long operations
+    show: Callable[[Plan, Mapping[str, str]], None] = lambda plan, held: None  # the plan, before confirming
+    confirm: Callable[[Plan], bool] = lambda plan: True  # asked unless a reviewed plan file is applied
+    starting: Callable[[int], None] = lambda total: None  # execution starts, with this many changes
+    on_result: Callable[[Outcome], None] = lambda _: None  # each change's outcome as it comes
+
+
+@dataclass
+class ApplyRun:
+    """What an apply did: `report` is None when nothing was executed (see `status`)."""
+
+    plan: Plan
+    status: str  # "errors" | "no changes" | "cancelled" | "applied"
+    report: ApplyReport | None = None
+
+
+def apply_project(
+    root: Path, env: str, hooks: ApplyHooks, plan_file: Path | None = None, allow_delete: bool = False
+) -> ApplyRun:
+    """Make the cluster match the specs. The apply lock spans plan to report, so the plan stays
+    true while it is applied; a saved plan is checked before anything connects."""
+    from mqctl.kafka.lock import holding
+
+    config = load_config(root.resolve(), env)
+    saved = read_saved(plan_file, env) if plan_file is not None else None
+    with holding(config.environment, f"mqctl apply --env {env}", hooks.notify):
+        edges = Edges(config.environment, hooks.notify)
+        result, _ = plan_project(config, edges)
+        plan = result.plan
+        if saved is not None:
+            check_saved(saved, result, config)
+        hooks.show(plan, plan.held_back(allow_delete))
+        if plan.errors:
+            return ApplyRun(plan, "errors")
+        if not plan.has_changes:
+            return ApplyRun(plan, "no changes")
+        if saved is None and not hooks.confirm(plan):
+            return ApplyRun(plan, "cancelled")
+        hooks.starting(len(plan.changes))
+        report = execute(plan, all_executors(edges, result.kinds), allow_delete, hooks.on_result)
+    return ApplyRun(plan, "applied", report)

@@ -1,0 +1,76 @@
+"""`mqctl export`: specs from a live cluster (every kind's exporter over its snapshot), and the JSON
+Schemas of mqctl.yaml and every kind for editors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from mqctl.config import CONFIG_FILE, load_config
+from mqctl.diagnostics import MqctlError
+from mqctl.edges import Edges
+from mqctl.exporting import SCHEMA_DIR, Export, ExportContext, ExportedFile, Selection, merge
+from mqctl.kinds import KINDS
+from mqctl.schema_check import CONFIG_PACKAGE
+from mqctl.workflows.plan import take_snapshots
+
+
+@dataclass
+class ExportRun:
+    result: Export
+    schemas: list[Path]  # JSON Schemas written for editors
+    config_copied: bool  # mqctl.yaml copied next to the specs
+    unavailable: dict[str, str]  # kinds not exported, and why
+
+
+def export_project(root: Path, env: str, out_dir: Path, select: Selection, force: bool) -> ExportRun:
+    """Write specs for everything the environment manages, so that `mqctl plan` there is empty."""
+    config = load_config(root.resolve(), env)
+    environment = config.environment
+    ctx = ExportContext(environment, re.compile(config.naming_pattern), select)
+    skipped = {kind.name: why for kind in KINDS if (why := kind.unavailable(environment))}
+    kinds = [kind for kind in KINDS if kind.name not in skipped]
+    snapshots = take_snapshots(Edges(environment), kinds)
+    result = merge([kind.export(snapshots, ctx) for kind in kinds])
+    write_files(out_dir, result.files, force)
+    schemas = export_schemas(out_dir / SCHEMA_DIR)
+    config_copy = out_dir / CONFIG_FILE
+    copied = not config_copy.exists()
+    if copied:
+        shutil.copyfile(config.root / CONFIG_FILE, config_copy)
+    return ExportRun(result, schemas, copied, skipped)
+
+
+def write_files(base: Path, files: Sequence[ExportedFile], force: bool) -> None:
+    """Never clobbers a spec someone wrote by hand unless asked to (`--force`)."""
+    existing = [f.path for f in files if (base / f.path).exists()]
+    if existing and not force:
+        raise MqctlError(
+            f"{base}: would overwrite {', '.join(existing)}; export into an empty directory or pass --force"
+        )
+    for file in files:
+        _write(base / file.path, file.text)
+
+
+def export_schemas(dest: Path) -> list[Path]:
+    """Copy the JSON Schema of mqctl.yaml and of every kind to `dest` (always refreshed: they are
+    generated from the installed mqctl)."""
+    sources = [(CONFIG_PACKAGE, "config")] + [(kind.schema_package, kind.schema) for kind in KINDS]
+    written = []
+    for package, name in sorted(sources, key=lambda source: source[1]):
+        text = resources.files(package).joinpath(f"{name}.schema.json").read_text("utf-8")
+        written.append(_write(dest / f"{name}.schema.json", text))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise MqctlError(f"cannot write {path}: {exc.strerror}") from None
+    return path

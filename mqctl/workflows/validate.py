@@ -1,0 +1,28 @@
+"""`mqctl validate`: every spec of every environment (or one), offline; all problems at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mqctl.config import environment_names, load_config
+from mqctl.diagnostics import Diagnostic
+from mqctl.spec.loader import load_specs
+
+
+@dataclass
+class Validation:
+    diagnostics: list[Diagnostic]  # every problem, each once however many environments show it
+    counts: dict[str, int]  # environment -> resources its specs declare
+
+
+def validate_project(root: Path, env: str | None = None) -> Validation:
+    """Secrets are not needed: `${VAR}`s may be unset."""
+    names = [env] if env else environment_names(root)
+    found: set[Diagnostic] = set()
+    counts = {}
+    for name in names:
+        desired, diagnostics = load_specs(load_config(root.resolve(), name, secrets=False))
+        found.update(diagnostics)
+        counts[name] = desired.resource_count()
+    return Validation(sorted(found), counts)

@@ -1,0 +1,69 @@
+"""The SCRAM user diff on plain data: credentials, managed scope, secrets."""
+
+from __future__ import annotations
+
+import json
+
+from mqctl.config import Secret
+from mqctl.diagnostics import Severity
+from mqctl.kinds.users.changes import UserCreate, UserDelete, UserUpdate
+from mqctl.kinds.users.diff import diff_users
+from mqctl.kinds.users.spec import UserSpec
+from mqctl.plan import Action, Plan
+from mqctl.spec.model import Source
+
+
+def user(name: str = "svc", mechanisms: tuple[str, ...] = ("SCRAM-SHA-512",), iterations: int = 8192,
+         rotate: bool = False) -> UserSpec:
+    return UserSpec(name, "SVC_PASSWORD", mechanisms, iterations, Source("users/a.yaml", 2), rotate)
+
+
+ENV = {"SVC_PASSWORD": "s3cret-value"}
+
+
+def test_missing_user_is_created_and_the_password_stays_secret() -> None:
+    (change,), problems = diff_users([user()], {}, (), ENV)
+    assert problems == []
+    assert isinstance(change, UserCreate) and change.action is Action.CREATE
+    assert change.set_mechanisms == ("SCRAM-SHA-512",) and change.iterations == 8192
+    assert change.password == Secret("s3cret-value")
+    assert [(d.field, d.before, d.after) for d in change.diffs] == [
+        ("SCRAM-SHA-512", None, "8192 iterations, password set from $SVC_PASSWORD")
+    ]
+    shown = json.dumps(Plan.build("prod", [change]).to_dict()) + repr(change) + str(change)
+    assert "s3cret-value" not in shown
+
+
+def test_current_user_gives_no_change_and_rotate_re_sets_the_password() -> None:
+    current = {"svc": {"SCRAM-SHA-512": 8192}}
+    assert diff_users([user()], current, (), ENV) == ([], [])
+    (change,), _ = diff_users([user(rotate=True)], current, (), ENV)
+    assert isinstance(change, UserUpdate) and change.set_mechanisms == ("SCRAM-SHA-512",)
+    assert change.diffs[0].before == "8192 iterations"
+
+
+def test_iteration_change_and_undeclared_mechanism() -> None:
+    current = {"svc": {"SCRAM-SHA-512": 4096, "SCRAM-SHA-256": 4096}}
+    (change,), _ = diff_users([user()], current, (), ENV)
+    assert isinstance(change, UserUpdate)
+    assert (change.set_mechanisms, change.remove_mechanisms) == (("SCRAM-SHA-512",), ("SCRAM-SHA-256",))
+    assert change.destructive and "using SCRAM-SHA-256 are refused" in change.all_risks[0]
+
+
+def test_unset_or_empty_password_variable_is_an_error_naming_it() -> None:
+    for environ in ({}, {"SVC_PASSWORD": ""}):
+        changes, (problem,) = diff_users([user()], {}, (), environ)
+        assert changes == []
+        assert (problem.file, problem.line, problem.key) == ("users/a.yaml", 2, "password")
+        assert "SVC_PASSWORD" in problem.message
+
+
+def test_only_managed_undeclared_users_are_deleted_never_the_connecting_one() -> None:
+    current = {"svc": {"SCRAM-SHA-512": 8192}, "svc-old": {"SCRAM-SHA-512": 4096}, "alice": {"SCRAM-SHA-512": 4096},
+               "svc-admin": {"SCRAM-SHA-512": 4096}}
+    changes, problems = diff_users([user()], current, ("svc*",), ENV, connected_as="svc-admin")
+    (change,) = changes
+    assert isinstance(change, UserDelete) and change.name == "svc-old"
+    assert change.remove_mechanisms == ("SCRAM-SHA-512",) and change.destructive
+    (problem,) = problems
+    assert problem.severity is Severity.WARNING and "svc-admin" in problem.message

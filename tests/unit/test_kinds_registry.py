@@ -1,0 +1,38 @@
+"""The kinds registry: every table is derived from it, and apply runs changes in its order."""
+
+from __future__ import annotations
+
+from mqctl.kinds import BY_NAME, KINDS, apply_order
+from mqctl.kinds.acls.changes import AclCreate, AclDelete
+from mqctl.kinds.acls.model import AclBinding
+from mqctl.kinds.topics.changes import TopicCreate, TopicDelete
+from mqctl.kinds.users.changes import UserCreate, UserDelete
+from mqctl.plan import Plan
+
+
+def acl() -> AclBinding:
+    return AclBinding("User:alice", "topic", "prod.orders.v1", "literal", "WRITE")
+
+
+def test_acl_changes_run_after_topic_and_user_creates_and_before_deletes() -> None:
+    b = acl()
+    plan = Plan.build("prod", [
+        TopicDelete("prod.t"), AclDelete(str(b), binding=b), AclCreate(str(b), binding=b), TopicCreate("prod.t"),
+        UserCreate("svc"), UserDelete("old"),
+    ], order=apply_order)
+    assert [type(c).__name__ for c in plan.changes] == [
+        "TopicCreate", "UserCreate", "AclCreate", "AclDelete", "UserDelete", "TopicDelete"
+    ]
+
+
+
+
+def test_every_change_type_belongs_to_exactly_one_kind_and_names_it() -> None:
+    owners = [(change, kind.name) for kind in KINDS for change in kind.changes]
+    assert len({change for change, _ in owners}) == len(owners)
+    assert all(change.kind == name for change, name in owners)
+
+
+def test_kind_names_are_unique_and_looked_up_by_name() -> None:
+    assert list(BY_NAME) == [kind.name for kind in KINDS]
+    assert all(BY_NAME[kind.name] is kind for kind in KINDS)
