@@ -56,8 +56,9 @@ lint: install
 	$(BIN)/ruff check mqctl tests
 	$(BIN)/mypy
 
+# -p tests.strict_run: the run fails if any test is skipped or an integration test did not run
 test: install cluster-up lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -p tests.strict_run
 
 unit: install
 	$(BIN)/pytest -q -m "not kafka and not sasl and not registry"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -101,15 +100,12 @@ def plan(
         raise typer.Exit(EXIT_CHANGES)
 
 
-def _confirm(auto_approve: bool) -> Callable[[Plan], bool]:
-    def confirm(_plan: Plan) -> bool:
-        if auto_approve:
-            return True
-        if not sys.stdin.isatty():
-            raise MqctlError("refusing to apply without a terminal to confirm on; pass --auto-approve in CI")
-        return typer.confirm("Apply these changes?", default=False)
-
-    return confirm
+def _confirm(auto_approve: bool) -> bool:
+    if auto_approve:
+        return True
+    if not sys.stdin.isatty():
+        raise MqctlError("refusing to apply without a terminal to confirm on; pass --auto-approve in CI")
+    return typer.confirm("Apply these changes?", default=False)
 
 
 def _report_line(out: Console, outcome: Outcome) -> None:
@@ -159,7 +155,7 @@ def _hooks(out: Console, auto_approve: bool, progress: Progress) -> ApplyHooks:
     return ApplyHooks(
         notify=lambda line: out.print(escape(line)),
         show=lambda plan, held: render_plan(out, plan, dict(held)),
-        confirm=_confirm(auto_approve),
+        confirm=lambda plan: _confirm(auto_approve),
         starting=starting,
         on_result=on_result,
     )
