@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -207,35 +208,41 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.monotonic()
     deadline = start + args.timeout
-    pending = dict(checks)
     last: dict[str, str] = {}
-    while pending:
+    ready: set[str] = set()
+    lock = threading.Lock()
+
+    def poll(name: str, check: Callable[[], str | None]) -> None:
+        """One thread per check: a check that is not ready yet may block for seconds (a client
+        timeout), and must not hold up the others."""
+        while time.monotonic() < deadline:
+            problem = check()
+            with lock:
+                if problem is None:
+                    print(f"  {name:<20} ready after {time.monotonic() - start:5.1f} s", flush=True)
+                    ready.add(name)
+                    return
+                last[name] = problem
+            time.sleep(0.5)
+
+    threads = [threading.Thread(target=poll, args=item, daemon=True) for item in checks.items()]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
         for w in watched:
             if not _alive(w.pid):
                 print(f"error: {w.name} (pid {w.pid}) exited while starting; last lines of {w.log}:",
                       file=sys.stderr)
                 print(_tail(w.log), file=sys.stderr)
                 return 1
-        for name, check in list(pending.items()):
-            problem = check()
-            if problem is None:
-                print(f"  {name:<20} ready after {time.monotonic() - start:5.1f} s", flush=True)
-                del pending[name]
-            else:
-                last[name] = problem
-        if not pending:
-            break
-        if time.monotonic() > deadline:
-            for name in pending:
-                print(f"error: {name} not ready after {args.timeout:.0f} s: {last.get(name)}",
-                      file=sys.stderr)
-                for node, log in logs.items():
-                    if node.startswith(name.split()[0].split("_")[0]):
-                        print(f"  see {log}", file=sys.stderr)
-            return 1
-        time.sleep(0.5)
-    return 0
-
+        time.sleep(0.2)
+    pending = [name for name in checks if name not in ready]
+    for name in pending:
+        print(f"error: {name} not ready after {args.timeout:.0f} s: {last.get(name)}", file=sys.stderr)
+        for node, log in logs.items():
+            if node.startswith(name.split()[0].split("_")[0]):
+                print(f"  see {log}", file=sys.stderr)
+    return 1 if pending else 0
 
 if __name__ == "__main__":
     sys.exit(main())
