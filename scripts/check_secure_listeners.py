@@ -20,6 +20,7 @@ import base64
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -70,10 +71,19 @@ def _short(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _distinct(lines: list[str], keep: int = 3) -> list[str]:
+def _distinct(lines: list[str], keep: int = 8) -> list[str]:
+    """The first `keep` different lines; retries of the same failure differ only in numbers."""
     seen: list[str] = []
     for line in lines:
+        if "not ready; waiting" in line:  # kafka-python's retry chatter
+            continue
         line = _short(line, 600)
+        line = re.sub(r"<-\d+\]", "<-PORT]", line)
+        line = re.sub(r"after \d+ms", "after Nms", line)
+        line = re.sub(r"\(backoff [\d.]+ secs\)", "(backoff)", line)
+        line = re.sub(r"\d+/\d+ brokers are down", "N/N brokers are down", line)
+        line = re.sub(r"rdkafka#producer-\d+", "rdkafka#producer-N", line)
+        line = re.sub(r"check\.librdkafka\.[0-9a-f]+", "librdkafka", line)
         if line not in seen:
             seen.append(line)
     return seen[:keep]
