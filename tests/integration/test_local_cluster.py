@@ -1,6 +1,7 @@
 """The local cluster that `make cluster-up` starts is the one the rest of the suite relies on.
 
-Checks the topology (3 brokers on racks dc-a/dc-b/dc-c, RF 3 / min ISR 2 writable with acks=all),
+Checks the topology (3 nodes on racks dc-a/dc-b/dc-c and a 4th, broker-only, on dc-a; RF 3 / min ISR 2
+writable with acks=all),
 the SASL/ACL node (admin in, wrong password out, alice without ACLs refused), the registry, and
 `mqctl cluster info` on both environments plus its failure on an unreachable bootstrap.
 """
@@ -50,12 +51,12 @@ def _cli(*args: str) -> Any:
 
 
 @pytest.mark.kafka
-def test_main_cluster_has_three_brokers_one_per_rack(dev_admin: Any) -> None:
+def test_main_cluster_has_three_racks_and_a_fourth_broker_in_dc_a(dev_admin: Any) -> None:
     desc = dev_admin.describe_cluster(request_timeout=10).result(timeout=15)
     racks = {node.id: node.rack for node in desc.nodes}
-    assert racks == {1: "dc-a", 2: "dc-b", 3: "dc-c"}
+    assert racks == {1: "dc-a", 2: "dc-b", 3: "dc-c", 4: "dc-a"}
     assert {(node.host, node.port) for node in desc.nodes} == {
-        ("127.0.0.1", 19092), ("127.0.0.1", 29092), ("127.0.0.1", 39092)
+        ("127.0.0.1", 19092), ("127.0.0.1", 29092), ("127.0.0.1", 39092), ("127.0.0.1", 59092)
     }
     assert desc.controller is not None
 
@@ -83,8 +84,9 @@ def test_rf3_min_isr2_topic_takes_acks_all_writes(dev_admin: Any) -> None:
     try:
         meta = _wait_for_metadata(dev_admin, name)
         assert len(meta.partitions) == 3
-        for partition in meta.partitions.values():
-            assert sorted(partition.replicas) == [1, 2, 3]
+        racks = {node.id: node.rack for node in dev_admin.describe_cluster(request_timeout=10).result(timeout=15).nodes}
+        for partition in meta.partitions.values():  # one replica per rack (dc-a is kafka-1 or kafka-4)
+            assert len({racks[replica] for replica in partition.replicas}) == 3
         resource = ConfigResource(ConfigResource.Type.TOPIC, name)
         assert eventually(lambda: _min_isr(dev_admin, resource) == "2")  # any broker may answer, lagging
 
@@ -178,11 +180,11 @@ def test_registry_answers_confluent_api() -> None:
 
 
 @pytest.mark.kafka
-def test_cluster_info_dev_lists_three_brokers(dev_admin: Any) -> None:
+def test_cluster_info_dev_lists_four_brokers(dev_admin: Any) -> None:
     res = _cli("cluster", "info", "--env", "dev", "--no-color")
     assert res.exit_code == 0, res.output
-    assert "3 broker(s)" in res.stdout
-    for port, rack in (("19092", "dc-a"), ("29092", "dc-b"), ("39092", "dc-c")):
+    assert "4 broker(s)" in res.stdout
+    for port, rack in (("19092", "dc-a"), ("29092", "dc-b"), ("39092", "dc-c"), ("59092", "dc-a")):
         assert f"127.0.0.1:{port}" in res.stdout
         assert rack in res.stdout
 

@@ -135,7 +135,7 @@ def test_unknown_broker_and_static_key_fail_the_plan(project: Project, broker_co
     )
     res = project.run("plan", "--env", project.env)
     assert res.exit_code == 1, res.output
-    assert "broker 99 is not a live broker of this cluster (live: 1, 2, 3)" in res.output
+    assert "broker 99 is not a live broker of this cluster (live: 1, 2, 3, 4)" in res.output
     project.write("brokers/cluster.yaml", "brokers:\n  cluster_defaults: {num.partitions: 3}\n")
     res = project.run("plan", "--env", project.env)
     assert res.exit_code == 1

@@ -17,7 +17,7 @@ from tests.conftest import DEV_BOOTSTRAP, Project, eventually, live_configs, par
 
 pytestmark = pytest.mark.kafka
 
-RACKS = {1: "dc-a", 2: "dc-b", 3: "dc-c"}
+RACKS = {1: "dc-a", 2: "dc-b", 3: "dc-c", 4: "dc-a"}
 
 
 def spec(rf: int, partitions: int = 3) -> str:
@@ -48,7 +48,7 @@ def broker_throttles(admin: AdminClient) -> dict[int, dict[str, str]]:
 
 def unthrottled(admin: AdminClient, topic: str) -> bool:
     configs = live_configs(admin, topic)
-    return not any(configs[k].value for k in TOPIC_REPLICAS) and broker_throttles(admin) == {1: {}, 2: {}, 3: {}}
+    return not any(configs[k].value for k in TOPIC_REPLICAS) and broker_throttles(admin) == {b: {} for b in RACKS}
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_replication_factor_up_and_down_moves_replicas_rack_aware(
     assert up.exit_code == 0, up.output
     assert "reassigning replicas: 3 of 3 partition(s) done" in up.stdout
     parts = partitions(dev_admin, topic)
-    assert all(sorted(p.replicas) == [1, 2, 3] for p in parts.values())
+    assert all(len({RACKS[b] for b in p.replicas}) == 3 for p in parts.values())  # one replica per rack
     assert eventually(lambda: unthrottled(dev_admin, topic))  # the throttle went with the move
     assert project.run("plan", "--env", project.env).exit_code == 0
 
@@ -151,7 +151,7 @@ def test_interrupted_reassignment_shows_in_plan_and_resumes(
     resumed = project.run("apply", "--env", project.env, "--auto-approve")
     assert resumed.exit_code == 0, resumed.output
     assert "1 of 1 partition(s) done" in resumed.stdout
-    assert sorted(partitions(dev_admin, topic)[0].replicas) == [1, 2, 3]
+    assert len({RACKS[b] for b in partitions(dev_admin, topic)[0].replicas}) == 3
     assert eventually(lambda: unthrottled(dev_admin, topic))
     assert project.run("plan", "--env", project.env).exit_code == 0
 

@@ -162,7 +162,7 @@ def test_cluster_only_problems_fail_the_plan(project: Project, dev_admin: AdminC
         """\
         topics:
           - {name: order.created.v1, partitions: 1, replication_factor: 1}
-          - {name: order.big.v1, partitions: 1, replication_factor: 4}
+          - {name: order.big.v1, partitions: 1, replication_factor: 5}
           - {name: order.tiered.v1, partitions: 1, replication_factor: 1, config: {remote.storage.enable: true}}
         """,
     )
@@ -170,7 +170,7 @@ def test_cluster_only_problems_fail_the_plan(project: Project, dev_admin: AdminC
     assert code == 1
     messages = " | ".join(e["message"] for e in plan["errors"])
     assert f"collides with existing topic {taken}" in messages
-    assert "replication factor 4 needs at least that many brokers; the cluster has 3" in messages
+    assert "replication factor 5 needs at least that many brokers; the cluster has 4" in messages
     assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 1
     assert f"{project.env}.order.created.v1" not in dev_admin.list_topics(timeout=10).topics
 
