@@ -188,7 +188,8 @@ def _expand(
 def _register_all_secrets(doc: YamlDocument) -> None:
     """Register the values of the variables (and literals) in the secret fields of every environment,
     not only the one in use: CI may hold prod's password while planning dev."""
-    for env in (doc.data.get("environments") or {}).values():
+    envs = doc.data.get("environments")
+    for env in envs.values() if isinstance(envs, dict) else ():  # runs before the schema check
         for section in ("security", "schema_registry"):
             raw = env.get(section) if isinstance(env, dict) else None
             for key in SECRET_KEYS:

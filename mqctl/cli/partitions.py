@@ -106,7 +106,7 @@ def calc(
         try:
             result: PartitionCalculation = calculate_partitions(
                 target, per_partition, consumers, message_size=size, headroom=growth,
-                brokers=broker_count, round_to_brokers=round_to_brokers,
+                brokers=broker_count, round_to_brokers=round_to_brokers, limits=True,
             )
         except CalcError as exc:
             raise MqctlError(str(exc)) from None

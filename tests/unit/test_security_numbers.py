@@ -90,12 +90,21 @@ def test_strict_unit_parsers_say_why() -> None:
 )
 def test_absurd_calc_inputs_are_refused_with_a_reason(kwargs: dict[str, object], reason: str) -> None:
     with pytest.raises(CalcError, match=reason):
-        calculate_partitions(**kwargs)  # type: ignore[arg-type]
+        calculate_partitions(**kwargs, limits=True)  # type: ignore[arg-type]
 
 
 def test_the_largest_sane_calc_still_works() -> None:
-    result = calculate_partitions(1e12, 1e8, MAX_PARTITIONS, headroom=1, brokers=MAX_PARTITIONS, round_to_brokers=True)
+    result = calculate_partitions(1e12, 1e8, MAX_PARTITIONS, headroom=1, brokers=MAX_PARTITIONS, round_to_brokers=True,
+                                  limits=True)
     assert result.partitions == MAX_PARTITIONS
+
+
+def test_without_limits_only_a_result_no_float_can_hold_is_refused() -> None:
+    """Spec `sizing:` hints call the calculator without limits (their schema bounds them); there
+    only what used to raise OverflowError is refused, as a CalcError."""
+    assert calculate_partitions(5, 1, 100_000).partitions == 100_000
+    with pytest.raises(CalcError, match="partitions"):
+        calculate_partitions(1e308, 1e-308, 1)
 
 
 @pytest.fixture
