@@ -8,6 +8,16 @@ Arithmetic is done on exact fractions of the numbers as written (1.2 is 6/5, not
 ceiling never adds a partition because of float noise. Refused input, with the reason:
 throughputs and message size must be > 0; max consumers and brokers must be whole numbers ≥ 1;
 headroom must be ≥ 1 (it is a growth factor: below 1 it would size under the design's own formula).
+
+With `limits=True` (what `mqctl partitions calc` passes) absurd input is refused too, before any
+arithmetic could overflow a float (`1e308 / 1e-308`); without it only a result too large for a float
+is (spec `sizing:` hints keep the bounds of their JSON Schema):
+- at most `MAX_PARTITIONS` (10,000) partitions, from any term: KRaft takes at most 10,000 records in
+  one request (one per partition of a new topic), and a topic that size means the inputs are wrong;
+- throughputs at most `MAX_THROUGHPUT` (10^12 msg/s), far beyond any real cluster;
+- message size at most 2^31 - 1 bytes: Kafka's size settings are 32-bit;
+- headroom at most `MAX_HEADROOM` (100): more is not headroom, size for the future load instead;
+- brokers at most `MAX_BROKERS` (10,000).
 """
 
 from __future__ import annotations
@@ -18,6 +28,11 @@ from fractions import Fraction
 from typing import Literal
 
 BYTES_PER_MB = 1_000_000  # MB/s in the SI sense, as network and disk throughput is usually quoted
+MAX_PARTITIONS = 10_000
+MAX_THROUGHPUT = 1e12
+MAX_MESSAGE_BYTES = 2**31 - 1
+MAX_HEADROOM = 100
+MAX_BROKERS = 10_000
 
 Winner = Literal["throughput", "consumers", "tie"]
 
@@ -62,16 +77,43 @@ def _exact(value: float) -> Fraction:
     return Fraction(repr(float(value)))
 
 
-def _positive(name: str, value: float) -> Fraction:
-    if isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+def _positive(name: str, value: float, limits: bool) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise CalcError(f"{name} must be a number greater than 0, got {value!r}")
+    if limits and value > MAX_THROUGHPUT:
+        raise CalcError(f"{name} must be at most {MAX_THROUGHPUT:,.0f} msg/s, got {value:g}: "
+                        "no Kafka cluster carries that much; check the unit (messages per second)")
     return _exact(value)
 
 
-def _whole(name: str, value: int) -> int:
+def _big(n: int) -> str:
+    """A count for a message: 12,345, or `about 10^300` when it would fill the screen."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{len(str(n)) - 1}"
+
+
+def _whole(name: str, value: int, maximum: int | None, why: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise CalcError(f"{name} must be a whole number ≥ 1, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise CalcError(f"{name} must be at most {maximum:,}, got {_big(value)}: {why}")
     return value
+
+
+_PARTITION_CAP = (
+    "KRaft takes at most 10,000 records in one request (one per partition of a new topic), "
+    "and a topic that large means the inputs are wrong"
+)
+
+
+_FLOAT_SAFE = 10**300  # a count float() still takes (a ratio beyond it raised OverflowError)
+
+
+def _capped(name: str, partitions: int, limits: bool) -> int:
+    if limits and partitions > MAX_PARTITIONS:
+        raise CalcError(f"{name} gives {_big(partitions)} partitions, more than {MAX_PARTITIONS:,}: {_PARTITION_CAP}")
+    if partitions > _FLOAT_SAFE:
+        raise CalcError(f"{name} gives {_big(partitions)} partitions: the inputs are far outside any real range")
+    return partitions
 
 
 def _ceil(value: Fraction) -> int:
@@ -87,34 +129,41 @@ def calculate_partitions(
     headroom: float = 1.0,
     brokers: int | None = None,
     round_to_brokers: bool = False,
+    limits: bool = False,
 ) -> PartitionCalculation:
-    """Partitions for a topic; with defaults exactly ceil(max(target / per_partition, consumers))."""
-    target = _positive("target throughput", target_throughput)
-    per_partition = _positive("per-partition throughput", partition_throughput)
-    consumers = _whole("max consumers", max_consumers)
+    """Partitions for a topic; with defaults exactly ceil(max(target / per_partition, consumers)).
+    `limits`: refuse absurd input (see the module doc), as the CLI does."""
+    target = _positive("target throughput", target_throughput, limits)
+    per_partition = _positive("per-partition throughput", partition_throughput, limits)
+    consumers = _whole("max consumers", max_consumers, MAX_PARTITIONS if limits else _FLOAT_SAFE,
+                       f"each needs a partition of its own, and {_PARTITION_CAP}")
     if message_size is not None:
-        _whole("message size", message_size)
-    if isinstance(headroom, bool) or not math.isfinite(headroom) or headroom < 1:
+        _whole("message size", message_size, MAX_MESSAGE_BYTES if limits else None, "Kafka's size settings are 32-bit")
+    if (isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or not math.isfinite(headroom)
+            or headroom < 1):
         raise CalcError(
             f"headroom must be a growth factor ≥ 1 (1.5 = 50% growth), got {headroom!r}; "
             "below 1 it would size under the design's formula"
         )
+    if limits and headroom > MAX_HEADROOM:
+        raise CalcError(f"headroom must be at most {MAX_HEADROOM} (100x growth), got {headroom:g}: "
+                        "size for the future load itself instead")
     if brokers is not None:
-        _whole("brokers", brokers)
+        _whole("brokers", brokers, MAX_BROKERS if limits else None, "that is not a real cluster")
     if round_to_brokers and brokers is None:
         raise CalcError("rounding to brokers needs the broker count")
 
     ratio = target / per_partition
-    throughput_term = _ceil(ratio)
+    throughput_term = _capped("the throughput term", _ceil(ratio), limits)
     winner: Winner = (
         "tie" if throughput_term == consumers
         else "throughput" if throughput_term > consumers else "consumers"
     )
     base = max(throughput_term, consumers)
-    after_headroom = _ceil(base * _exact(headroom))
+    after_headroom = _capped("the headroom", _ceil(base * _exact(headroom)), limits)
     after_rounding = after_headroom
     if round_to_brokers and brokers is not None:
-        after_rounding = _ceil(Fraction(after_headroom, brokers)) * brokers
+        after_rounding = _capped("rounding to brokers", _ceil(Fraction(after_headroom, brokers)) * brokers, limits)
     return PartitionCalculation(
         target_throughput=float(target_throughput),
         partition_throughput=float(partition_throughput),

@@ -1,9 +1,16 @@
 """Validate parsed YAML against the packaged JSON Schemas (mqctl.yaml's in `mqctl/schemas/`, each
-kind's in its package), reporting every error."""
+kind's in its package), reporting every error.
+
+Messages never echo a secret or a large value: jsonschema writes the offending value into its
+messages (`12345 is not of type 'string'`), which for a `password:` in mqctl.yaml would print it,
+and for a whole mapping (an `anyOf` failure) would print everything in it. Values under a key that
+names a secret are left out, mappings and lists are named instead of printed, and long scalars are cut.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -50,20 +57,61 @@ def _validator(name: str, package: str) -> jsonschema.protocols.Validator:
     return jsonschema.validators.validator_for(schema)(fast)
 
 
+SECRET_KEY = re.compile(r"(?i)pass(word)?|secret|token|credential")
+MAX_SHOWN = 60  # characters of an offending value shown in a message
+
+
+def _secret_path(path: tuple[str | int, ...]) -> bool:
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    return SECRET_KEY.search(key) is not None
+
+
+def shown_value(value: Any) -> str:
+    """How a message names an offending value: a whole mapping or list is named, long text is cut."""
+    if isinstance(value, dict):
+        return "this mapping"
+    if isinstance(value, (list, tuple)):
+        return "this list"
+    try:
+        text = repr(value)
+    except Exception:  # nothing a YAML document holds fails repr; never crash on it anyway
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN - 20]}… ({len(text):,} characters)"
+
+
+def _safe(err: jsonschema.ValidationError) -> str:
+    """err.message with the value jsonschema wrote into it (as repr) replaced by `shown_value`; under
+    a key that names a secret, no trace of the value at all (not even its type or length)."""
+    if _secret_path(tuple(err.absolute_path)):
+        rule = f"must be of type {err.validator_value}" if err.validator == "type" else f"fails {err.validator}"
+        return f"the value {rule} (the value is not shown: this key holds a secret)"
+    message = str(err.message)
+    try:
+        raw = repr(err.instance)
+    except Exception:
+        return message
+    shown = shown_value(err.instance)
+    return message.replace(raw, shown) if raw != shown and raw in message else message
+
+
 def _message(err: jsonschema.ValidationError) -> str:
     if err.validator == "additionalProperties":
         schema = err.schema if isinstance(err.schema, dict) else {}
         allowed = sorted(schema.get("properties", {}))
-        return f"{err.message}; allowed keys: {', '.join(allowed)}"
+        return f"{_safe(err)}; allowed keys: {', '.join(allowed)}"
     if err.validator in ("oneOf", "anyOf") and err.context:
-        return str(jsonschema.exceptions.best_match(err.context).message)
-    return str(err.message)
+        return _safe(jsonschema.exceptions.best_match(err.context))
+    return _safe(err)
 
 
 def check(document: YamlDocument, schema_name: str, package: str = CONFIG_PACKAGE) -> list[Diagnostic]:
-    """All schema violations of `document`, each with the line of the offending key."""
-    found = []
-    for err in _validator(schema_name, package).iter_errors(document.data):
-        path = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
-        found.append(document.error(path, _message(err)))
+    """All schema violations of `document`, each with the line of the offending key, and the problems
+    the loader found on the way (`.inf`/`.nan`, control characters: see yamlsource)."""
+    found = list(document.problems)
+    try:
+        for err in _validator(schema_name, package).iter_errors(document.data):
+            path = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
+            found.append(document.error(path, _message(err)))
+    except RecursionError:  # yamlsource bounds nesting; this is the last line of defence
+        found.append(document.error((), "nested too deeply to check against the schema"))
     return sorted(found)

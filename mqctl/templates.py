@@ -18,6 +18,11 @@ from typing import Any
 import yaml
 
 KINDS = ("broker", "producer", "consumer", "topic")
+# Machine shapes a template is rendered for; beyond these the host is not real and log.dirs alone
+# (one entry per disk) would grow without bound.
+MAX_CORES = 1024
+MAX_DISKS = 256
+MAX_RACK = 255
 PROFILES = ("durable", "throughput", "latency")
 OUTPUTS = ("properties", "yaml", "json")
 
@@ -209,11 +214,18 @@ def _machine(
         disks=reference["disks"] if disks is None else disks,
         rack=rack,
     )
-    for name, count in (("cores", machine.cores), ("disks", machine.disks)):
+    for name, count, most in (("cores", machine.cores, MAX_CORES), ("disks", machine.disks, MAX_DISKS)):
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise TemplateError(f"--{name} must be a whole number ≥ 1, got {count!r}")
+        if count > most:
+            shown = f"{count:,}" if count < 10**15 else f"about 10^{len(str(count)) - 1}"
+            raise TemplateError(f"--{name} must be at most {most:,}, got {shown}: no broker host has more "
+                                f"{name} than that")
     if rack is not None and not rack.strip():
         raise TemplateError("--rack must not be empty")
+    if rack is not None and (len(rack) > MAX_RACK or not rack.isprintable()):
+        raise TemplateError(f"--rack must be at most {MAX_RACK} printable characters (it is written into "
+                            "server.properties, where a newline would start another setting)")
     return machine
 
 

@@ -1,11 +1,35 @@
-"""YAML loading that remembers the line of every key and list item.
+"""YAML loading that remembers the line of every key and list item, bounded for untrusted input.
 
-PyYAML's plain loaders drop positions; we compose the node graph ourselves and keep a map from
-a path (tuple of keys and indexes) to its 1-based line, so every later error can name its line.
+PyYAML's plain loaders drop positions; we compose the node graph with libyaml and build the data
+ourselves, keeping a map from a path (tuple of keys and indexes) to its 1-based line, so every
+later error can name its line.
+
+Spec files arrive in pull requests, so building the data is bounded (issue 12):
+- alias expansion: the composed graph shares aliased nodes, but building data from it copies them,
+  so a few hundred bytes of nested aliases ("billion laughs") would grow to gigabytes. We count the
+  nodes built and those built through an alias, and refuse a document whose alias share is too high,
+  with the rule of go-yaml (decoder.go, `allowedAliasRatio`): anything goes up to 400,000 nodes,
+  then the share of aliased nodes allowed falls from 99% to 10% at 4,000,000;
+- an alias inside the node it refers to (`&a [*a]`) is refused instead of recursing forever;
+- nesting deeper than `MAX_DEPTH` is refused (libyaml itself stops at 1,000 levels, which is past
+  Python's recursion limit);
+- merge keys (`<<: *base`, `<<: [*a, *b]`) are done here with PyYAML's precedence (keys written in
+  the mapping win, then the first mapping of a merge list); a merged key keeps the line it is
+  written on, in the anchored mapping;
+- a value PyYAML cannot construct (`2001-13-45`, `!!int x`) is an error on its line, not a
+  traceback; so are control characters, a file that is not UTF-8 and a file over `MAX_FILE_BYTES`.
+
+Some problems do not stop parsing; they are kept in `YamlDocument.problems` and reported with the
+schema problems (`schema_check.check`), so `validate` still shows everything at once: `.inf`/`.nan`
+(no Kafka number is infinite, and NaN passes every JSON Schema range check), and strings holding
+control or bidirectional characters (`"\\e[2K"`, `"\\u202e"`) that could rewrite what a reviewer sees.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,8 +37,18 @@ from typing import Any
 import yaml
 
 from mqctl.diagnostics import Diagnostic, error
+from mqctl.textsafe import FORBIDDEN_IN_SPECS, describe_forbidden
 
 PathKey = tuple[str | int, ...]
+
+MAX_DEPTH = 64  # nesting of mappings and lists; specs need fewer than 10
+MAX_FILE_BYTES = 16 * 2**20  # a spec file of 10,000 topics is about 1.5 MiB
+_ALIAS_FREE_NODES = 400_000  # go-yaml's alias_ratio_range_low
+_ALIAS_STRICT_NODES = 4_000_000  # go-yaml's alias_ratio_range_high
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_STR_TAG = "tag:yaml.org,2002:str"
+_Scalar = yaml.ScalarNode
 
 
 @dataclass
@@ -25,6 +59,7 @@ class YamlDocument:
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
     invalid: set[PathKey] = field(default_factory=set)  # list items that failed the schema
+    problems: list[Diagnostic] = field(default_factory=list)  # found while loading; see module doc
 
     def items(self, key: str) -> list[tuple[int, Any]]:
         """(index, item) of the list under `key`, leaving out items that failed the schema."""
@@ -59,40 +94,202 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe loader whose nodes keep their marks; duplicate keys are rejected in `_construct`."""
+    """Safe loader used for composing nodes and constructing scalars; collections are built by
+    `_Builder`, which bounds them."""
 
 
-def _construct(node: yaml.Node, path: PathKey, loader: _LineLoader, lines: dict[PathKey, int]) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+class _Refused(Exception):
+    """The document cannot be built; `line` is where (1-based) when known."""
+
+    def __init__(self, node: yaml.Node | None, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        if line is None and node is not None and node.start_mark is not None:
+            line = node.start_mark.line + 1
+        self.line = line
+        self.message = message
+
+
+def _allowed_alias_share(decoded: int) -> float:
+    """go-yaml's allowedAliasRatio: 0.99 up to 400,000 nodes, falling linearly to 0.10 at 4,000,000."""
+    if decoded <= _ALIAS_FREE_NODES:
+        return 0.99
+    if decoded >= _ALIAS_STRICT_NODES:
+        return 0.10
+    span = _ALIAS_STRICT_NODES - _ALIAS_FREE_NODES
+    return 0.99 - 0.89 * (decoded - _ALIAS_FREE_NODES) / span
+
+
+class _Builder:
+    """Builds Python data from a composed node graph: lines recorded, aliases and depth bounded."""
+
+    __slots__ = ("active", "alias_line", "aliased", "check_strings", "decoded", "file", "lines", "loader", "problems",
+                 "seen")
+
+    def __init__(self, loader: _LineLoader, file: str, check_strings: bool) -> None:
+        self.loader = loader
+        self.file = file
+        self.check_strings = check_strings  # only when the text could hold a control character
+        self.lines: dict[PathKey, int] = {}
+        self.problems: list[Diagnostic] = []
+        self.decoded = 0  # nodes built, an alias's nodes counted every time it is expanded
+        self.aliased = 0  # of those, nodes built through an alias
+        self.seen: set[int] = set()  # collection nodes built at least once (a second time is an alias)
+        self.active: set[int] = set()  # collection nodes being built: one met again is a recursive alias
+        self.alias_line: int | None = None
+
+    def build(self, node: yaml.Node, path: PathKey, depth: int, in_alias: bool) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if type(node) is _Scalar:
+            self.decoded += 1
+            if in_alias:
+                self.aliased += 1
+            return self._scalar(node, path)
+        return self._collection(node, path, depth, in_alias)
+
+    def _collection(self, node: yaml.Node, path: PathKey, depth: int, in_alias: bool) -> Any:
+        self.decoded += 1
+        ident = id(node)
+        if ident in self.active:
+            raise _Refused(node, "an alias refers to the mapping or list that contains it (a recursive alias)")
+        if in_alias or ident in self.seen:
+            if not in_alias:
+                self.alias_line = self.lines.get(path)  # where the alias is used (an anchor has no mark)
+                in_alias = True
+            self.aliased += 1
+            if (
+                self.aliased > 100
+                and self.decoded > 1000
+                and self.aliased > _allowed_alias_share(self.decoded) * self.decoded
+            ):
+                raise _Refused(
+                    node,
+                    f"aliases expand this document to more than {self.decoded:,} values, "
+                    f"{self.aliased:,} of them copies of anchored ones; refused as an alias bomb",
+                    self.alias_line,
+                )
+        else:
+            self.seen.add(ident)
+        if depth >= MAX_DEPTH:
+            raise _Refused(node, f"nested more than {MAX_DEPTH} levels deep; specs need far fewer")
+        self.active.add(ident)
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, depth, in_alias)
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*path, i), depth + 1, in_alias) for i, item in enumerate(node.value)]
+            raise _Refused(node, f"unexpected YAML node {type(node).__name__}")
+        finally:
+            self.active.discard(ident)
+
+    def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
+        tag = node.tag
+        if tag == _STR_TAG:  # what SafeConstructor would return, without its bookkeeping (most scalars)
+            value: Any = node.value
+            if self.check_strings:
+                self._check_string(value, node, path)
+            return value
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError) as exc:  # 2001-13-45, !!int x, a bad offset
+            raise _Refused(node, f"{node.value!r} is not a valid {tag.rsplit(':', 1)[-1]}: {exc}") from None
+        if tag == _FLOAT_TAG and isinstance(value, float) and not math.isfinite(value):
+            self.problems.append(
+                error(self.file, node.start_mark.line + 1, format_path(path),
+                      f"{node.value} is not a number mqctl accepts: Kafka has no infinite or NaN values")
+            )
+        elif self.check_strings and isinstance(value, str):
+            self._check_string(value, node, path)
+        return value
+
+    def _check_string(self, value: str, node: yaml.Node, path: PathKey) -> None:
+        reason = describe_forbidden(value)
+        if reason is not None:
+            self.problems.append(
+                error(self.file, node.start_mark.line + 1, format_path(path),
+                      f"the value {reason}; control and bidirectional characters can change what a reviewer "
+                      "sees in a terminal or a pull request, and no name, value or path needs them")
+            )
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int, in_alias: bool) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
+        merges: list[yaml.Node] = []
+        lines = self.lines
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "mapping keys must be plain scalars", key_node.start_mark
-                )
+            if type(key_node) is not _Scalar:
+                raise _Refused(key_node, "mapping keys must be plain scalars")
+            if key_node.tag == _MERGE_TAG:
+                merges.append(value_node)
+                continue
+            key = self._scalar(key_node, path)
+            if key is None or not isinstance(key, (str, int, float, bool)):
+                raise _Refused(key_node, "mapping keys must be plain scalars")
             if key in result:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            child = (*path, key if isinstance(key, str) else str(key))
+                raise _Refused(key_node, f"duplicate key {key!r}")
+            child = (*path, key if type(key) is str else str(key))
             lines[child] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, child, loader, lines)
+            if type(value_node) is _Scalar:  # inlined build() for the common case: a scalar value
+                self.decoded += 1
+                if in_alias:
+                    self.aliased += 1
+                result[key] = self._scalar(value_node, child)
+            else:
+                result[key] = self._collection(value_node, child, depth + 1, in_alias)
+        if merges:
+            self._merge(result, merges, path, depth, in_alias)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*path, index), loader, lines) for index, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+
+    def _merge(self, result: dict[Any, Any], merges: list[yaml.Node], path: PathKey, depth: int,
+               in_alias: bool) -> None:
+        """PyYAML's merge: a later `<<` wins over an earlier one, and in `<<: [*a, *b]` a over b;
+        keys written in the mapping itself win over all of them."""
+        sources: list[yaml.Node] = []
+        for value_node in reversed(merges):
+            items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for item in items:
+                if not isinstance(item, yaml.MappingNode):
+                    raise _Refused(item, "a merge key (<<) takes a mapping or a list of mappings")
+                sources.append(item)
+        own_lines = self.lines
+        for source in sources:
+            self.lines = {}
+            try:
+                merged = self.build(source, path, depth, in_alias)
+            finally:
+                merged_lines, self.lines = self.lines, own_lines
+            taken = set()
+            for key, value in merged.items():
+                if key not in result:
+                    result[key] = value
+                    taken.add(key if isinstance(key, str) else str(key))
+            at = len(path)
+            for key_path, line in merged_lines.items():
+                if len(key_path) > at and key_path[at] in taken:
+                    self.lines.setdefault(key_path, line)
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> Diagnostic:
+    line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+    char = exc.character
+    what = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+    return error(file, line, "", f"invalid YAML: the character {what} is not allowed ({exc.reason})")
 
 
 def parse_yaml(text: str, file: str) -> YamlDocument | Diagnostic:
-    """Parse one YAML document; a syntax error comes back as a Diagnostic with its line."""
-    loader = _LineLoader(text)
+    """Parse one YAML document; a syntax error or a refused document comes back as a Diagnostic
+    with its line. Never raises for any text."""
+    check_strings = "\\" in text or FORBIDDEN_IN_SPECS.search(text) is not None
+    try:
+        loader = _LineLoader(text)
+    except UnicodeError as exc:  # a lone surrogate: only in text that did not come from a file
+        return error(file, None, "", f"invalid YAML: not valid Unicode text ({exc})")
     try:
         node = loader.get_single_node()
-        lines: dict[PathKey, int] = {}
-        data = None if node is None else _construct(node, (), loader, lines)
+        builder = _Builder(loader, file, check_strings)
+        data = None if node is None else builder.build(node, (), 0, False)
+    except _Refused as exc:
+        return error(file, exc.line, "", f"invalid YAML: {exc.message}")
+    except yaml.reader.ReaderError as exc:
+        return _reader_error(exc, text, file)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -100,15 +297,53 @@ def parse_yaml(text: str, file: str) -> YamlDocument | Diagnostic:
         return error(file, line, "", f"invalid YAML: {problem}")
     except yaml.YAMLError as exc:
         return error(file, None, "", f"invalid YAML: {exc}")
+    except RecursionError:  # the pure-Python composer (no libyaml) has no nesting limit of its own
+        return error(file, None, "", f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
     finally:
         loader.dispose()
-    return YamlDocument(file=file, data=data, lines=lines)
+    return YamlDocument(file=file, data=data, lines=builder.lines, problems=builder.problems)
+
+
+def read_text_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> str | Diagnostic:
+    """The UTF-8 text of a regular file of at most `limit` bytes. Opened without blocking and
+    checked before reading, so a FIFO or device named like a spec file can neither hang nor flood us;
+    read at most limit + 1 bytes, so a file growing meanwhile is still caught."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        return error(name, None, "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return error(name, None, "", "cannot read file: not a regular file")
+        if info.st_size > limit:
+            return error(name, None, "", f"file is {info.st_size:,} bytes; the limit is {limit:,}")
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            return error(name, None, "", f"file is over the limit of {limit:,} bytes")
+    except OSError as exc:
+        return error(name, None, "", f"cannot read file: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = f"0x{data[exc.start]:02x}"
+        return error(name, line, "", f"not UTF-8 text: byte {bad} cannot be decoded; save the file as UTF-8")
 
 
 def load_yaml_file(path: Path, display_name: str | None = None) -> YamlDocument | Diagnostic:
     name = display_name or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return error(name, None, "", f"cannot read file: {exc}")
+    text = read_text_file(path, name)
+    if isinstance(text, Diagnostic):
+        return text
     return parse_yaml(text, name)

@@ -7,10 +7,13 @@ connect, so offline ones (validate, partitions calc, template) start without the
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import typer
 
+from mqctl import redact
 from mqctl.cli import cluster, export, lock, partitions, specs, template
 from mqctl.cli.common import console
 from mqctl.kinds import KINDS
@@ -35,8 +38,24 @@ for kind in KINDS:  # the kinds' own commands (`mqctl brokers check`)
         app.add_typer(group, name=name)
 
 
+def _internal_error(exc: Exception) -> int:
+    """A bug, not bad input: one paragraph and exit 1 instead of a traceback in a CI log (where a
+    library's exception text could carry configuration); MQCTL_DEBUG=1 shows the traceback (redacted)."""
+    err = console(stderr=True)
+    if os.environ.get("MQCTL_DEBUG"):
+        err.out("".join(traceback.format_exception(exc)), highlight=False)
+    err.print(
+        f"error: mqctl hit an internal error ({type(exc).__name__}: {exc}). This is a bug: please report it "
+        "with the command that caused it; MQCTL_DEBUG=1 shows the traceback.",
+        markup=False,
+    )
+    return 1
+
+
 def main() -> None:
-    """Click exits 2 on a usage error (a mistyped flag), which CI reads as "plan has changes": exit 1."""
+    """Click exits 2 on a usage error (a mistyped flag), which CI reads as "plan has changes": exit 1.
+    All output goes through the redaction layer (mqctl.redact), installed first."""
+    redact.install()
     try:
         code = app(standalone_mode=False)
     except typer.TyperException as exc:  # a usage error: typer would show it and exit 2
@@ -49,4 +68,6 @@ def main() -> None:
     except typer.Abort:
         console(stderr=True).print("interrupted")
         code = 130
+    except Exception as exc:  # never a traceback: see _internal_error
+        code = _internal_error(exc)
     sys.exit(code if isinstance(code, int) else 0)

@@ -13,8 +13,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from mqctl import redact
 from mqctl.config import ProjectConfig, load_config
 from mqctl.diagnostics import MqctlError
+from mqctl.textsafe import visible
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name from mqctl.yaml.")]
 RootOption = Annotated[
@@ -24,11 +26,18 @@ NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain output (a
 
 
 def console(no_color: bool = False, stderr: bool = False) -> Console:
-    """A rich console that respects --no-color / NO_COLOR and is never wider than a CI log needs."""
+    """A rich console that respects --no-color / NO_COLOR and is never wider than a CI log needs.
+    It writes through the redaction layer (mqctl.redact), even when `main` did not install it
+    (tests, or mqctl used as a library)."""
     plain = no_color or bool(os.environ.get("NO_COLOR"))
-    stream = sys.stderr if stderr else sys.stdout
+    stream = redact.wrap(sys.stderr if stderr else sys.stdout)
     # Off a terminal (CI logs, pipes) lines are never folded: a folded error line is hard to grep.
-    return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=not stream.isatty())
+    return Console(file=stream, stderr=stderr, no_color=plain, highlight=False, soft_wrap=not stream.isatty())
+
+
+def _readable(message: str) -> str:
+    """A message's own lines kept; control characters from spec text in it shown as escapes."""
+    return "\n".join(visible(line) for line in message.split("\n"))
 
 
 def fail(error: MqctlError, no_color: bool = False) -> typer.Exit:
@@ -38,9 +47,9 @@ def fail(error: MqctlError, no_color: bool = False) -> typer.Exit:
     if error.diagnostics:
         for diag in error.diagnostics:
             err.print(f"[red]error:[/red] {escape(str(diag))}", markup=True, highlight=False)
-        err.print(f"{error.message}: {len(error.diagnostics)} problem(s)", markup=False)
+        err.print(f"{_readable(error.message)}: {len(error.diagnostics)} problem(s)", markup=False)
     else:
-        err.print(f"[red]error:[/red] {escape(error.message)}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(_readable(error.message))}", highlight=False)
     return typer.Exit(1)
 
 

@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 
 DEFAULT_PROBE_MESSAGE_SIZE = 1024
+MAX_MEASURE_SECONDS = 300  # the probe produces for this long on a real cluster
 
 
 def _required(flag: str, text: str | None) -> str:
@@ -86,6 +87,9 @@ def calc(
             if partition_throughput is not None:
                 raise MqctlError("use either --partition-throughput or --measure, not both")
             seconds = number("--measure-seconds", measure_seconds)
+            if seconds > MAX_MEASURE_SECONDS:
+                raise MqctlError(f"--measure-seconds must be at most {MAX_MEASURE_SECONDS}: the probe loads a "
+                                 f"real cluster that long, and a few seconds measure a rate well")
             size = size or DEFAULT_PROBE_MESSAGE_SIZE
             template = templates.render("producer", choice("--profile", profile, templates.PROFILES))
             config = project(root, _required("--env (with --measure)", env))
@@ -102,7 +106,7 @@ def calc(
         try:
             result: PartitionCalculation = calculate_partitions(
                 target, per_partition, consumers, message_size=size, headroom=growth,
-                brokers=broker_count, round_to_brokers=round_to_brokers,
+                brokers=broker_count, round_to_brokers=round_to_brokers, limits=True,
             )
         except CalcError as exc:
             raise MqctlError(str(exc)) from None

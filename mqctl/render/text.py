@@ -1,4 +1,9 @@
-"""Terraform-style plan text for a terminal or a CI log."""
+"""Terraform-style plan text for a terminal or a CI log.
+
+Every string that may come from a spec (names, fields, values, risks, notes) goes through `_safe`:
+control characters (ANSI CSI/OSC sequences start with ESC), bidi overrides and newlines are shown as
+escapes, so a spec cannot recolour, hide or forge lines of the plan; then rich markup is escaped.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,11 @@ from rich.markup import escape
 
 from mqctl.plan import Action, Change, Plan
 from mqctl.render.values import show
+from mqctl.textsafe import visible
+
+
+def _safe(text: object) -> str:
+    return escape(visible(str(text)))
 
 SYMBOL = {Action.CREATE: ("+", "green"), Action.UPDATE: ("~", "yellow"), Action.DELETE: ("-", "red")}
 
@@ -14,9 +24,9 @@ SYMBOL = {Action.CREATE: ("+", "green"), Action.UPDATE: ("~", "yellow"), Action.
 def _change(console: Console, change: Change, note: str | None) -> None:
     symbol, colour = SYMBOL[change.action]
     flag = "  [bold red]⚠ destructive[/]" if change.destructive else ""
-    extra = f"  [dim]({escape(note)})[/]" if note else ""
-    console.print(f"  [{colour}]{symbol} {change.resource_type} {escape(change.name)}[/]{flag}{extra}")
-    width = max((len(d.field) for d in change.diffs), default=0)
+    extra = f"  [dim]({_safe(note)})[/]" if note else ""
+    console.print(f"  [{colour}]{symbol} {change.resource_type} {_safe(change.name)}[/]{flag}{extra}")
+    width = max((len(visible(d.field)) for d in change.diffs), default=0)
     for diff in change.diffs:
         if change.action is Action.CREATE:
             value = show(diff.field, diff.after)
@@ -24,16 +34,17 @@ def _change(console: Console, change: Change, note: str | None) -> None:
             value = show(diff.field, diff.before)
         else:
             value = f"{show(diff.field, diff.before)} → {show(diff.field, diff.after)}"
-        console.print(f"      {escape(diff.field):<{width}}  {escape(value)}")
+        field = visible(diff.field)
+        console.print(f"      {escape(field)}{' ' * (width - len(field))}  {_safe(value)}")
     for risk in change.all_risks:
-        console.print(f"      [red]⚠ {escape(risk)}[/]")
+        console.print(f"      [red]⚠ {_safe(risk)}[/]")
 
 
 def render_plan(console: Console, plan: Plan, notes: dict[str, str] | None = None) -> None:
     """Print the plan; `notes` adds a remark per change name (e.g. `needs --allow-delete`)."""
     notes = notes or {}
     if plan.changes:
-        console.print(f"mqctl will make these changes in environment [bold]{escape(plan.environment)}[/]:")
+        console.print(f"mqctl will make these changes in environment [bold]{_safe(plan.environment)}[/]:")
         console.print()
         for change in plan.changes:
             _change(console, change, notes.get(f"{change.resource_type}:{change.name}"))
@@ -49,7 +60,7 @@ def summary_line(plan: Plan) -> str:
     if plan.errors:
         return f"Plan failed: {len(plan.errors)} error(s); nothing will be changed."
     if not plan.changes:
-        return f"No changes. Environment {plan.environment} matches the specs."
+        return f"No changes. Environment {visible(plan.environment)} matches the specs."
     counts = plan.counts()
     destructive = sum(c.destructive for c in plan.changes)
     tail = f", {destructive} destructive" if destructive else ""

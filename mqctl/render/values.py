@@ -12,7 +12,7 @@ _SIZES = (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
 def format_bytes(value: Any) -> str:
     try:
         n = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
         return str(value)
     for unit, size in _SIZES:
         if n >= size and n % size == 0:

@@ -1,12 +1,22 @@
-"""Human units in specs: `7d`, `12h`, `500ms` for durations, `64KiB`, `1GB` for sizes."""
+"""Human units in specs: `7d`, `12h`, `500ms` for durations, `64KiB`, `1GB` for sizes.
+
+Spec values come from pull requests, so every function here takes any value and never raises:
+digits are ASCII only (`\\d` also matches `٣` and `²`-like digits that `int()` then refuses or reads
+differently), and non-finite numbers are never numbers. `parse_integer`/`parse_finite` and
+`duration_ms`/`size_bytes` (with a readable reason) are the strict parsers for config values.
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d|w)\s*$")
+LONG_MAX = 2**63 - 1  # Kafka's long: durations and sizes beyond it are refused by every broker
+_DURATION = re.compile(r"^\s*([0-9]+)\s*(ms|s|m|h|d|w)\s*$")
 _DURATION_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$")
+_SIZE = re.compile(r"^\s*([0-9]+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$")
+_INTEGER = re.compile(r"^\s*[-+]?[0-9]+\s*$")
 _SIZE_BYTES = {
     "B": 1,
     "KB": 10**3,
@@ -20,16 +30,69 @@ _SIZE_BYTES = {
 }
 
 
-def parse_duration_ms(text: str) -> int | None:
-    """`7d` -> 604800000; None when `text` is not a duration."""
-    match = _DURATION.match(text)
+class UnitError(ValueError):
+    """A value that is not the number, duration or size it should be; the message says why."""
+
+
+def parse_duration_ms(text: Any) -> int | None:
+    """`7d` -> 604800000; None when `text` is not a duration (or not a string)."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
     return int(match.group(1)) * _DURATION_MS[match.group(2)] if match else None
 
 
-def parse_size_bytes(text: str) -> int | None:
-    """`64KiB` -> 65536; None when `text` is not a size."""
-    match = _SIZE.match(text)
+def parse_size_bytes(text: Any) -> int | None:
+    """`64KiB` -> 65536; None when `text` is not a size (or not a string)."""
+    match = _SIZE.match(text) if isinstance(text, str) else None
     return int(match.group(1)) * _SIZE_BYTES[match.group(2)] if match else None
+
+
+def parse_integer(value: Any) -> int | None:
+    """An integer written with ASCII digits and at most one sign (`-5`, `+5`, `5`), or an int;
+    None for anything else: `--5`, `²`, `1e3`, `5.0`, booleans, floats. `str.isdigit` accepts `²`,
+    which `int()` then refuses with a ValueError."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _INTEGER.match(value):
+        return int(value)
+    return None
+
+
+def parse_finite(value: Any) -> float | None:
+    """A finite number from an int, float or numeric string; None for NaN, ±inf (`1e999` too),
+    booleans and anything that is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def duration_ms(value: Any) -> int:
+    """Milliseconds from an integer or a duration like `7d`; UnitError with a readable reason."""
+    number = parse_integer(value)
+    if number is None:
+        number = parse_duration_ms(value)
+    if number is None:
+        raise UnitError(f"{value!r} is not a duration (e.g. 7d, 12h, 30m, 500ms, or milliseconds)")
+    if abs(number) > LONG_MAX:
+        raise UnitError(f"{value!r} is too large: Kafka durations are at most {LONG_MAX:,} ms")
+    return number
+
+
+def size_bytes(value: Any) -> int:
+    """Bytes from an integer or a size like `64KiB`; UnitError with a readable reason."""
+    number = parse_integer(value)
+    if number is None:
+        number = parse_size_bytes(value)
+    if number is None:
+        raise UnitError(f"{value!r} is not a size (e.g. 64KiB, 1GiB, 500MB, or bytes)")
+    if abs(number) > LONG_MAX:
+        raise UnitError(f"{value!r} is too large: Kafka sizes are at most {LONG_MAX:,} bytes")
+    return number
 
 
 def format_ms(value: str | int | None) -> str:
@@ -38,7 +101,7 @@ def format_ms(value: str | int | None) -> str:
         return "-"
     try:
         ms = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
         return str(value)
     if ms < 0:
         return "infinite"

@@ -1,0 +1,49 @@
+"""The topic naming rule (`naming.pattern` in mqctl.yaml), matched in linear time with RE2.
+
+Python's `re` backtracks: a pattern with nested quantifiers (`^(\\w+\\.?)+$`) takes exponential time
+on a name built to miss it, and topic names come from pull requests. RE2 (google-re2, a wheel with
+the C++ library inside) guarantees time linear in the name, and supports the named groups mqctl
+reads (`env`, `domain`). It does not support backreferences or lookaround, which a naming rule does
+not need; such a pattern is refused at config load with RE2's reason.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Protocol
+
+import re2
+
+
+class NamingMatch(Protocol):
+    def group(self, name: str | int, /) -> Any: ...
+
+
+class NamingRule(Protocol):
+    """What mqctl uses of a compiled naming rule (`re.Pattern` offers the same)."""
+
+    @property
+    def pattern(self) -> str: ...
+
+    @property
+    def groupindex(self) -> Any: ...
+
+    def match(self, text: str) -> NamingMatch | None: ...
+
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # RE2 would print parse errors to stderr itself; we report them
+
+
+@cache
+def compile_naming(pattern: str) -> NamingRule:
+    """`pattern` compiled with RE2; ValueError (with RE2's reason) if RE2 cannot compile it."""
+    try:
+        compiled: NamingRule = re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(
+            f"not a regular expression mqctl can match in linear time (RE2): {reason} "
+            "(RE2 has no backreferences or lookaround)"
+        ) from None
+    return compiled

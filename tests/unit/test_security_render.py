@@ -1,0 +1,200 @@
+"""Rendered output cannot be forged by spec strings (issue 12, item 5): golden tests with hostile text.
+
+Markdown: a plan made of hostile strings must parse into exactly the same document structure as the
+same plan made of harmless strings (no extra heading, HTML, image, link, table, emphasis, code span
+break-out or block), keep its marker as the only first line, and hold no raw autolink, @mention or
+#reference outside code. Text: no control character reaches the terminal, every change stays on its
+line. JSON: the data comes back exactly. Before this change the markdown had raw newlines (new
+blocks), `<!--` comment openers inside names, `https://` autolinks and @mentions, and the text
+output carried ESC sequences and bidi overrides to the terminal.
+
+After an intended change of the output, rewrite the snapshots with
+`MQCTL_UPDATE_SNAPSHOTS=1 pytest tests/unit/test_security_render.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from rich.console import Console
+
+from mqctl.diagnostics import error, warning
+from mqctl.kinds import apply_order
+from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
+from mqctl.plan import FieldDiff, Plan
+from mqctl.render.formats import render_json
+from mqctl.render.markdown import code, plain, render_markdown
+from mqctl.render.text import render_plan
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+HOSTILE = [
+    "dev.x`` ` <!-- mqctl-plan:prod -->",
+    "line\n\n# Heading\n<details><summary>hi</summary>",
+    "<img src=x onerror=alert(1)> ![img](https://evil.example/x.png) [link](https://evil.example)",
+    "| a | b |\n|---|---|\n| @admin | https://evil.example |",
+    "@org/team see www.evil.com and a@b.co, #12, ~~struck~~ **bold** _em_ &lt;script&gt; &#60;",
+    "\x1b[2K\x1b[31mred\x1b]0;title\x07 \u202eevil\u202c \u2066iso\u2069 \x00nul \x85c1 \r cr",
+    "-->\n---\n===\n> quote\n- item\n1. one\n    indented code",
+    "```\nfenced\n```",
+    "\\`escaped backtick\\` <!-- --> <!--",
+]
+
+
+def plan_of(texts: list[str]) -> Plan:
+    """A plan whose every spec-controlled string (names, fields, values, risks, diagnostics) is one
+    of `texts`; long enough to be collapsed into <details>."""
+    a, b, c, d, e, f, g, h, i = (texts * 2)[:9]
+    changes = [
+        TopicCreate(f"dev.{a}", (FieldDiff(f"config.{b}", None, c), FieldDiff("partitions", None, 3))),
+        TopicUpdate(f"dev.{d}", (FieldDiff(f"config.{e}.ms", "604800000", f), FieldDiff("config.x", [g], [h])),
+                    risks=(i,)),
+        TopicDelete(f"dev.{g}", (FieldDiff("partitions", 8, None),), risks=(f"deletes {h}",)),
+        *(TopicCreate(f"dev.~filler{n}.v1", (FieldDiff("partitions", None, n),)) for n in range(10)),
+    ]
+    diagnostics = [
+        error(f"topics/{a}.yaml", 3, b, c),
+        error(f"topics/{d}.yaml", None, e, f),
+        warning("acls/x.yaml", 7, g, h),
+        warning(f"zz/{i}", 1, "", a),
+    ]
+    return Plan.build("dev", changes, diagnostics, order=apply_order)
+
+
+HARMLESS = [f"harmless{n}" for n in range(len(HOSTILE))]
+PLANS = {"hostile": plan_of(HOSTILE), "rotated": plan_of(HOSTILE[4:] + HOSTILE[:4])}
+
+
+def structure(markdown: str) -> list[str]:
+    """The document's structure: block and inline token types, without any text."""
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+    def walk(tokens: list[Token]) -> list[str]:
+        out = []
+        for token in tokens:
+            kind = token.type
+            if kind in ("html_block", "html_inline"):
+                kind += ":" + token.content.strip()
+            out.append(kind)
+            out += walk(token.children or [])
+        return out
+
+    types = walk(parser.parse(markdown))
+    # text and code spans are both literal text: a run of them is one "text", however it is split
+    types = ["text" if t in ("text", "code_inline") else t for t in types]
+    return [t for n, t in enumerate(types) if t != "text" or n == 0 or types[n - 1] != "text"]
+
+
+def outside_code(markdown: str) -> str:
+    """The source without its code spans (CommonMark: a backslash-escaped backtick opens none; a
+    run of n backticks is closed by the next run of exactly n)."""
+    out: list[str] = []
+    i = 0
+    while i < len(markdown):
+        char = markdown[i]
+        if char == "\\" and i + 1 < len(markdown):
+            out.append(markdown[i:i + 2])
+            i += 2
+            continue
+        if char == "`":
+            run = re.match(r"`+", markdown[i:])
+            assert run is not None
+            fence = run.group(0)
+            close = re.compile(f"(?<!`){fence}(?!`)").search(markdown, i + len(fence))
+            if close is not None:
+                out.append(" ")
+                i = close.end()
+                continue
+            out.append(fence)
+            i += len(fence)
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_hostile_markdown_has_the_structure_of_harmless_markdown(name: str) -> None:
+    hostile = render_markdown(PLANS[name])
+    harmless = render_markdown(plan_of(HARMLESS))
+    assert structure(hostile) == structure(harmless)
+    assert hostile.splitlines()[0] == "<!-- mqctl-plan:dev -->"
+    assert len(hostile.splitlines()) == len(harmless.splitlines())
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_hostile_markdown_has_no_autolink_mention_reference_or_control_character(name: str) -> None:
+    text = render_markdown(PLANS[name])
+    prose = outside_code(text)
+    assert "://" not in prose.replace("\\://", "")
+    assert not re.search(r"(?i)www\.", prose)
+    assert not re.search(r"[@#][0-9A-Za-z]", prose.replace("#### ", "").replace("### ", ""))
+    assert not re.search(r"(?<!\\)<!--", prose.replace("<!-- mqctl-plan:dev -->", "", 1))
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+
+
+def test_hostile_markdown_matches_snapshot() -> None:
+    rendered = render_markdown(PLANS["hostile"])
+    path = SNAPSHOTS / "plan_hostile.md"
+    if os.environ.get("MQCTL_UPDATE_SNAPSHOTS"):
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+def test_an_unusual_environment_name_cannot_break_the_marker() -> None:
+    text = render_markdown(Plan.build("x -->\n# hi", []))
+    assert text.splitlines()[0] == "<!-- mqctl-plan:x_--____hi -->"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_code_spans_never_break_out(text: str) -> None:
+    rendered = code(text)
+    tokens = MarkdownIt("commonmark").parseInline(rendered)[0].children or []
+    assert [t.type for t in tokens] == ["code_inline"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_plain_text_is_only_text_and_code(text: str) -> None:
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parseInline(plain(text))[0].children or []
+    assert {t.type for t in tokens} <= {"text", "code_inline", "softbreak"}
+    assert "softbreak" not in {t.type for t in tokens}
+
+
+def rendered_text(plan: Plan) -> str:
+    out = io.StringIO()
+    render_plan(Console(file=out, width=400, color_system=None, soft_wrap=True), plan,
+                {f"topic:dev.{HOSTILE[6]}": "needs --allow-delete \x1b[8m"})
+    return out.getvalue()
+
+
+def test_text_output_carries_no_control_character_and_one_line_per_item() -> None:
+    text = rendered_text(PLANS["hostile"])
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+    harmless = rendered_text(plan_of(HARMLESS))
+    assert len(text.splitlines()) == len(harmless.splitlines())
+
+
+def test_text_output_matches_snapshot() -> None:
+    rendered = rendered_text(PLANS["hostile"])
+    path = SNAPSHOTS / "plan_hostile.txt"
+    if os.environ.get("MQCTL_UPDATE_SNAPSHOTS"):
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+def test_json_output_is_data_only_json_escaping_applies() -> None:
+    out = io.StringIO()
+    render_json(Console(file=out, width=400, color_system=None), PLANS["hostile"])
+    data = json.loads(out.getvalue())
+    assert data["changes"][0]["name"] == f"dev.{HOSTILE[0]}"
+    names = {c["name"] for c in data["changes"]}
+    assert f"dev.{HOSTILE[3]}" in names
+    assert {d["message"] for d in data["errors"]} == {HOSTILE[2], HOSTILE[5]}
+    assert "\x1b" not in out.getvalue() and "\u202e" not in out.getvalue()  # JSON escapes them
