@@ -282,7 +282,7 @@ def test_template_never_crashes(kind: str, options: list[tuple[str, str]]) -> No
 
 # --- through the spec builders (phase 2 fixes the crashers listed in docs/security.md) -------------
 
-KNOWN_CRASHERS = [  # found by this test or named in issue 12; phase 2 fixes them (docs/security.md)
+KNOWN_CRASHERS = [  # found by this test or named in issue 12: each once a traceback, kept as a regression
     ("topics", "topics:\n  - {name: a.b.v1, partitions: 1, replication_factor: 1, config: {retention.ms: '--5'}}\n"),
     ("topics", "topics:\n  - {name: a.b.v1, partitions: 1, replication_factor: 1, config: {segment.bytes: '²'}}\n"),
     ("topics", "topics:\n  - {name: a.b.v1, partitions: 1, replication_factor: 3,\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mqctl.spec.units import parse_duration_ms, parse_size_bytes
+from mqctl.spec.units import parse_duration_ms, parse_finite, parse_integer, parse_size_bytes
 
 ValueKind = Literal["int", "long", "double", "boolean", "string", "list", "enum", "enum_list"]
 
@@ -74,18 +74,15 @@ REMOVED_IN_4 = {
 
 
 def _as_integer(key: str, value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("-").isdigit():
-            return int(text)
-        if key.endswith(".ms"):
-            return parse_duration_ms(text)
-        if key.endswith(".bytes"):
-            return parse_size_bytes(text)
+    """An integer, or a duration (`.ms` keys) or size (`.bytes` keys) written readably; None for
+    anything else, never an exception (`--5`, `²` and `1e3` are not integers)."""
+    number = parse_integer(value.strip() if isinstance(value, str) else value)
+    if number is not None or not isinstance(value, str):
+        return number
+    if key.endswith(".ms"):
+        return parse_duration_ms(value.strip())
+    if key.endswith(".bytes"):
+        return parse_size_bytes(value.strip())
     return None
 
 
@@ -114,12 +111,9 @@ def check_value(key: str, value: object, spec: ConfigDef) -> tuple[str | None, s
             return None, f"must be between {int(spec.minimum or 0)} and {int(maximum)} (got {number})"
         return str(number), None
     if spec.kind == "double":
-        if isinstance(value, bool):
-            return None, f"must be a number (got {value!r})"
-        try:
-            number_f = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return None, f"must be a number (got {value!r})"
+        number_f = parse_finite(value)
+        if number_f is None:
+            return None, f"must be a finite number (got {value!r})"
         if (spec.minimum is not None and number_f < spec.minimum) or (
             spec.maximum is not None and number_f > spec.maximum
         ):

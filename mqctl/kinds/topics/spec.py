@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mqctl.calc import calculate_partitions
+from mqctl.calc import CalcError, calculate_partitions
 from mqctl.config import DEFAULT_NAMING_PATTERN, RESERVED_DOMAIN
 from mqctl.diagnostics import Diagnostic, warning
 from mqctl.kinds.topics.configs import normalise
@@ -143,9 +143,13 @@ def _sizing(item: _Item, problems: list[Diagnostic]) -> Sizing:
         partition_throughput=float(hints.get("partition_throughput", DEFAULT_PARTITION_THROUGHPUT)),
         max_consumers=int(hints.get("max_consumers", 1)),
     )
-    needed = calculate_partitions(
-        sizing.target_throughput, sizing.partition_throughput or DEFAULT_PARTITION_THROUGHPUT, sizing.max_consumers
-    )
+    try:
+        needed = calculate_partitions(
+            sizing.target_throughput, sizing.partition_throughput or DEFAULT_PARTITION_THROUGHPUT, sizing.max_consumers
+        )
+    except CalcError as exc:  # hints the calculator refuses (absurd or overflowing throughputs)
+        problems.append(item.doc.error(_key_path(item, "sizing"), f"sizing: {exc}"))
+        return sizing
     written = int(item.fields["partitions"])
     if written < needed.partitions:
         path = _key_path(item, "sizing")
