@@ -1,8 +1,9 @@
 """Shared fixtures.
 
 Integration tests run against the real local cluster started by `make cluster-up` (3 KRaft brokers,
-one SASL/ACL node, an Apicurio registry). Each test gets its own environment name, which is also the
-prefix of every topic, ACL and subject it creates, so tests never see each other's resources.
+one SASL/ACL node, an Apicurio registry, a Kafka Connect worker). Each test gets its own environment
+name, which is also the prefix of every topic, ACL, subject and connector it creates, so tests never
+see each other's resources.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from mqctl.spec.loader import load_specs
 DEV_BOOTSTRAP = os.environ.get("MQCTL_TEST_BOOTSTRAP", "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092")
 SASL_BOOTSTRAP = os.environ.get("MQCTL_TEST_SASL_BOOTSTRAP", "127.0.0.1:49092")
 REGISTRY_URL = os.environ.get("MQCTL_TEST_REGISTRY", "http://127.0.0.1:8081/apis/ccompat/v7")
+CONNECT_URL = os.environ.get("MQCTL_TEST_CONNECT", "http://127.0.0.1:8083")
 ADMIN_PASSWORD = os.environ.setdefault("KAFKA_ADMIN_PASSWORD", "admin-secret")
 
 
@@ -258,6 +260,44 @@ def delete_acls(admin: Any, bindings: list[Any]) -> None:
     if exact:
         for future in admin.delete_acls(exact, request_timeout=10).values():
             future.result(timeout=15)
+
+
+def connect_section(url: str = CONNECT_URL) -> str:
+    """The `connect:` block of an environment (goes in config_text's `extra`)."""
+    return f"    connect:\n      url: {url}\n"
+
+
+@pytest.fixture(scope="session")
+def connect_worker() -> Iterator[Any]:
+    """An HTTP client on the local Kafka Connect worker, for checks out of band; fails (never
+    skips) when the worker is down."""
+    import httpx2
+
+    client = httpx2.Client(base_url=CONNECT_URL, timeout=15)
+    try:
+        client.get("/connectors").raise_for_status()
+    except httpx2.HTTPError as exc:
+        pytest.fail(f"Kafka Connect worker at {CONNECT_URL} is not running ({exc}); run `make cluster-up`")
+    yield client
+    client.close()
+
+
+def delete_connectors(worker: Any, prefix: str) -> None:
+    """Delete every connector named `<prefix>…` on the worker."""
+    for name in worker.get("/connectors").json():
+        if name.startswith(prefix):
+            worker.delete(f"/connectors/{name}")
+
+
+@pytest.fixture
+def connect_project(tmp_path: Path, dev_admin: object, connect_worker: Any) -> Iterator[Project]:
+    """A project on the 3-broker cluster and its Connect worker; its connectors, then its topics,
+    are deleted after the test."""
+    env = unique_env()
+    (tmp_path / "mqctl.yaml").write_text(config_text(env, DEV_BOOTSTRAP, extra=connect_section()))
+    yield Project(tmp_path, env)
+    delete_connectors(connect_worker, env + ".")
+    _delete_prefixed(dev_admin, env + ".")
 
 
 @pytest.fixture(scope="session")
