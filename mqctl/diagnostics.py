@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import total_ordering
+
+from mqctl.textsafe import visible
 
 
 class Severity(StrEnum):
@@ -16,9 +19,13 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@dataclass(frozen=True)
 class Diagnostic:
-    """One problem: where it is (file, line, key) and what is wrong, in one readable paragraph."""
+    """One problem: where it is (file, line, key) and what is wrong, in one readable paragraph.
+
+    Sorted by `sort_key`, not by dataclass field order: a problem without a line (a whole-file or
+    cluster problem) and one with a line must compare, which `None < 3` cannot."""
 
     file: str
     line: int | None
@@ -26,10 +33,22 @@ class Diagnostic:
     message: str
     severity: Severity = Severity.ERROR
 
+    def sort_key(self) -> tuple[str, int, str, str, str]:
+        """File, then line (0 when there is none: whole-file problems first), key, message, severity."""
+        return (str(self.file), self.line if isinstance(self.line, int) else 0, str(self.key), str(self.message),
+                str(self.severity))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Diagnostic):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
+
     def __str__(self) -> str:
+        """One line for a terminal or log: file, key and message may come from an untrusted spec, so
+        control characters and newlines in them are shown as escapes (mqctl.textsafe)."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         key = f" {self.key}:" if self.key else ""
-        return f"{where}:{key} {self.message}"
+        return visible(f"{where}:{key} {self.message}")
 
     def to_dict(self) -> dict[str, object]:
         return {
