@@ -152,18 +152,25 @@ def test_a_connector_created_paused_never_runs_before_it_is_resumed(
 
 
 def test_a_bad_class_or_config_is_refused_at_plan_with_the_workers_message(
-    connect_project: Project, connect_worker: Any
+    connect_project: Project, connect_worker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = connect_project.env
-    connect_project.write("connectors/c.yaml", """\
+    secret = f"not-a-number-{uuid.uuid4().hex}"  # the worker echoes a bad value in its message
+    monkeypatch.setenv(f"{env.upper()}_BATCH", secret)
+    connect_project.write("connectors/c.yaml", f"""\
         connectors:
           - name: no-class
             class: org.example.NoSuchConnector
           - name: no-topics
             class: FileStreamSink
-            config: {file: /tmp/x.txt}
+            config: {{file: /tmp/x.txt}}
+          - name: bad-batch
+            class: FileStreamSource
+            config: {{topic: t, file: /tmp/x.txt, batch.size: "${{{env.upper()}_BATCH}}"}}
         """)
     plan = connect_project.run("plan", "--env", env, "--no-color")
+    assert "Invalid value *** for configuration batch.size: Not a number of type INT" in plan.output
+    assert secret not in plan.output
     assert plan.exit_code == 1, plan.output
     assert "Failed to find any class that implements Connector and which name matches org.example.NoSuchConnector" in (
         plan.output
