@@ -149,3 +149,14 @@ def test_no_saved_plan_holds_a_secret_value_or_a_digest_of_one(tmp_path: Path) -
     after = {"dev.archive": live(topics="t", some_password="another-live-pw")}
     again = fingerprints(plan, {"connectors": after}, {"connectors/c.yaml": b"x"}, ["connectors"], env, ".*")
     assert again.live == prints.live and list(prints.live) == ["connectors[dev.archive]"]
+
+
+def test_connector_deletes_count_against_the_policy_of_their_own_kind() -> None:
+    found = {f"dev.c{i}": live(f"c{i}") for i in range(12)}
+    changes, _ = diff([], found)
+    env = Environment("dev", "127.0.0.1:1")
+    problems = Plan.build("dev", changes).unsafe(env, {"connectors": len(found), "topics": 100})
+    policy = "environments.dev.policy"
+    assert [p.key for p in problems] == [f"{policy}.max_deletes", f"{policy}.max_delete_fraction"]
+    assert "the plan deletes 12 connectors" in problems[0].message
+    assert "the plan deletes 12 of the 12 managed connectors" in problems[1].message
