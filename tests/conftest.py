@@ -262,6 +262,30 @@ def delete_acls(admin: Any, bindings: list[Any]) -> None:
             future.result(timeout=15)
 
 
+def consume(config: dict[str, Any], topic: str, count: int, seconds: float = 60, group: str | None = None) -> list[Any]:
+    """Up to `count` messages of `topic` from the beginning, waiting at most `seconds`; with
+    `group`, their offsets are committed for that group (else a throwaway group commits nothing)."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({
+        **config, "group.id": group or f"t-read-{uuid.uuid4().hex}", "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+    })
+    consumer.subscribe([topic])
+    found: list[Any] = []
+    deadline = time.monotonic() + seconds
+    try:
+        while len(found) < count and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is not None and not message.error():
+                found.append(message)
+        if group and found:
+            consumer.commit(asynchronous=False)
+    finally:
+        consumer.close()
+    return found
+
+
 def connect_section(url: str = CONNECT_URL) -> str:
     """The `connect:` block of an environment (goes in config_text's `extra`)."""
     return f"    connect:\n      url: {url}\n"

@@ -43,16 +43,17 @@ def live_connector(status: ConnectorStatus) -> LiveConnector:
 
 
 def _showing(status: ConnectorStatus | None, change: ConnectorChange) -> bool:
-    """Whether the worker shows what `change` asked: its config, and a paused or stopped state
-    (a running connector may stay UNASSIGNED a moment; the plan takes that for running)."""
+    """Whether the worker shows what `change` asked: its config and its state. A resumed connector
+    may be UNASSIGNED a moment (the plan takes that for running); a paused one reads PAUSED until
+    the worker has resumed it, which it does after the request returns."""
     if change.action is Action.DELETE:
         return status is None
     if status is None:
         return False
     if change.config is not None and dict(status.config) != change.plain_config():
         return False
-    wanted = change.state
-    return wanted in (None, "running") or TARGET_STATES.get(status.state or "") == wanted
+    shown = TARGET_STATES.get(status.state or "")
+    return change.state is None or shown == change.state or (change.state == "running" and shown is None)
 
 
 class ConnectorAdmin:

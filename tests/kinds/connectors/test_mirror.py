@@ -10,7 +10,6 @@ as that user, so the example's ACLs are proven sufficient too.
 from __future__ import annotations
 
 import contextlib
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.conftest import (
     SASL_BOOTSTRAP,
     Project,
     all_acls,
+    consume,
     delete_acls,
     delete_connectors,
     sasl_admin_config,
@@ -42,29 +42,6 @@ def example(path: str, replacements: dict[str, str]) -> str:
         assert old in text, f"{path} no longer holds {old!r}: update this test with the example"
         text = text.replace(old, new)
     return text
-
-
-def consume(config: dict[str, Any], topic: str, count: int, seconds: float = 60, group: str | None = None) -> list[Any]:
-    """Up to `count` messages of `topic` from the beginning; with `group`, their offsets are committed."""
-    from confluent_kafka import Consumer
-
-    consumer = Consumer({
-        **config, "group.id": group or f"t-read-{uuid.uuid4().hex}", "auto.offset.reset": "earliest",
-        "enable.auto.commit": False,
-    })
-    consumer.subscribe([topic])
-    found: list[Any] = []
-    deadline = time.monotonic() + seconds
-    try:
-        while len(found) < count and time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is not None and not message.error():
-                found.append(message)
-        if group and found:
-            consumer.commit(asynchronous=False)
-    finally:
-        consumer.close()
-    return found
 
 
 def topics(admin: Any) -> set[str]:
