@@ -12,19 +12,19 @@ from dataclasses import dataclass
 
 from mqctl.connect import ConnectorStatus, mask
 from mqctl.kinds.connectors.values import looks_secret
+from mqctl.textsafe import visible
 
 FAILED = "FAILED"
 
 
-def printable(text: str) -> str:
-    """Control characters as \\xNN: a worker message cannot move the cursor or recolour a terminal."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+def _worker(worker_id: str | None) -> str | None:
+    return None if worker_id is None else visible(worker_id)
 
 
 def first_line(trace: str | None, hidden: list[str]) -> str | None:
     if not trace:
         return None
-    return printable(mask(trace.strip().splitlines()[0], hidden))
+    return visible(mask(trace.strip().splitlines()[0], hidden))
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,14 @@ class StatusReport:
 
 def connector_report(status: ConnectorStatus) -> ConnectorReport:
     hidden = [v for k, v in status.config.items() if looks_secret(k) and v]
-    own = Instance("connector", status.state or "UNASSIGNED", status.worker_id, first_line(status.trace, hidden))
-    tasks = tuple(
-        Instance(f"task {t.id}", t.state, t.worker_id, first_line(t.trace, hidden)) for t in status.tasks
+    own = Instance(
+        "connector", visible(status.state or "UNASSIGNED"), _worker(status.worker_id), first_line(status.trace, hidden)
     )
-    return ConnectorReport(printable(status.name), status.type, (own, *tasks))
+    tasks = tuple(
+        Instance(f"task {t.id}", visible(t.state), _worker(t.worker_id), first_line(t.trace, hidden))
+        for t in status.tasks
+    )
+    return ConnectorReport(visible(status.name), status.type, (own, *tasks))
 
 
 def status_report(environment: str, prefix: str, statuses: Mapping[str, ConnectorStatus]) -> StatusReport:
