@@ -307,10 +307,15 @@ def connect_worker() -> Iterator[Any]:
 
 
 def delete_connectors(worker: Any, prefix: str) -> None:
-    """Delete every connector named `<prefix>…` on the worker."""
-    for name in worker.get("/connectors").json():
-        if name.startswith(prefix):
+    """Delete every connector named `<prefix>…` on the worker, asking again while it answers 409
+    (a rebalance: other tests create and delete connectors on the same worker)."""
+    deadline = time.monotonic() + 30
+    while left := [name for name in worker.get("/connectors").json() if name.startswith(prefix)]:
+        for name in left:
             worker.delete(f"/connectors/{name}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"connectors {left} are still on the worker after 30 s")
+        time.sleep(0.2)
 
 
 @pytest.fixture
