@@ -17,7 +17,10 @@ INVENTORY_SERVICE_PASSWORD ?= inventory-service-local
 PAYMENT_SERVICE_PASSWORD ?= payment-service-local
 NOTIFICATION_SERVICE_PASSWORD ?= notification-service-local
 ANALYTICS_SERVICE_PASSWORD ?= analytics-service-local
+# MirrorMaker 2's user on the SASL node (users/, acls/mirror.yaml, connectors/mirror.yaml)
+MIRROR_MAKER_PASSWORD ?= mirror-maker-local
 export ORDER_SERVICE_PASSWORD INVENTORY_SERVICE_PASSWORD PAYMENT_SERVICE_PASSWORD NOTIFICATION_SERVICE_PASSWORD ANALYTICS_SERVICE_PASSWORD
+export MIRROR_MAKER_PASSWORD
 
 .PHONY: help venv install cluster-up cluster-down cluster-status cluster-logs lint test unit demo bench
 
@@ -65,11 +68,13 @@ unit: install
 	$(BIN)/pytest -q -m "not kafka and not sasl and not registry"
 
 # The example specs on both local environments: `dev` (3 brokers: topics, users, schemas, broker
-# config) and `secure` (the SASL node with the ACL authorizer: the same plus enforced ACLs).
+# config, and connectors on its Connect worker) and `secure` (the SASL node with the ACL authorizer:
+# the same plus enforced ACLs). secure goes first: dev's MirrorMaker 2 connectors log in there as
+# the mirror-maker user that secure's specs create.
 # `plan` exits 2 when there are changes; the final plans must exit 0 (converged).
 demo: install cluster-up
 	$(BIN)/mqctl validate
-	@for env in dev secure; do \
+	@for env in secure dev; do \
 	  echo "::: mqctl plan --env $$env"; $(BIN)/mqctl plan --env $$env; rc=$$?; \
 	  [ $$rc -eq 0 ] || [ $$rc -eq 2 ] || exit $$rc; \
 	  echo "::: mqctl apply --env $$env --auto-approve"; $(BIN)/mqctl apply --env $$env --auto-approve || exit $$?; \

@@ -1,4 +1,5 @@
-"""`mqctl.yaml`: named environments (how to reach a cluster and its registry), naming rule, policy.
+"""`mqctl.yaml`: named environments (how to reach a cluster, its registry and its Kafka Connect
+worker), naming rule, policy.
 
 Secrets are written as `${VAR}` and read from the environment only for the environment in use,
 so a missing variable of another environment never blocks work. They are wrapped in `Secret`, whose
@@ -87,6 +88,16 @@ class RegistryConfig:
 
 
 @dataclass(frozen=True)
+class ConnectConfig:
+    """The Kafka Connect worker (or cluster) of an environment: its REST endpoint."""
+
+    url: str
+    username: str | None = None
+    password: Secret | None = None
+    ssl_ca_location: str | None = None
+
+
+@dataclass(frozen=True)
 class Overrides:
     """Caps for small clusters: specs keep production values, this environment gets less."""
 
@@ -120,6 +131,7 @@ class Environment:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     security: SecurityConfig = field(default_factory=SecurityConfig)
     schema_registry: RegistryConfig | None = None
+    connect: ConnectConfig | None = None
     overrides: Overrides = field(default_factory=Overrides)
     policy: Policy = field(default_factory=Policy)
 
@@ -313,6 +325,7 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
     problems += _environment_problems(doc, raw, base, connecting=secrets)
     security = _section(raw.get("security"), doc, (*base, "security"), strict)
     registry = _section(raw.get("schema_registry"), doc, (*base, "schema_registry"), strict)
+    connect = _section(raw.get("connect"), doc, (*base, "connect"), strict)
     servers = _expand(raw["bootstrap_servers"], doc, (*base, "bootstrap_servers"), strict)
     if security.get("protocol", "PLAINTEXT").startswith("SASL") and not (
         security.get("sasl_mechanism") and security.get("username") and "password" in security
@@ -326,6 +339,7 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
         timeout_seconds=float(raw.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)),
         security=SecurityConfig(**security),
         schema_registry=RegistryConfig(**registry) if registry else None,
+        connect=ConnectConfig(**connect) if connect else None,
         overrides=Overrides(**raw.get("overrides", {})),
         policy=Policy(**raw.get("policy", {})),
     )

@@ -1,8 +1,8 @@
 """The connections of one environment (the thin edge), opened on first use and shared by every kind.
 
-One transport per system: `kafka` (mqctl.kafka.admin), `registry` (mqctl.registry). A kind keeps
-its per-run helpers (its snapshot/executor object) here through `service`, so kinds share the
-connections without this module naming any kind.
+One transport per system: `kafka` (mqctl.kafka.admin), `registry` (mqctl.registry), `connect`
+(mqctl.connect). A kind keeps its per-run helpers (its snapshot/executor object) here through
+`service`, so kinds share the connections without this module naming any kind.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 from mqctl.config import Environment
 
 if TYPE_CHECKING:  # the clients load in about 0.3 s: offline commands (validate, calc) never need them
+    from mqctl.connect import ConnectClient
     from mqctl.kafka.admin import KafkaAdmin
     from mqctl.registry import RegistryClient
 
@@ -39,6 +40,12 @@ class Edges:
         from mqctl.registry import RegistryClient
 
         return RegistryClient(self.env)
+
+    @cached_property
+    def connect(self) -> ConnectClient:
+        from mqctl.connect import ConnectClient
+
+        return ConnectClient(self.env)
 
     def service(self, factory: Callable[[Edges], S]) -> S:
         """One instance per run of `factory` (a class taking the Edges), made on first use."""

@@ -1,8 +1,9 @@
 """Shared fixtures.
 
 Integration tests run against the real local cluster started by `make cluster-up` (3 KRaft brokers,
-one SASL/ACL node, an Apicurio registry). Each test gets its own environment name, which is also the
-prefix of every topic, ACL and subject it creates, so tests never see each other's resources.
+one SASL/ACL node, an Apicurio registry, a Kafka Connect worker). Each test gets its own environment
+name, which is also the prefix of every topic, ACL, subject and connector it creates, so tests never
+see each other's resources.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from mqctl.spec.loader import load_specs
 DEV_BOOTSTRAP = os.environ.get("MQCTL_TEST_BOOTSTRAP", "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092")
 SASL_BOOTSTRAP = os.environ.get("MQCTL_TEST_SASL_BOOTSTRAP", "127.0.0.1:49092")
 REGISTRY_URL = os.environ.get("MQCTL_TEST_REGISTRY", "http://127.0.0.1:8081/apis/ccompat/v7")
+CONNECT_URL = os.environ.get("MQCTL_TEST_CONNECT", "http://127.0.0.1:8083")
 ADMIN_PASSWORD = os.environ.setdefault("KAFKA_ADMIN_PASSWORD", "admin-secret")
 
 
@@ -258,6 +260,73 @@ def delete_acls(admin: Any, bindings: list[Any]) -> None:
     if exact:
         for future in admin.delete_acls(exact, request_timeout=10).values():
             future.result(timeout=15)
+
+
+def consume(config: dict[str, Any], topic: str, count: int, seconds: float = 60, group: str | None = None) -> list[Any]:
+    """Up to `count` messages of `topic` from the beginning, waiting at most `seconds`; with
+    `group`, their offsets are committed for that group (else a throwaway group commits nothing)."""
+    from confluent_kafka import Consumer
+
+    consumer = Consumer({
+        **config, "group.id": group or f"t-read-{uuid.uuid4().hex}", "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+    })
+    consumer.subscribe([topic])
+    found: list[Any] = []
+    deadline = time.monotonic() + seconds
+    try:
+        while len(found) < count and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is not None and not message.error():
+                found.append(message)
+        if group and found:
+            consumer.commit(asynchronous=False)
+    finally:
+        consumer.close()
+    return found
+
+
+def connect_section(url: str = CONNECT_URL) -> str:
+    """The `connect:` block of an environment (goes in config_text's `extra`)."""
+    return f"    connect:\n      url: {url}\n"
+
+
+@pytest.fixture(scope="session")
+def connect_worker() -> Iterator[Any]:
+    """An HTTP client on the local Kafka Connect worker, for checks out of band; fails (never
+    skips) when the worker is down."""
+    import httpx2
+
+    client = httpx2.Client(base_url=CONNECT_URL, timeout=15)
+    try:
+        client.get("/connectors").raise_for_status()
+    except httpx2.HTTPError as exc:
+        pytest.fail(f"Kafka Connect worker at {CONNECT_URL} is not running ({exc}); run `make cluster-up`")
+    yield client
+    client.close()
+
+
+def delete_connectors(worker: Any, prefix: str) -> None:
+    """Delete every connector named `<prefix>…` on the worker, asking again while it answers 409
+    (a rebalance: other tests create and delete connectors on the same worker)."""
+    deadline = time.monotonic() + 30
+    while left := [name for name in worker.get("/connectors").json() if name.startswith(prefix)]:
+        for name in left:
+            worker.delete(f"/connectors/{name}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"connectors {left} are still on the worker after 30 s")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def connect_project(tmp_path: Path, dev_admin: object, connect_worker: Any) -> Iterator[Project]:
+    """A project on the 3-broker cluster and its Connect worker; its connectors, then its topics,
+    are deleted after the test."""
+    env = unique_env()
+    (tmp_path / "mqctl.yaml").write_text(config_text(env, DEV_BOOTSTRAP, extra=connect_section()))
+    yield Project(tmp_path, env)
+    delete_connectors(connect_worker, env + ".")
+    _delete_prefixed(dev_admin, env + ".")
 
 
 @pytest.fixture(scope="session")

@@ -53,8 +53,9 @@ def export(
         out.print(
             "[yellow]set before plan/apply:[/] "
             + ", ".join(result.variables)
-            + " (each user's current password: Kafka never reveals one, so plan cannot compare it, and "
-            "apply sets it only for a new or changed credential, or with rotate: true)"
+            + " (the current secrets: each user's password, which Kafka never reveals, so plan cannot compare it "
+            "and apply sets it only for a new or changed credential, or with rotate: true; each connector "
+            "secret, which plan compares with the worker's value)"
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mqctl.kind import Kind
-from mqctl.kinds import acls, brokers, schemas, topics, users
+from mqctl.kinds import acls, brokers, connectors, schemas, topics, users
 from mqctl.plan import Action, Change
 
 KINDS: tuple[Kind[Any, Any], ...] = (
@@ -20,6 +20,7 @@ KINDS: tuple[Kind[Any, Any], ...] = (
     users.KIND,
     acls.KIND,
     schemas.KIND,
+    connectors.KIND,  # last: connectors use the topics, users, ACLs and subjects above
 )
 
 BY_NAME: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in KINDS}

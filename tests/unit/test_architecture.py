@@ -2,7 +2,7 @@
 
 - a kind is named only inside its own package and the one registry (`mqctl/kinds/__init__.py`):
   everything else works through the registry, so adding a kind is one package and one line;
-- the transports (Kafka, the schema registry) import nothing of specs, diffs, plans or rendering;
+- the transports (Kafka, the schema registry, Kafka Connect) import nothing of specs, diffs, plans or rendering;
 - no private attribute of a third-party library is used outside the one shim (mqctl/kafka/wire.py).
 """
 
@@ -20,7 +20,7 @@ from mqctl.kinds import KINDS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "mqctl"
 KIND_NAMES = {kind.name for kind in KINDS}
-TRANSPORTS = ("kafka", "registry.py")
+TRANSPORTS = ("kafka", "registry.py", "connect.py")
 UPPER_LAYERS = ("mqctl.kinds", "mqctl.kind", "mqctl.plan", "mqctl.render", "mqctl.workflows", "mqctl.spec",
                 "mqctl.exporting", "mqctl.saved_plan")
 SHIM = PACKAGE / "kafka" / "wire.py"

@@ -30,7 +30,7 @@ def test_schema_export_writes_every_spec_schema(tmp_path: Path) -> None:
     assert (tmp_path / ".mqctl" / "schemas" / "config.schema.json").is_file()
 
 
-def test_offline_commands_start_without_loading_the_kafka_and_registry_clients(tmp_path: Path) -> None:
+def test_offline_commands_start_without_loading_the_kafka_registry_and_connect_clients(tmp_path: Path) -> None:
     """They take about 0.3 s to import; validate (a pre-commit hook) never needs them."""
     (tmp_path / "mqctl.yaml").write_text("environments:\n  dev:\n    bootstrap_servers: 127.0.0.1:1\n")
     (tmp_path / "topics").mkdir()
@@ -41,7 +41,8 @@ def test_offline_commands_start_without_loading_the_kafka_and_registry_clients(t
         "from mqctl.cli import main\n"
         "sys.argv = ['mqctl', 'validate', '--env', 'dev']\n"
         "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
-        "loaded = sorted(m for m in ('confluent_kafka', 'kafka', 'mqctl.registry') if m in sys.modules)\n"
+        "loaded = sorted(m for m in ('confluent_kafka', 'kafka', 'mqctl.registry', 'mqctl.connect', 'httpx2')\n"
+        "                if m in sys.modules)\n"
         "print(code, loaded)\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)

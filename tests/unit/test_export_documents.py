@@ -54,6 +54,7 @@ def snapshots(
         "users": users or {},
         "schemas": RegistryState({s.name: s for s in subjects}),
         "brokers": brokers or LiveBrokerConfigs({}, {1: {}, 2: {}, 3: {}}),
+        "connectors": {},  # exported in tests/kinds/connectors/test_connector_export.py
     })
 
 

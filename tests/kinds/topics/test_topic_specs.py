@@ -262,7 +262,10 @@ def test_overrides_cap_partitions_rf_and_min_isr(tmp_path: Path) -> None:
 def test_example_specs_of_the_design_are_valid() -> None:
     root = Path(__file__).resolve().parents[3]
     desired, problems = load_specs(ProjectConfig(root, Environment("prod", "127.0.0.1:1")))
-    assert problems == []
+    # the only remarks: MirrorMaker's grants on the copies it creates, which no topic spec declares
+    assert [(p.severity, p.file, p.line) for p in problems] == [
+        ("warning", "acls/mirror.yaml", line) for line in (9, 14, 19)
+    ]
     by_name = {t.name: t for t in desired.items["topics"]}
     design = {  # name: (partitions, replicas, retention days) from the design document
         "order.lifecycle.v1": (32, 3, 7),
