@@ -7,8 +7,10 @@ repr and str never show the value.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +127,22 @@ class ProjectConfig:
     root: Path
     environment: Environment
     naming_pattern: str = DEFAULT_NAMING_PATTERN
+    environments: tuple[str, ...] = ()  # every environment mqctl.yaml declares (empty: not known)
+
+
+def unknown_environments(names: Iterable[object], known: Iterable[str]) -> list[str]:
+    """Each name in `names` that is not an environment of mqctl.yaml, as a readable problem
+    (`'prd' is not an environment of mqctl.yaml (did you mean 'prod'?)`): a typo in a spec's or a
+    policy's environment list would otherwise silently apply to nothing."""
+    choices = sorted(known)
+    out = []
+    for name in names:
+        if isinstance(name, str) and name in choices:
+            continue
+        close = difflib.get_close_matches(str(name), choices, n=1) if isinstance(name, str) else []
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(choices)})"
+        out.append(f"{name!r} is not an environment of {CONFIG_FILE}{hint}")
+    return out
 
 
 def _expand(
@@ -215,4 +233,4 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
         raise MqctlError(
             str(doc.error(("naming", "pattern"), f"not a valid regular expression: {exc}"))
         ) from exc
-    return ProjectConfig(root=root, environment=environment, naming_pattern=pattern)
+    return ProjectConfig(root, environment, pattern, tuple(sorted(envs)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,20 @@ RootOption = Annotated[
     Path, typer.Option("--root", help="Project root holding mqctl.yaml and the spec folders.")
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain output (also when NO_COLOR is set).")]
+OptionalEnvOption = Annotated[
+    str | None, typer.Option("--env", "-e", help="Environment name from mqctl.yaml (or --all-envs).")
+]
+AllEnvsOption = Annotated[
+    bool, typer.Option("--all-envs", help="Every environment of mqctl.yaml, concurrently; exit code: the worst.")
+]
+TargetOption = Annotated[
+    list[str] | None,
+    typer.Option("--target", help="Only KIND:NAME (globs, NAME without the environment), e.g. 'topics:order.*'."),
+]
+AllowOption = Annotated[
+    list[str] | None,
+    typer.Option("--allow", help="A change class a policy forbids (retention-cut, keyed-partition-increase, ...)."),
+]
 
 
 def console(no_color: bool = False, stderr: bool = False) -> Console:
@@ -29,6 +44,18 @@ def console(no_color: bool = False, stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     # Off a terminal (CI logs, pipes) lines are never folded: a folded error line is hard to grep.
     return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=not stream.isatty())
+
+
+def console_to_buffer(no_color: bool = False) -> Console:
+    """A console writing to memory, for output shown later as one block (one environment of many)."""
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    return Console(file=io.StringIO(), no_color=plain, highlight=False, soft_wrap=True,
+                   force_terminal=False if plain else None)
+
+
+def buffered_text(buffer: Console) -> str:
+    stream = buffer.file
+    return stream.getvalue() if isinstance(stream, io.StringIO) else ""
 
 
 def fail(error: MqctlError, no_color: bool = False) -> typer.Exit:
