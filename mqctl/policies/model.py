@@ -3,7 +3,8 @@ collected with its file, line and key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -13,12 +14,13 @@ from mqctl import schema_check
 from mqctl.config import unknown_environments
 from mqctl.diagnostics import Diagnostic, Severity
 from mqctl.spec.loader import spec_files
-from mqctl.spec.units import parse_duration_ms
 from mqctl.yamlsource import PathKey, YamlDocument, format_path, load_yaml_file
 
 FOLDER = "policies"
+SCHEMA = "policies"  # policies.schema.json, next to mqctl.yaml's
 FORBID = "forbid_changes"  # the one rule type checked on planned changes instead of resources
 REQUIRES = "requires"
+_ITEM = re.compile(r"^policies\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -70,18 +72,12 @@ def _globs(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
-def _check_rule(doc: YamlDocument, path: PathKey, rule: str, params: Any, kinds: Iterable[str]) -> list[Diagnostic]:
+def _check_rule(doc: YamlDocument, path: PathKey, rule: str, params: Any, kinds: Sequence[str]) -> list[Diagnostic]:
     """What the JSON Schema cannot say about a rule's parameters."""
-    at = (*path, "rule", rule)
-    problems = []
-    if rule == "retention":
-        for bound in ("min", "max"):
-            value = params.get(bound)
-            if isinstance(value, str) and value != "infinite" and parse_duration_ms(value) is None:
-                problems.append(doc.error((*at, bound), f"{value!r} is not a duration (7d, 12h, 30m)"))
     if rule == REQUIRES and params["kind"] not in kinds:
-        problems.append(doc.error((*at, "kind"), f"no kind is named {params['kind']!r} (kinds: {', '.join(kinds)})"))
-    return problems
+        at = (*path, "rule", rule, "kind")
+        return [doc.error(at, f"no kind is named {params['kind']!r} (kinds: {', '.join(kinds)})")]
+    return []
 
 
 def _policy(doc: YamlDocument, index: int, entry: Mapping[str, Any], kinds: Sequence[str],
@@ -121,7 +117,7 @@ def load_policies(
     """Every policy under `root/policies/`; a folder that does not exist means no policies."""
     problems: list[Diagnostic] = []
     found: list[Policy] = []
-    first: dict[str, Policy] = {}
+    first: dict[str, str] = {}  # policy name -> where it is declared
     for file in spec_files(root, FOLDER):
         doc = load_yaml_file(file, str(file.relative_to(root)))
         if isinstance(doc, Diagnostic):
@@ -129,22 +125,27 @@ def load_policies(
             continue
         if doc.data is None:
             continue
-        schema_problems = schema_check.check(doc, "policies")
-        if schema_problems:
-            problems += schema_problems
+        schema_problems = schema_check.check(doc, SCHEMA)
+        problems += schema_problems
+        bad_items = {_ITEM.match(p.key) for p in schema_problems}
+        if None in bad_items:  # not inside one policy: the file as a whole is wrong
             continue
+        skip = {int(m.group(1)) for m in bad_items if m is not None}
         for index, entry in enumerate(doc.data["policies"]):
+            if index in skip:
+                continue
+            path = ("policies", index)
+            where = f"{doc.file}:{doc.line_of(path)}"
+            earlier = first.setdefault(entry["name"], where)
+            if earlier != where:
+                problems.append(doc.error((*path, "name"), f"policy {entry['name']!r} is declared twice; first at "
+                                                           f"{earlier}"))
+                continue
             policy, entry_problems = _policy(doc, index, entry, kinds, environments)
             problems += entry_problems
-            if policy is None:
-                continue
-            earlier = first.setdefault(policy.name, policy)
-            if earlier is not policy:
-                problems.append(doc.error((*policy.path, "name"),
-                                          f"policy {policy.name!r} is declared twice; first at {earlier.where}"))
-                continue
-            found.append(policy)
-    return PolicySet(tuple(found)), problems
+            if policy is not None:
+                found.append(policy)
+    return PolicySet(tuple(found)), sorted(problems)
 
 
 def key_of(policy: Policy, *rest: str | int) -> str:

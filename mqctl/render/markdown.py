@@ -7,6 +7,8 @@ past `MAX_CHARS` are counted, not listed (the saved plan and the CI log hold the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Console
 
 from mqctl.diagnostics import Diagnostic
@@ -49,9 +51,11 @@ def _heading(change: Change) -> str:
     return f"{SYMBOL[change.action]} **{change.action}** {change.resource_type} {code(change.name)}"
 
 
-def _change(change: Change) -> list[str]:
+def _change(change: Change, labels: Mapping[str, str]) -> list[str]:
     flag = " ⚠️ **destructive**" if change.destructive else ""
     lines = [f"- {_heading(change)}{flag}"]
+    if labels:
+        lines.append(f"  - labels: {', '.join(code(f'{k}={v}') for k, v in sorted(labels.items()))}")
     for diff in change.diffs:
         if change.action is Action.CREATE:
             value = code(show(diff.field, diff.after))
@@ -68,7 +72,7 @@ def _changes(plan: Plan, budget: int) -> list[str]:
     lines: list[str] = []
     used = 0
     for shown, change in enumerate(plan.changes):
-        block = _change(change)
+        block = _change(change, plan.labels.get(change.key, {}))
         used += sum(len(line) + 1 for line in block)
         if used > budget:
             rest = len(plan.changes) - shown

@@ -3,6 +3,7 @@ Schemas of mqctl.yaml and every kind for editors."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Sequence
@@ -15,7 +16,8 @@ from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
 from mqctl.exporting import SCHEMA_DIR, Export, ExportContext, ExportedFile, Selection, merge
 from mqctl.kinds import KINDS
-from mqctl.schema_check import CONFIG_PACKAGE
+from mqctl.policies.model import SCHEMA as POLICIES_SCHEMA
+from mqctl.schema_check import CONFIG_PACKAGE, editor_schema
 from mqctl.workflows.plan import take_snapshots
 
 
@@ -59,12 +61,15 @@ def write_files(base: Path, files: Sequence[ExportedFile], force: bool) -> None:
 def export_schemas(dest: Path) -> list[Path]:
     """Copy the JSON Schema of mqctl.yaml and of every kind to `dest` (always refreshed: they are
     generated from the installed mqctl)."""
-    sources = [(CONFIG_PACKAGE, "config")] + [(kind.schema_package, kind.schema) for kind in KINDS]
+    sources = [(CONFIG_PACKAGE, "config"), (CONFIG_PACKAGE, POLICIES_SCHEMA)]
     written = []
     for package, name in sorted(sources, key=lambda source: source[1]):
         text = resources.files(package).joinpath(f"{name}.schema.json").read_text("utf-8")
         written.append(_write(dest / f"{name}.schema.json", text))
-    return written
+    for kind in KINDS:
+        text = json.dumps(editor_schema(kind.schema, kind.schema_package), indent=2) + "\n"
+        written.append(_write(dest / f"{kind.schema}.schema.json", text))
+    return sorted(written)
 
 
 def _write(path: Path, text: str) -> Path:
