@@ -14,6 +14,7 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from mqctl.config import Environment
@@ -59,6 +60,7 @@ class DesiredState:
     folders: frozenset[str] = frozenset()  # spec folders present: the kinds under management
     items: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
     labels: SpecLabels = field(default_factory=SpecLabels)  # `labels:` of the spec files, by Source
+    _views: dict[str, list[ResourceView]] = field(default_factory=dict, compare=False, repr=False)
 
     def of(self, kind: Kind[D, Any]) -> tuple[D, ...]:
         """The declared resources of `kind` (empty when it declares none)."""
@@ -68,19 +70,32 @@ class DesiredState:
         return kind.name in self.folders
 
     def views(self, kind: Kind[Any, Any]) -> list[ResourceView]:
-        """The declared resources of `kind` as plain views (labels included)."""
-        return [kind.view(item, self.labels) for item in self.of(kind)]
+        """The declared resources of `kind` as plain views (labels included), made once."""
+        if kind.name not in self._views:
+            self._views[kind.name] = [kind.view(item, self.labels) for item in self.of(kind)]
+        return self._views[kind.name]
 
     def resource_count(self) -> int:
         """How many resources the specs declare, over every kind."""
         return sum(len(v) for v in self.items.values())
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
 def plain(value: Any) -> Any:
     """`value` as plain data (dict, list, str, int, float, bool, None): dataclasses field by field,
     mappings as dicts, tuples and sets as lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _SCALARS):
+        return value
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):

@@ -62,6 +62,11 @@ def _sections(doc: YamlDocument) -> Iterator[tuple[PathKey, dict[str, Any], bool
                     yield (str(key), index), item, True
 
 
+def declares_env(doc: YamlDocument) -> bool:
+    """Whether the document sets per-environment values anywhere."""
+    return any(ENV_KEY in mapping for _, mapping, _ in _sections(doc))
+
+
 def _move_lines(doc: YamlDocument, value: Any, source: PathKey, target: PathKey) -> None:
     """Give `target` (and everything under it) the lines of the override at `source`."""
     line = doc.lines.get(source)

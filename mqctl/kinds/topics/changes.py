@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mqctl.plan import Action, Change
 
 NAME = "topics"  # the kind these changes belong to
+RETENTION_KEYS = ("retention.ms", "retention.bytes", "local.retention.ms", "local.retention.bytes")
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class TopicUpdate(TopicChange):
         if self.new_partitions is not None:
             extra |= {"partition-increase", "keyed-partition-increase"} if self.keyed else {"partition-increase"}
         for diff in self.diffs:
-            if diff.risk and diff.field.startswith("config.retention."):
+            if diff.risk and diff.field.removeprefix("config.") in RETENTION_KEYS:
                 extra.add("retention-cut")
             if diff.risk and diff.field == "config.cleanup.policy":
                 extra.add("cleanup-policy-switch")
