@@ -40,8 +40,8 @@ def _policy_error(policy: Policy, message: str, *key: str | int) -> Diagnostic:
     return error(policy.file, policy.line, key_of(policy, *key), f"policy {policy.name}: {message}")
 
 
-def _views(desired: DesiredState, kinds: Sequence[AnyKind]) -> dict[str, list[ResourceView]]:
-    return {kind.name: desired.views(kind) for kind in kinds}
+def _views(desired: DesiredState, kinds: Sequence[AnyKind], needed: set[str]) -> dict[str, list[ResourceView]]:
+    return {kind.name: desired.views(kind) for kind in kinds if kind.name in needed}
 
 
 def _resource(view: ResourceView) -> str:
@@ -110,12 +110,14 @@ def _cel_violations(
 
 def check_resources(policies: PolicySet, desired: DesiredState, kinds: Sequence[AnyKind]) -> list[Diagnostic]:
     """Every rule and CEL policy of `desired.env` over the declared resources in its scope."""
-    views = _views(desired, kinds)
+    active = policies.active(desired.env)
+    needed = {p.kind for p in active} | {p.params["kind"] for p in active if p.rule == REQUIRES}
+    views = _views(desired, kinds, needed)
     index = {kind: {v.name: v for v in found} for kind, found in views.items()}
     problems: list[Diagnostic] = []
     cel_policies: list[Policy] = []
     cel_targets: list[list[ResourceView]] = []
-    for policy in policies.active(desired.env):
+    for policy in active:
         if policy.rule == FORBID:
             continue
         selected = [v for v in views.get(policy.kind, []) if policy.selects(v.name)]
@@ -139,7 +141,9 @@ def check_changes(
     forbidding = [p for p in policies.active(desired.env) if p.rule == FORBID]
     if not forbidding:
         return []
-    by_address = {(v.kind, v.address): v for found in _views(desired, kinds).values() for v in found}
+    changes = list(changes)
+    needed = {c.kind for c in changes} & {p.kind for p in forbidding}
+    by_address = {(v.kind, v.address): v for found in _views(desired, kinds, needed).values() for v in found}
     prefix = f"{desired.env}."
     problems = []
     for change in changes:

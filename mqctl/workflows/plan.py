@@ -57,7 +57,8 @@ def compute_plan(
         found, kind_problems = kind.diff(desired, snapshots.of(kind), env)
         changes += found
         problems += kind_problems
-    views = [view for kind in KINDS for view in desired.views(kind)]
+    changed = {change.kind for change in changes}  # views only where needed: a steady plan makes none
+    views = [view for kind in KINDS if kind.name in changed for view in desired.views(kind)]
     names = {(v.kind, v.address): v.name for v in views}
     targets = parse_targets(options.targets, [kind.name for kind in KINDS])
     changes, unmatched = select(changes, targets, names, env.prefix)
