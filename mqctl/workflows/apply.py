@@ -30,6 +30,7 @@ from mqctl.saved_plan import (
     saved_plan_dict,
     what_changed,
 )
+from mqctl.targets import parse_targets
 from mqctl.workflows.plan import PlanOptions, PlanResult, all_executors, plan_project
 
 
@@ -161,6 +162,7 @@ def apply_project(
     from mqctl.kafka.lock import holding
 
     options = options or PlanOptions()
+    parse_targets(options.targets, [kind.name for kind in KINDS])  # a bad --target fails before the lock
     config = load_config(root.resolve(), env)
     saved = read_saved(plan_file, env) if plan_file is not None else None
     if saved is not None:
