@@ -23,6 +23,14 @@ def retention(admin: Any, topic: str) -> int:
     return int(live_configs(admin, topic)["retention.ms"].value)
 
 
+def payment_spec(dev: str) -> str:
+    """One topic: 6 partitions and 30 days, but 2 partitions and 1 day in environment `dev`."""
+    return (
+        "topics:\n  - name: payment.events.v1\n    partitions: 6\n    replication_factor: 3\n    retention: 30d\n"
+        f"    env:\n      {dev}: {{partitions: 2, retention: 1d}}\n"
+    )
+
+
 def test_a_policy_blocks_apply_and_nothing_is_changed(project: Project, dev_admin: Any) -> None:
     project.write("topics/order.yaml", """\
         topics:
@@ -82,16 +90,7 @@ def test_a_forbidden_change_class_blocks_apply_until_allowed(project: Project, d
 
 def test_two_environments_get_different_retention_from_one_spec(fleet_project: Project, dev_admin: Any) -> None:
     dev, prod = fleet_project.env, fleet_project.other_envs[0]
-    fleet_project.write("topics/payment.yaml", f"""\
-        labels: {{owner: payment-team}}
-        topics:
-          - name: payment.events.v1
-            partitions: 6
-            replication_factor: 3
-            retention: 30d
-            env:
-              {dev}: {{partitions: 2, retention: 1d}}
-        """)
+    fleet_project.write("topics/payment.yaml", "labels: {owner: payment-team}\n" + payment_spec(dev))
     plan = fleet_project.run("plan", "--env", dev, "-o", "json")
     assert plan.exit_code == 2, plan.output
     (change,) = json.loads(plan.stdout)["changes"]
@@ -186,15 +185,7 @@ def test_all_envs_with_one_environment_unreachable(fleet_project: Project, dev_a
 
 def test_export_writes_one_environments_values_plainly_with_a_note(fleet_project: Project, dev_admin: Any) -> None:
     dev = fleet_project.env
-    fleet_project.write("topics/payment.yaml", f"""\
-        topics:
-          - name: payment.events.v1
-            partitions: 6
-            replication_factor: 3
-            retention: 30d
-            env:
-              {dev}: {{partitions: 2, retention: 1d}}
-        """)
+    fleet_project.write("topics/payment.yaml", payment_spec(dev))
     assert fleet_project.run("apply", "--env", dev, "--auto-approve").exit_code == 0
     out = fleet_project.root / "adopted"
     res = fleet_project.run("export", "--env", dev, "--out", str(out))
