@@ -42,8 +42,11 @@ def _last_check(stderr: bytes | str | None) -> int | None:
     return int(lines[-1]) if lines else None
 
 
-def evaluate(job: CelJob, seconds: float = TIME_LIMIT_SECONDS, memory: int = MEMORY_LIMIT_BYTES) -> CelOutcome:
-    """Compile every expression and run every check; never raises for what an expression does."""
+def evaluate(job: CelJob, seconds: float | None = None, memory: int | None = None) -> CelOutcome:
+    """Compile every expression and run every check; never raises for what an expression does.
+    The bounds default to TIME_LIMIT_SECONDS and MEMORY_LIMIT_BYTES."""
+    seconds = TIME_LIMIT_SECONDS if seconds is None else seconds
+    memory = MEMORY_LIMIT_BYTES if memory is None else memory
     body = json.dumps(
         {"expressions": list(job.expressions), "checks": [[e, list(r)] for e, r in job.checks],
          "resources": list(job.resources), "environment": job.environment},

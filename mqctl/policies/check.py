@@ -92,9 +92,10 @@ def _cel_violations(
     ]
     if outcome.failure is not None:
         running = policies[outcome.failed_check] if outcome.failed_check is not None else None
-        which = f" while checking policy {running.name} ({running.where})" if running else ""
-        return [*problems, error("policies/", None, "", f"CEL evaluation {outcome.failure}{which}; nothing was "
-                                                        "decided, so this run fails. Simplify the expression")]
+        reason = f"CEL evaluation {outcome.failure}; nothing was decided, so this run fails"
+        if running is None:
+            return [*problems, error("policies/", None, "", reason)]
+        return [*problems, _policy_error(running, f"{reason}. Simplify the expression", "cel")]
     broken = {p.name for p, reason in zip(every, outcome.compile_errors, strict=False) if reason}
     for policy, views, results in zip(policies, targets, outcome.results, strict=True):
         if policy.name in broken:

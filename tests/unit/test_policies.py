@@ -301,6 +301,17 @@ def test_cel_evaluation_is_bounded_in_time_and_names_the_policy(tmp_path: Path) 
     assert outcome.failure == "took longer than 1 s" and outcome.failed_check == 1
 
 
+def test_a_cel_policy_past_its_bound_fails_the_run_at_the_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cel, "TIME_LIMIT_SECONDS", 3.0)  # the worker starts in well under that
+    numbers = "[" + ",".join(str(i) for i in range(80)) + "]"
+    slow = f"{numbers}.map(a, {numbers}.map(b, {numbers}.map(c, a + b + c))).size() > 0"
+    problems = check(tmp_path, f"policies:\n  - name: slow\n    kind: topics\n    cel: '{slow}'\n")
+    assert [(p.file, p.line, p.key) for p in problems] == [("policies/p.yaml", 2, "policies[0].cel")]
+    assert "CEL evaluation took longer than 3 s; nothing was decided" in problems[0].message
+
+
 def test_cel_evaluation_is_bounded_in_memory() -> None:
     outcome = cel.evaluate(cel.CelJob(["true"], [(0, [0])], [{}], "prod"), memory=16 * 2**20)
     assert outcome.failure is not None and outcome.failure.startswith("stopped:")
