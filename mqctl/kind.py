@@ -10,6 +10,7 @@ inside `snapshot`/`executors`/`export`, so offline commands never load them.
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic
 from mqctl.plan import Change
+from mqctl.spec.model import Source
+from mqctl.spec.overlay import SpecLabels
 from mqctl.yamlsource import YamlDocument
 
 if TYPE_CHECKING:
@@ -55,6 +58,8 @@ class DesiredState:
     env: str
     folders: frozenset[str] = frozenset()  # spec folders present: the kinds under management
     items: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
+    labels: SpecLabels = field(default_factory=SpecLabels)  # `labels:` of the spec files, by Source
+    _views: dict[str, list[ResourceView]] = field(default_factory=dict, compare=False, repr=False)
 
     def of(self, kind: Kind[D, Any]) -> tuple[D, ...]:
         """The declared resources of `kind` (empty when it declares none)."""
@@ -63,9 +68,56 @@ class DesiredState:
     def manages(self, kind: Kind[Any, Any]) -> bool:
         return kind.name in self.folders
 
+    def views(self, kind: Kind[Any, Any]) -> list[ResourceView]:
+        """The declared resources of `kind` as plain views (labels included), made once."""
+        if kind.name not in self._views:
+            self._views[kind.name] = [kind.view(item, self.labels) for item in self.of(kind)]
+        return self._views[kind.name]
+
     def resource_count(self) -> int:
         """How many resources the specs declare, over every kind."""
         return sum(len(v) for v in self.items.values())
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for other types), looked up once per type."""
+    if cls not in _FIELD_NAMES:
+        _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+    return _FIELD_NAMES[cls]
+
+
+def plain(value: Any) -> Any:
+    """`value` as plain data (dict, list, str, int, float, bool, None): dataclasses field by field,
+    mappings as dicts, tuples and sets as lists."""
+    if isinstance(value, _SCALARS):
+        return value
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    return value
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    """A declared resource as policies, plan labels and `--target` see it: plain data only."""
+
+    kind: str  # the kind's name (its spec folder)
+    name: str  # as written, without the environment: what policy `match` and `--target` globs see
+    address: str  # the name its changes carry in a plan (`prod.order.created.v1`)
+    source: Source | None  # where the specs declare it
+    labels: Mapping[str, str]
+    data: Mapping[str, Any]  # `resource` in a CEL policy, and what built-in rules read (labels included)
 
 
 class Snapshots:
@@ -105,6 +157,26 @@ class Kind(ABC, Generic[D, L]):
     def check(self, desired: DesiredState) -> list[Diagnostic]:
         """Rules across kinds, once every kind is built (e.g. an ACL on an undeclared topic)."""
         return []
+
+    def describe(self, item: D) -> dict[str, Any]:
+        """One declared resource as plain data, for policies (`resource.partitions` in CEL). By
+        default every dataclass field but `source`, plus a `name` property; a kind overrides it
+        when its model does not read well as it is. Needs `name`; `full_name` when the plan names
+        the resource differently (with the environment prefix)."""
+        data: dict[str, Any] = plain(item)
+        data.pop("source", None)
+        if "name" not in data:
+            data["name"] = str(getattr(item, "name", item))
+        return data
+
+    def view(self, item: D, labels: SpecLabels) -> ResourceView:
+        """What policies, labels and `--target` work on; built from `describe` (rarely overridden)."""
+        data = self.describe(item)
+        source = getattr(item, "source", None)
+        source = source if isinstance(source, Source) else None
+        own = labels.of(source)
+        name = str(data["name"])
+        return ResourceView(self.name, name, str(data.get("full_name", name)), source, own, {**data, "labels": own})
 
     # --- the cluster ----------------------------------------------------------------------------
 

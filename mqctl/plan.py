@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -69,6 +69,13 @@ class Change:
     def all_risks(self) -> tuple[str, ...]:
         return self.risks + tuple(d.risk for d in self.diffs if d.risk)
 
+    @property
+    def classes(self) -> frozenset[str]:
+        """What sort of change this is, for policies that forbid some per environment (`forbid_changes`)
+        unless `--allow CLASS` is given: its action, `destructive` when it is, and what a kind adds
+        (a topic's `retention-cut`)."""
+        return frozenset({str(self.action), *(["destructive"] if self.destructive else [])})
+
     def sort_detail(self) -> str:
         """Order among the changes of one type (the registry orders the types)."""
         return self.name
@@ -92,6 +99,8 @@ class Plan:
     environment: str
     changes: tuple[Change, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # change key -> its resource's labels
+    targets: tuple[str, ...] = ()  # `--target KIND:NAME` globs the plan was limited to (none: everything)
 
     @classmethod
     def build(
@@ -100,11 +109,31 @@ class Plan:
         changes: Iterable[Change],
         diagnostics: Iterable[Diagnostic] = (),
         order: ChangeOrder | None = None,
+        labels: Mapping[str, Mapping[str, str]] | None = None,
+        targets: tuple[str, ...] = (),
     ) -> Plan:
         """`order` is the execution order (the kinds registry's `apply_order`); without it the
         changes keep the order given."""
         ordered = sorted(changes, key=order) if order is not None else list(changes)
-        return cls(environment, tuple(ordered), tuple(sorted(set(diagnostics))))
+        keys = {c.key for c in ordered}
+        kept = {k: dict(v) for k, v in (labels or {}).items() if v and k in keys}
+        return cls(environment, tuple(ordered), tuple(sorted(set(diagnostics))), kept, targets)
+
+    @classmethod
+    def failed(cls, environment: str, message: str, diagnostics: Iterable[Diagnostic] = ()) -> Plan:
+        """A plan holding only why planning failed (bad specs, cluster unreachable), for outputs that
+        always print a plan document."""
+        problems = list(diagnostics) or [error("", None, "", message)]
+        return cls.build(environment, [], problems)
+
+    def with_diagnostics(self, extra: Iterable[Diagnostic]) -> Plan:
+        """The same plan with more problems found about it."""
+        return Plan.build(self.environment, self.changes, [*self.diagnostics, *extra], None, self.labels, self.targets)
+
+    def change_dict(self, change: Change) -> dict[str, Any]:
+        """A change in the JSON plan: its own fields, and `labels` when its resource has any."""
+        labels = self.labels.get(change.key)
+        return {**change.to_dict(), "labels": dict(labels)} if labels else change.to_dict()
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -171,19 +200,24 @@ class Plan:
         return problems
 
     def to_dict(self) -> dict[str, Any]:
-        """The documented JSON plan format (format_version 1). Never contains secrets."""
-        return {
+        """The documented JSON plan format (format_version 1). Never contains secrets. Fields added
+        since (a change's `labels`, the plan's `targets`) appear only when they have a value."""
+        out: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "environment": self.environment,
             "summary": {**self.counts(), "destructive": sum(c.destructive for c in self.changes)},
-            "changes": [c.to_dict() for c in self.changes],
+            "changes": [self.change_dict(c) for c in self.changes],
             "warnings": [d.to_dict() for d in self.warnings],
             "errors": [d.to_dict() for d in self.errors],
         }
+        if self.targets:
+            out["targets"] = list(self.targets)
+        return out
 
     def fingerprint(self) -> str:
-        """A digest of the changes, so a reviewed plan can be tied to what is applied."""
-        return changes_fingerprint([c.to_dict() for c in self.changes])
+        """A digest of the changes (as the JSON plan shows them), so a reviewed plan can be tied to
+        what is applied."""
+        return changes_fingerprint([self.change_dict(c) for c in self.changes])
 
 
 def changes_fingerprint(changes: list[Any]) -> str:

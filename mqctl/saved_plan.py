@@ -145,6 +145,7 @@ class SavedPlan:
     environment: str
     changes: list[Any]  # the changes as saved (Change.to_dict), checked against fingerprints.changes
     fingerprints: Fingerprints
+    targets: tuple[str, ...] = ()  # the `--target`s it was planned with
 
 
 def saved_plan_dict(plan: Plan, prints: Fingerprints) -> dict[str, Any]:
@@ -162,7 +163,8 @@ def read_saved_plan(text: str, source: str) -> SavedPlan:
                 f"(this mqctl reads {FORMAT_VERSION}); make the plan again with this mqctl"
             )
         prints = Fingerprints.from_dict(data["fingerprints"])
-        return SavedPlan(source, str(data["environment"]), list(data["changes"]), prints)
+        targets = tuple(str(t) for t in data.get("targets", []))
+        return SavedPlan(source, str(data["environment"]), list(data["changes"]), prints, targets)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise MqctlError(
             f"{source}: not a saved mqctl plan ({type(exc).__name__}: {exc}); write one with "

@@ -94,6 +94,37 @@ def _safe(err: jsonschema.ValidationError) -> str:
     return message.replace(raw, shown) if raw != shown and raw in message else message
 
 
+LABELS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Free key/values (owner, team, ...), shown in plans and read by policies.",
+    "maxProperties": 64,
+    "additionalProperties": {"type": "string", "maxLength": 256},
+}
+ENV_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Environment name -> the values that differ there (merged over the ones around it).",
+    "additionalProperties": {"type": "object"},
+}
+
+
+def editor_schema(name: str, package: str) -> dict[str, Any]:
+    """A kind's schema as editors get it (`mqctl schema export`): local references inlined, and the
+    keys the loader takes out of every spec file before checking it (`labels:` at the top, `labels:`
+    and `env:` in every top-level section and list item: mqctl/spec/overlay.py) declared."""
+    schema = load_schema(name, package)
+    out: dict[str, Any] = _inline_local_refs(schema, schema.get("$defs", {}))
+
+    def allow(node: Any, keys: dict[str, Any]) -> None:
+        if isinstance(node, dict) and isinstance(node.get("properties"), dict):
+            node["properties"] = {**node["properties"], **keys}
+
+    allow(out, {"labels": LABELS_SCHEMA})
+    for section in out.get("properties", {}).values():
+        allow(section, {"labels": LABELS_SCHEMA, "env": ENV_SCHEMA})
+        allow(section.get("items") if isinstance(section, dict) else None, {"labels": LABELS_SCHEMA, "env": ENV_SCHEMA})
+    return out
+
+
 def _message(err: jsonschema.ValidationError) -> str:
     if err.validator == "additionalProperties":
         schema = err.schema if isinstance(err.schema, dict) else {}

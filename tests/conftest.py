@@ -52,6 +52,7 @@ class Project:
     root: Path
     env: str
     cleanup_topics: list[str] = field(default_factory=list)
+    other_envs: list[str] = field(default_factory=list)  # more environments of its mqctl.yaml
 
     def write(self, relpath: str, text: str) -> Path:
         path = self.root / relpath
@@ -179,6 +180,18 @@ def project(tmp_path: Path, dev_admin: object) -> Iterator[Project]:
     (tmp_path / "mqctl.yaml").write_text(config_text(env, DEV_BOOTSTRAP))
     yield Project(tmp_path, env)
     _delete_prefixed(dev_admin, env + ".")
+
+
+@pytest.fixture
+def fleet_project(tmp_path: Path, dev_admin: object) -> Iterator[Project]:
+    """A project with two environments on the real 3-broker cluster (`env` and `other_envs[0]`: say a
+    dev and a prod sharing one cluster under two prefixes); the topics of both are deleted after."""
+    env, other = unique_env(), unique_env()
+    text = config_text(env, DEV_BOOTSTRAP) + config_text(other, DEV_BOOTSTRAP).removeprefix("environments:\n")
+    (tmp_path / "mqctl.yaml").write_text(text)
+    yield Project(tmp_path, env, other_envs=[other])
+    for name in (env, other):
+        _delete_prefixed(dev_admin, name + ".")
 
 
 def sasl_admin_config(user: str = "admin", password: str | None = None) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,20 @@ RootOption = Annotated[
     Path, typer.Option("--root", help="Project root holding mqctl.yaml and the spec folders.")
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain output (also when NO_COLOR is set).")]
+OptionalEnvOption = Annotated[
+    str | None, typer.Option("--env", "-e", help="Environment name from mqctl.yaml (or --all-envs).")
+]
+AllEnvsOption = Annotated[
+    bool, typer.Option("--all-envs", help="Every environment of mqctl.yaml, concurrently; exit code: the worst.")
+]
+TargetOption = Annotated[
+    list[str] | None,
+    typer.Option("--target", help="Only KIND:NAME (globs, NAME without the environment), e.g. 'topics:order.*'."),
+]
+AllowOption = Annotated[
+    list[str] | None,
+    typer.Option("--allow", help="A change class a policy forbids (retention-cut, keyed-partition-increase, ...)."),
+]
 
 
 def console(no_color: bool = False, stderr: bool = False) -> Console:
@@ -38,6 +53,18 @@ def console(no_color: bool = False, stderr: bool = False) -> Console:
 def _readable(message: str) -> str:
     """A message's own lines kept; control characters from spec text in it shown as escapes."""
     return "\n".join(visible(line) for line in message.split("\n"))
+
+
+def console_to_buffer(no_color: bool = False) -> Console:
+    """A console writing to memory, for output shown later as one block (one environment of many)."""
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    return Console(file=io.StringIO(), no_color=plain, highlight=False, soft_wrap=True,
+                   force_terminal=False if plain else None)
+
+
+def buffered_text(buffer: Console) -> str:
+    stream = buffer.file
+    return stream.getvalue() if isinstance(stream, io.StringIO) else ""
 
 
 def fail(error: MqctlError, no_color: bool = False) -> typer.Exit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -11,15 +12,29 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, TaskID
 
-from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, fail, handled
+from mqctl.cli.common import (
+    AllEnvsOption,
+    AllowOption,
+    NoColorOption,
+    OptionalEnvOption,
+    RootOption,
+    TargetOption,
+    buffered_text,
+    console,
+    console_to_buffer,
+    fail,
+    handled,
+)
 from mqctl.config import load_config
-from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of, warnings_of
+from mqctl.diagnostics import Diagnostic, MqctlError, errors_of, warnings_of
 from mqctl.edges import Edges
 from mqctl.plan import Plan
+from mqctl.render.fleet import render_fleet
 from mqctl.render.formats import FORMATS, OutputFormat
 from mqctl.render.text import render_plan
 from mqctl.workflows.apply import ApplyHooks, ApplyReport, Outcome, apply_project, save_plan
-from mqctl.workflows.plan import plan_project
+from mqctl.workflows.fleet import apply_all, apply_exit_code, plan_all, plan_exit_code, worst_exit_code
+from mqctl.workflows.plan import PlanOptions, plan_project
 from mqctl.workflows.validate import validate_project
 
 OutputOption = Annotated[
@@ -61,8 +76,32 @@ def _format(output: str) -> OutputFormat:
     return FORMATS[output]
 
 
+def _problems(exc: MqctlError | None) -> list[Diagnostic]:
+    return list(exc.diagnostics) if exc is not None else []
+
+
+def _options(target: list[str] | None, allow: list[str] | None, allow_delete: bool) -> PlanOptions:
+    allowed = set(allow or ()) | ({"delete"} if allow_delete else set())
+    return PlanOptions(tuple(target or ()), frozenset(allowed))
+
+
+def _one_environment(env: str | None, all_envs: bool) -> str | None:
+    """The environment of a single run, None for --all-envs; exactly one of the two is given."""
+    if all_envs and env:
+        raise MqctlError("give either --env ENV or --all-envs, not both")
+    if not all_envs and not env:
+        raise MqctlError("missing --env ENV (an environment of mqctl.yaml), or --all-envs for every one")
+    return env
+
+
 def plan(
-    env: EnvOption,
+    env: OptionalEnvOption = None,
+    all_envs: AllEnvsOption = False,
+    target: TargetOption = None,
+    allow: AllowOption = None,
+    allow_delete: Annotated[
+        bool, typer.Option("--allow-delete", help="Same as --allow delete: deletions a policy forbids.")
+    ] = False,
     root: RootOption = Path("."),
     output: OutputOption = "text",
     out_file: Annotated[
@@ -77,14 +116,27 @@ def plan(
     out = console(no_color)
     with handled(no_color):
         fmt = _format(output)
+        name = _one_environment(env, all_envs)
+        if name is None and out_file is not None:
+            raise MqctlError("--out saves the plan of one environment; use --env ENV")
+    options = _options(target, allow, allow_delete)
+    if name is None:
+        with handled(no_color):
+            results = plan_all(root, options)
+        plans = [
+            r.result if r.result is not None else Plan.failed(r.environment, str(r.error), _problems(r.error))
+            for r in results
+        ]
+        codes = [plan_exit_code(p) for p in plans]
+        render_fleet(out, output, list(zip(plans, codes, strict=True)), worst_exit_code(codes))
+        raise typer.Exit(worst_exit_code(codes))
     try:
-        config = load_config(root.resolve(), env)
-        result, _ = plan_project(config, Edges(config.environment))
+        config = load_config(root.resolve(), name)
+        result, _ = plan_project(config, Edges(config.environment), options)
     except MqctlError as exc:
         if not fmt.document_on_failure:
             raise fail(exc, no_color) from None
-        problems = exc.diagnostics or [error("", None, "", exc.message)]
-        fmt.render(out, Plan.build(env, [], problems))
+        fmt.render(out, Plan.failed(name, exc.message, exc.diagnostics))
         raise typer.Exit(1) from None
     plan = result.plan
     fmt.render(out, plan)
@@ -161,8 +213,47 @@ def _hooks(out: Console, auto_approve: bool, progress: Progress) -> ApplyHooks:
     )
 
 
+def _fleet_hooks(buffers: dict[str, Console], no_color: bool) -> Callable[[str], ApplyHooks]:
+    """Hooks for one environment of `apply --all-envs`: output collected per environment, shown
+    together once all are done (threads' lines would interleave)."""
+
+    def hooks_for(env: str) -> ApplyHooks:
+        buffer = buffers[env] = console_to_buffer(no_color)
+        return ApplyHooks(
+            notify=lambda line: buffer.print(escape(line)),
+            show=lambda plan, held: render_plan(buffer, plan, dict(held)),
+            starting=lambda total: None,
+            on_result=lambda outcome: _report_line(buffer, outcome),
+        )
+
+    return hooks_for
+
+
+def _apply_all(out: Console, root: Path, options: PlanOptions, no_color: bool) -> int:
+    buffers: dict[str, Console] = {}
+    with handled(no_color):
+        results = apply_all(root, _fleet_hooks(buffers, no_color), options)
+    codes = []
+    for found in results:
+        out.rule(f"environment {escape(found.environment)}")
+        buffer = buffers.get(found.environment)
+        if buffer is not None:
+            out.out(buffered_text(buffer), end="", highlight=False)
+        if found.result is not None and found.result.report is not None:
+            _summary(out, found.result.report)
+        if found.error is not None:
+            _print_diagnostics(out, found.error.diagnostics)
+            out.print(f"[red]error:[/] {escape(found.error.message)}")
+        codes.append(apply_exit_code(found.result) if found.result is not None else 1)
+    out.rule("summary")
+    for found, code in zip(results, codes, strict=True):
+        status = found.result.status if found.result is not None else "failed"
+        out.print(f"{escape(found.environment)}: {status} (exit {code})")
+    return worst_exit_code(codes)
+
+
 def apply(
-    env: EnvOption,
+    env: OptionalEnvOption = None,
     plan_file: Annotated[
         Path | None,
         typer.Argument(
@@ -171,6 +262,9 @@ def apply(
             show_default=False,
         ),
     ] = None,
+    all_envs: AllEnvsOption = False,
+    target: TargetOption = None,
+    allow: AllowOption = None,
     root: RootOption = Path("."),
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
@@ -182,10 +276,17 @@ def apply(
 ) -> None:
     """Make the cluster match the specs: show the plan, confirm, apply in batches, report each change."""
     out = console(no_color)
+    options = _options(target, allow, allow_delete)
+    with handled(no_color):
+        name = _one_environment(env, all_envs)
+        if name is None and (plan_file is not None or not auto_approve):
+            raise MqctlError("apply --all-envs runs unattended: it needs --auto-approve and takes no plan file")
+    if name is None:
+        raise typer.Exit(_apply_all(out, root, options, no_color))
     progress = Progress(console=out, transient=True)
     try:
         with handled(no_color):
-            run = apply_project(root, env, _hooks(out, auto_approve, progress), plan_file, allow_delete)
+            run = apply_project(root, name, _hooks(out, auto_approve, progress), plan_file, options)
     finally:
         progress.stop()
     if run.status == "errors":

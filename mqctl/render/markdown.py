@@ -17,6 +17,7 @@ autolinks (`https\://`, `www\.`) and puts `@` and `#<digit>` in code, where GitH
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from rich.console import Console
 
@@ -86,9 +87,11 @@ def _heading(change: Change) -> str:
     return f"{SYMBOL[change.action]} **{change.action}** {change.resource_type} {code(change.name)}"
 
 
-def _change(change: Change) -> list[str]:
+def _change(change: Change, labels: Mapping[str, str]) -> list[str]:
     flag = " ⚠️ **destructive**" if change.destructive else ""
     lines = [f"- {_heading(change)}{flag}"]
+    if labels:
+        lines.append(f"  - labels: {', '.join(code(f'{k}={v}') for k, v in sorted(labels.items()))}")
     for diff in change.diffs:
         if change.action is Action.CREATE:
             value = code(show(diff.field, diff.after))
@@ -105,7 +108,7 @@ def _changes(plan: Plan, budget: int) -> list[str]:
     lines: list[str] = []
     used = 0
     for shown, change in enumerate(plan.changes):
-        block = _change(change)
+        block = _change(change, plan.labels.get(change.key, {}))
         used += sum(len(line) + 1 for line in block)
         if used > budget:
             rest = len(plan.changes) - shown

@@ -7,6 +7,8 @@ escapes, so a spec cannot recolour, hide or forge lines of the plan; then rich m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Console
 from rich.markup import escape
 
@@ -21,11 +23,17 @@ def _safe(text: object) -> str:
 SYMBOL = {Action.CREATE: ("+", "green"), Action.UPDATE: ("~", "yellow"), Action.DELETE: ("-", "red")}
 
 
-def _change(console: Console, change: Change, note: str | None) -> None:
+def labels_text(labels: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def _change(console: Console, change: Change, note: str | None, labels: Mapping[str, str]) -> None:
     symbol, colour = SYMBOL[change.action]
     flag = "  [bold red]⚠ destructive[/]" if change.destructive else ""
     extra = f"  [dim]({_safe(note)})[/]" if note else ""
     console.print(f"  [{colour}]{symbol} {change.resource_type} {_safe(change.name)}[/]{flag}{extra}")
+    if labels:
+        console.print(f"      [dim]labels: {_safe(labels_text(labels))}[/]")
     width = max((len(visible(d.field)) for d in change.diffs), default=0)
     for diff in change.diffs:
         if change.action is Action.CREATE:
@@ -47,7 +55,7 @@ def render_plan(console: Console, plan: Plan, notes: dict[str, str] | None = Non
         console.print(f"mqctl will make these changes in environment [bold]{_safe(plan.environment)}[/]:")
         console.print()
         for change in plan.changes:
-            _change(console, change, notes.get(f"{change.resource_type}:{change.name}"))
+            _change(console, change, notes.get(change.key), plan.labels.get(change.key, {}))
         console.print()
     for diag in plan.warnings:
         console.print(f"[yellow]warning:[/] {escape(str(diag))}")

@@ -17,6 +17,7 @@ from mqctl.diagnostics import Diagnostic
 from mqctl.kind import DesiredState, Kind
 from mqctl.kinds import KINDS
 from mqctl.spec.model import SpecContext
+from mqctl.spec.overlay import SpecLabels, lift_labels, resolve_env
 from mqctl.yamlsource import YamlDocument, format_path, load_yaml_file
 
 
@@ -27,8 +28,11 @@ def spec_files(root: Path, folder: str) -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def _documents(root: Path, kind: Kind[Any, Any], problems: list[Diagnostic]) -> list[YamlDocument]:
+def _documents(
+    config: ProjectConfig, kind: Kind[Any, Any], labels: SpecLabels, problems: list[Diagnostic]
+) -> list[YamlDocument]:
     docs = []
+    root = config.root
     for path in spec_files(root, kind.name):
         doc = load_yaml_file(path, str(path.relative_to(root)))
         if isinstance(doc, Diagnostic):
@@ -36,6 +40,10 @@ def _documents(root: Path, kind: Kind[Any, Any], problems: list[Diagnostic]) -> 
             continue
         if doc.data is None:  # an empty file declares nothing
             continue
+        # Per-environment values and labels first: what the schema and the kind see is what this
+        # environment gets, with the lines of the keys that set it.
+        problems.extend(resolve_env(doc, config.environment.name, config.environments))
+        problems.extend(lift_labels(doc, labels))
         schema_problems = schema_check.check(doc, kind.schema, kind.schema_package)
         problems.extend(schema_problems)
         # A bad list item is left out and the rest of the file still checked; any other schema
@@ -64,11 +72,14 @@ def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
     ctx = SpecContext(config.root, config.environment, re.compile(config.naming_pattern))
     problems: list[Diagnostic] = []
     items: dict[str, tuple[object, ...]] = {}
+    labels = SpecLabels()
     for kind in KINDS:
-        built, found = kind.build(_documents(config.root, kind, problems), ctx)
+        built, found = kind.build(_documents(config, kind, labels, problems), ctx)
         items[kind.name] = tuple(built)
         problems.extend(found)
-    desired = DesiredState(env=config.environment.name, folders=spec_folders(config.root), items=items)
+    desired = DesiredState(
+        env=config.environment.name, folders=spec_folders(config.root), items=items, labels=labels
+    )
     for kind in KINDS:
         problems.extend(kind.check(desired))
     return desired, sorted(set(problems))

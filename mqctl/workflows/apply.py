@@ -19,6 +19,7 @@ from mqctl.edges import Edges
 from mqctl.kind import Executor
 from mqctl.kinds import KINDS
 from mqctl.plan import Change, Plan
+from mqctl.policies.model import FOLDER as POLICY_FOLDER
 from mqctl.saved_plan import (
     Fingerprints,
     SavedPlan,
@@ -29,7 +30,8 @@ from mqctl.saved_plan import (
     saved_plan_dict,
     what_changed,
 )
-from mqctl.workflows.plan import PlanResult, all_executors, plan_project
+from mqctl.targets import parse_targets
+from mqctl.workflows.plan import PlanOptions, PlanResult, all_executors, plan_project
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def execute(
 
 
 def plan_fingerprints(result: PlanResult, config: ProjectConfig) -> Fingerprints:
-    files, folders = read_spec_sources(config.root, [kind.name for kind in KINDS])
+    files, folders = read_spec_sources(config.root, [kind.name for kind in KINDS] + [POLICY_FOLDER])
     env = config.environment
     return fingerprints(result.plan, dict(result.snapshots.items()), files, folders, env, config.naming_pattern)
 
@@ -142,22 +144,36 @@ class ApplyRun:
     report: ApplyReport | None = None
 
 
+def _saved_targets(saved: SavedPlan, options: PlanOptions) -> PlanOptions:
+    """A saved plan was made for its `--target`s: applying it plans for the same ones."""
+    if options.targets and tuple(options.targets) != saved.targets:
+        raise MqctlError(
+            f"{saved.source} was planned with --target {' '.join(saved.targets) or '(none)'}; apply it without "
+            "--target (it applies exactly the saved plan), or make a new plan"
+        )
+    return PlanOptions(saved.targets, options.allowed, options.policies)
+
+
 def apply_project(
-    root: Path, env: str, hooks: ApplyHooks, plan_file: Path | None = None, allow_delete: bool = False
+    root: Path, env: str, hooks: ApplyHooks, plan_file: Path | None = None, options: PlanOptions | None = None
 ) -> ApplyRun:
     """Make the cluster match the specs. The apply lock spans plan to report, so the plan stays
     true while it is applied; a saved plan is checked before anything connects."""
     from mqctl.kafka.lock import holding
 
+    options = options or PlanOptions()
+    parse_targets(options.targets, [kind.name for kind in KINDS])  # a bad --target fails before the lock
     config = load_config(root.resolve(), env)
     saved = read_saved(plan_file, env) if plan_file is not None else None
+    if saved is not None:
+        options = _saved_targets(saved, options)
     with holding(config.environment, f"mqctl apply --env {env}", hooks.notify):
         edges = Edges(config.environment, hooks.notify)
-        result, _ = plan_project(config, edges)
+        result, _ = plan_project(config, edges, options)
         plan = result.plan
         if saved is not None:
             check_saved(saved, result, config)
-        hooks.show(plan, plan.held_back(allow_delete))
+        hooks.show(plan, plan.held_back(options.allow_delete))
         if plan.errors:
             return ApplyRun(plan, "errors")
         if not plan.has_changes:
@@ -165,5 +181,5 @@ def apply_project(
         if saved is None and not hooks.confirm(plan):
             return ApplyRun(plan, "cancelled")
         hooks.starting(len(plan.changes))
-        report = execute(plan, all_executors(edges, result.kinds), allow_delete, hooks.on_result)
+        report = execute(plan, all_executors(edges, result.kinds), options.allow_delete, hooks.on_result)
     return ApplyRun(plan, "applied", report)

@@ -9,19 +9,35 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
 from mqctl.config import Environment, ProjectConfig
 from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of
 from mqctl.edges import Edges
 from mqctl.kind import DesiredState, Executor, Kind, Snapshots
-from mqctl.kinds import apply_order, managed
+from mqctl.kinds import KINDS, apply_order, managed
 from mqctl.plan import Action, Change, Plan
+from mqctl.policies.check import check_changes, load_and_check
+from mqctl.policies.model import PolicySet
 from mqctl.spec.loader import load_specs, spec_folders
+from mqctl.targets import parse_targets, select
 
 T = TypeVar("T")
 AnyKind = Kind[Any, Any]
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How a plan is limited and what it may do: `--target` and `--allow` / `--allow-delete`."""
+
+    targets: tuple[str, ...] = ()  # KIND:NAME globs; none: every resource
+    allowed: frozenset[str] = frozenset()  # change classes a `forbid_changes` policy lets through
+    policies: PolicySet = field(default_factory=PolicySet)
+
+    @property
+    def allow_delete(self) -> bool:
+        return str(Action.DELETE) in self.allowed
 
 
 def compute_plan(
@@ -30,17 +46,28 @@ def compute_plan(
     env: Environment,
     kinds: Sequence[AnyKind],
     diagnostics: Sequence[Diagnostic] = (),
+    options: PlanOptions | None = None,
 ) -> Plan:
-    """Pure: diff every managed kind against its snapshot, then apply the policy's safety checks."""
+    """Pure: diff every managed kind against its snapshot, keep the targeted changes, then apply the
+    environment's safety checks and the policies' forbidden change classes."""
+    options = options or PlanOptions()
     changes: list[Change] = []
     problems: list[Diagnostic] = list(diagnostics)
     for kind in kinds:
         found, kind_problems = kind.diff(desired, snapshots.of(kind), env)
         changes += found
         problems += kind_problems
-    plan = Plan.build(env.name, changes, problems, order=apply_order)
+    changed = {change.kind for change in changes}  # views only where needed: a steady plan makes none
+    views = [view for kind in KINDS if kind.name in changed for view in desired.views(kind)]
+    names = {(v.kind, v.address): v.name for v in views}
+    targets = parse_targets(options.targets, [kind.name for kind in KINDS])
+    changes, unmatched = select(changes, targets, names, env.prefix)
+    labels = {(v.kind, v.address): v.labels for v in views}
+    by_key = {c.key: labels.get((c.kind, c.name), {}) for c in changes}
+    plan = Plan.build(env.name, changes, [*problems, *unmatched], apply_order, by_key, options.targets)
     counts = {kind.name: kind.managed(snapshots.of(kind)) for kind in kinds}
-    return Plan.build(env.name, plan.changes, [*plan.diagnostics, *plan.unsafe(env, counts)])
+    forbidden = check_changes(options.policies, plan.changes, desired, KINDS, options.allowed)
+    return plan.with_diagnostics([*plan.unsafe(env, counts), *forbidden])
 
 
 @dataclass
@@ -103,17 +130,24 @@ def take_snapshots(edges: Edges, kinds: Sequence[AnyKind]) -> Snapshots:
     return Snapshots({kind.name: kind.snapshot(edges) for kind in kinds})
 
 
-def plan_project(config: ProjectConfig, edges: Edges) -> tuple[PlanResult, DesiredState]:
+def plan_project(
+    config: ProjectConfig, edges: Edges, options: PlanOptions | None = None
+) -> tuple[PlanResult, DesiredState]:
     """Read the cluster while the specs are parsed: the snapshot is mostly waiting on the brokers,
-    spec parsing is CPU, so the two overlap (about 1 s saved on 10,000 topics). Spec errors are
-    raised first, whatever the cluster does."""
+    spec parsing is CPU, so the two overlap (about 1 s saved on 10,000 topics). Spec and policy
+    errors are raised first, whatever the cluster does."""
+    options = options or PlanOptions()
+    parse_targets(options.targets, [kind.name for kind in KINDS])  # a bad --target fails before connecting
     kinds = managed(spec_folders(config.root))
     before = edges.requests
     reading = _Background(lambda: take_snapshots(edges, kinds))
     desired, diagnostics = load_specs(config)
+    policies, policy_problems = load_and_check(config, desired, KINDS)
+    diagnostics = sorted({*diagnostics, *policy_problems})
     if errors_of(diagnostics):
         raise MqctlError(f"the specs for environment {config.environment.name} have errors", diagnostics)
-    return _finish(desired, edges, kinds, reading.result(), diagnostics, before), desired
+    options = PlanOptions(options.targets, options.allowed, policies)
+    return _finish(desired, edges, kinds, reading.result(), diagnostics, before, options), desired
 
 
 def plan_environment(
@@ -131,10 +165,10 @@ def _finish(
     snapshots: Snapshots,
     diagnostics: Sequence[Diagnostic],
     before: int,
+    options: PlanOptions | None = None,
 ) -> PlanResult:
     """Diff, then dry-run what the diff wants on the cluster."""
-    plan = compute_plan(desired, snapshots, edges.env, kinds, diagnostics)
+    plan = compute_plan(desired, snapshots, edges.env, kinds, diagnostics, options)
     if not plan.errors and plan.changes:
-        checked = validate_with_cluster(plan, edges, kinds)
-        plan = Plan.build(plan.environment, plan.changes, [*plan.diagnostics, *checked])
+        plan = plan.with_diagnostics(validate_with_cluster(plan, edges, kinds))
     return PlanResult(plan, snapshots, list(kinds), edges.requests - before)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from mqctl.config import environment_names, load_config
 from mqctl.diagnostics import Diagnostic
+from mqctl.kinds import KINDS
+from mqctl.policies.check import load_and_check
 from mqctl.spec.loader import load_specs
 
 
@@ -17,12 +19,14 @@ class Validation:
 
 
 def validate_project(root: Path, env: str | None = None) -> Validation:
-    """Secrets are not needed: `${VAR}`s may be unset."""
+    """Secrets are not needed: `${VAR}`s may be unset. Policies are checked for each environment."""
     names = [env] if env else environment_names(root)
     found: set[Diagnostic] = set()
     counts = {}
     for name in names:
-        desired, diagnostics = load_specs(load_config(root.resolve(), name, secrets=False))
+        config = load_config(root.resolve(), name, secrets=False)
+        desired, diagnostics = load_specs(config)
         found.update(diagnostics)
+        found.update(load_and_check(config, desired, KINDS)[1])
         counts[name] = desired.resource_count()
     return Validation(sorted(found), counts)

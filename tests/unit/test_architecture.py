@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mqctl"
 KIND_NAMES = {kind.name for kind in KINDS}
 TRANSPORTS = ("kafka", "registry.py", "connect.py")
 UPPER_LAYERS = ("mqctl.kinds", "mqctl.kind", "mqctl.plan", "mqctl.render", "mqctl.workflows", "mqctl.spec",
-                "mqctl.exporting", "mqctl.saved_plan")
+                "mqctl.exporting", "mqctl.saved_plan", "mqctl.policies", "mqctl.targets")
 SHIM = PACKAGE / "kafka" / "wire.py"
 NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make"}  # public, underscored to avoid clashes
 LOCAL_ERROR_CODES = "KafkaError"  # librdkafka's local error codes (KafkaError._TRANSPORT) are documented API

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic
-from mqctl.kind import DesiredState, Executor, Kind, Snapshots
+from mqctl.kind import DesiredState, Executor, Kind, Snapshots, plain
 from mqctl.kinds import topics, users
 from mqctl.kinds.acls.changes import CHANGES, NAME
 from mqctl.kinds.acls.diff import diff_acls
@@ -36,6 +36,11 @@ class AclsKind(Kind[AclSpec, LiveAcls]):
         if not desired.manages(topics.KIND):
             return []
         return undeclared_acl_topics(desired.of(self), desired.of(topics.KIND), desired.env)
+
+    def describe(self, item: AclSpec) -> dict[str, Any]:
+        """The binding's fields (`resource.principal`, `resource.operation`, ...), named as the plan
+        names it; the resource's own name is `resource_name`."""
+        return {**plain(item.binding), "name": str(item.binding), "resource_name": item.binding.name}
 
     def snapshot(self, edges: Edges) -> LiveAcls:
         from mqctl.kinds.acls.admin import AclAdmin

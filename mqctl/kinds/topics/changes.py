@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mqctl.plan import Action, Change
 
 NAME = "topics"  # the kind these changes belong to
+RETENTION_KEYS = ("retention.ms", "retention.bytes", "local.retention.ms", "local.retention.bytes")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,19 @@ class TopicUpdate(TopicChange):
     new_partitions: int | None = None
     set_config: Mapping[str, str] = field(default_factory=dict)
     reset_config: tuple[str, ...] = ()
+    keyed: bool = False  # the spec declares a key: more partitions move keys (see TopicSpec.key)
+
+    @property
+    def classes(self) -> frozenset[str]:
+        extra = set()
+        if self.new_partitions is not None:
+            extra |= {"partition-increase", "keyed-partition-increase"} if self.keyed else {"partition-increase"}
+        for diff in self.diffs:
+            if diff.risk and diff.field.removeprefix("config.") in RETENTION_KEYS:
+                extra.add("retention-cut")
+            if diff.risk and diff.field == "config.cleanup.policy":
+                extra.add("cleanup-policy-switch")
+        return super().classes | extra
 
 
 @dataclass(frozen=True)

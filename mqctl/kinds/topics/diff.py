@@ -141,6 +141,16 @@ def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
     elif spec.partitions > live.partitions:
         new_partitions = spec.partitions
         diffs.append(FieldDiff("partitions", live.partitions, spec.partitions, risk=None))
+        if spec.key is not None:
+            problems.append(
+                warning(
+                    *where,
+                    "key",
+                    f"{spec.full_name} is keyed ({spec.key.description}): raising partitions "
+                    f"{live.partitions} -> {spec.partitions} moves keys to other partitions, so records of one key "
+                    "written before and after the change are read out of order until the old ones are consumed",
+                )
+            )
     set_config: dict[str, str] = {}
     for key, value in sorted(spec.config.items()):
         current = live.configs.get(key)
@@ -172,6 +182,7 @@ def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
         new_partitions=new_partitions,
         set_config=set_config,
         reset_config=tuple(reset),
+        keyed=spec.key is not None,
     )
     return change
 

@@ -30,6 +30,14 @@ class Sizing:
 
 
 @dataclass(frozen=True)
+class TopicKey:
+    """What a topic's records are keyed by: a partition increase moves keys (ordering per key breaks)."""
+
+    description: str  # e.g. "user_id: one user's orders stay in order"
+    schema: str | None = None  # the key's schema: a subject of schemas/ or words
+
+
+@dataclass(frozen=True)
 class TopicSpec:
     name: str  # as written in the spec, without the environment prefix
     full_name: str  # `<env>.<name>`: the real topic name
@@ -40,6 +48,7 @@ class TopicSpec:
     protected: bool = False
     reset_unmanaged_config: bool = False
     sizing: Sizing | None = None
+    key: TopicKey | None = None
 
 
 def reserved_name(full_name: str, prefix: str) -> bool:
@@ -204,6 +213,7 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
         return None
     partitions, rf = _apply_overrides(ctx, int(fields["partitions"]), rf, config)
     sizing = fields.get("sizing")
+    key = fields.get("key")
     return TopicSpec(
         name=name,
         full_name=full_name,
@@ -214,6 +224,7 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
         protected=bool(fields.get("protected", False)),
         reset_unmanaged_config=fields.get("unmanaged_config", "warn") == "reset",
         sizing=_sizing(item, problems) if sizing else None,
+        key=TopicKey(str(key["description"]), key.get("schema")) if key else None,
     )
 
 
