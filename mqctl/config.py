@@ -19,14 +19,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from mqctl import redact, schema_check
+from mqctl import redact
 from mqctl.diagnostics import Diagnostic, MqctlError
-from mqctl.naming import NamingRule, compile_naming
 from mqctl.textsafe import visible
-from mqctl.yamlsource import YamlDocument, load_yaml_file
+
+if TYPE_CHECKING:  # the YAML parser, JSON Schema and RE2 load when mqctl.yaml is read, not on import
+    from mqctl.naming import NamingRule
+    from mqctl.yamlsource import YamlDocument
 
 CONFIG_FILE = "mqctl.yaml"
 DEFAULT_TIMEOUT_SECONDS = 15.0
@@ -157,6 +159,8 @@ class ProjectConfig:
     def naming(self) -> NamingRule:
         """The naming rule compiled with RE2 (linear-time matching, so no topic name can make it
         backtrack for ages); the one place a naming pattern should be compiled."""
+        from mqctl.naming import compile_naming
+
         return compile_naming(self.naming_pattern)
 
     def unknown_environments(self, names: Iterable[object]) -> list[str]:
@@ -286,6 +290,9 @@ def _environment_problems(
 
 
 def _read(root: Path) -> YamlDocument:
+    from mqctl import schema_check
+    from mqctl.yamlsource import load_yaml_file
+
     path = root / CONFIG_FILE
     if not path.is_file():
         raise MqctlError(f"{path}: not found; mqctl runs from the project root, next to {CONFIG_FILE}")
@@ -344,6 +351,8 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
         policy=Policy(**raw.get("policy", {})),
     )
     pattern = doc.data.get("naming", {}).get("pattern", DEFAULT_NAMING_PATTERN)
+    from mqctl.naming import compile_naming
+
     try:
         re.compile(pattern)
         compile_naming(pattern)

@@ -11,12 +11,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from mqctl.config import Environment
 from mqctl.spec.units import format_ms, parse_duration_ms
+
+if TYPE_CHECKING:
+    from mqctl.config import Environment
 
 SCHEMA_DIR = ".mqctl/schemas"  # where `mqctl schema export` puts the JSON Schemas by default
 
@@ -62,6 +62,8 @@ def schema_comment(path: str, schema: str) -> str:
 
 def document(path: str, schema: str, env: str, body: Mapping[str, Any]) -> ExportedFile:
     header = schema_comment(path, schema) + f"# Exported by `mqctl export` from environment {env}.\n"
+    import yaml  # only export writes YAML; `mqctl schema export --help` does not need it
+
     return ExportedFile(path, header + yaml.safe_dump(dict(body), sort_keys=False, allow_unicode=True, width=100))
 
 

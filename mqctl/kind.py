@@ -11,31 +11,30 @@ inside `snapshot`/`executors`/`export`, so offline commands never load them.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
-from mqctl.config import Environment
-from mqctl.diagnostics import Diagnostic
-from mqctl.plan import Change
-from mqctl.spec.model import Source
-from mqctl.spec.overlay import SpecLabels
-from mqctl.yamlsource import YamlDocument
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a kind's heavy parts load when it is used: the registry itself imports cheaply
     import typer
 
+    from mqctl.config import Environment
+    from mqctl.diagnostics import Diagnostic
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
-    from mqctl.spec.model import SpecContext
+    from mqctl.plan import Change
+    from mqctl.spec.model import Source, SpecContext
+    from mqctl.spec.overlay import SpecLabels
+    from mqctl.yamlsource import YamlDocument
 
 D = TypeVar("D")  # one declared resource (a spec item)
 L = TypeVar("L")  # the kind's live snapshot
-C = TypeVar("C", bound=Change)
+C = TypeVar("C", bound="Change")
 
 Results = dict[str, str | None]  # what an executor reports: change name -> None when done, else why not
-Executor = Callable[[Sequence[Change], bool], Results]  # (changes of one type, validate_only) -> results
+Executor = Callable[[Sequence["Change"], bool], Results]  # (changes of one type, validate_only) -> results
 
 
 def executor(change_type: type[C], run: Callable[[Sequence[C], bool], Results]) -> tuple[type[Change], Executor]:
@@ -51,6 +50,27 @@ def executor(change_type: type[C], run: Callable[[Sequence[C], bool], Results]) 
     return change_type, call
 
 
+class ChangeTypes:
+    """A kind's `changes`, imported from its changes module on first use. The registry, and so
+    every command down to `mqctl --help`, imports every kind package; change types are dataclasses,
+    which take time to create. In a kind's package: `changes = ChangeTypes(f"{__name__}.changes")`
+    (that module's `CHANGES`)."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def __get__(self, instance: object, owner: type | None = None) -> tuple[type[Change], ...]:
+        found: tuple[type[Change], ...] = importlib.import_module(self.module).CHANGES
+        return found
+
+
+def _no_labels() -> SpecLabels:
+    """An empty SpecLabels (the overlay module loads with the specs, not with the registry)."""
+    from mqctl.spec.overlay import SpecLabels
+
+    return SpecLabels()
+
+
 @dataclass(frozen=True)
 class DesiredState:
     """Everything the spec files of one environment ask for, per kind."""
@@ -58,7 +78,7 @@ class DesiredState:
     env: str
     folders: frozenset[str] = frozenset()  # spec folders present: the kinds under management
     items: Mapping[str, tuple[object, ...]] = field(default_factory=dict)
-    labels: SpecLabels = field(default_factory=SpecLabels)  # `labels:` of the spec files, by Source
+    labels: SpecLabels = field(default_factory=_no_labels)  # `labels:` of the spec files, by Source
     _views: dict[str, list[ResourceView]] = field(default_factory=dict, compare=False, repr=False)
 
     def of(self, kind: Kind[D, Any]) -> tuple[D, ...]:
@@ -171,6 +191,8 @@ class Kind(ABC, Generic[D, L]):
 
     def view(self, item: D, labels: SpecLabels) -> ResourceView:
         """What policies, labels and `--target` work on; built from `describe` (rarely overridden)."""
+        from mqctl.spec.model import Source
+
         data = self.describe(item)
         source = getattr(item, "source", None)
         source = source if isinstance(source, Source) else None

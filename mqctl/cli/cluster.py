@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled, project
 
@@ -46,6 +45,8 @@ def info(
     out.print(f"environment  {env}  ({config.environment.bootstrap_servers})")
     out.print(f"cluster id   {info.cluster_id}")
     out.print(f"controller   {info.controller_id}")
+    from rich.table import Table
+
     table = Table("broker", "address", "rack", title=f"{len(info.brokers)} broker(s)", title_justify="left")
     for b in info.brokers:
         table.add_row(str(b.id), f"{b.host}:{b.port}", b.rack or "-")

@@ -1,4 +1,8 @@
-"""Options and error handling shared by every command."""
+"""Options and error handling shared by every command.
+
+Cheap to import: `mqctl --help` builds every command from these modules, so rich, the config
+loader and everything behind them load inside the functions that use them.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from mqctl import redact
-from mqctl.config import ProjectConfig, load_config
 from mqctl.diagnostics import MqctlError
 from mqctl.textsafe import visible
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mqctl.config import ProjectConfig
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name from mqctl.yaml.")]
 RootOption = Annotated[
@@ -44,6 +50,8 @@ def console(no_color: bool = False, stderr: bool = False) -> Console:
     """A rich console that respects --no-color / NO_COLOR and is never wider than a CI log needs.
     It writes through the redaction layer (mqctl.redact), even when `main` did not install it
     (tests, or mqctl used as a library)."""
+    from rich.console import Console
+
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     stream = redact.wrap(sys.stderr if stderr else sys.stdout)
     # Off a terminal (CI logs, pipes) lines are never folded: a folded error line is hard to grep.
@@ -57,6 +65,8 @@ def _readable(message: str) -> str:
 
 def console_to_buffer(no_color: bool = False) -> Console:
     """A console writing to memory, for output shown later as one block (one environment of many)."""
+    from rich.console import Console
+
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     return Console(file=io.StringIO(), no_color=plain, highlight=False, soft_wrap=True,
                    force_terminal=False if plain else None)
@@ -70,6 +80,8 @@ def buffered_text(buffer: Console) -> str:
 def fail(error: MqctlError, no_color: bool = False) -> typer.Exit:
     """Print an MqctlError (and each of its diagnostics) to stderr; the caller raises the Exit.
     Messages are escaped: `topics[dev.a.v1]` in a message is text, not rich markup."""
+    from rich.markup import escape
+
     err = console(no_color, stderr=True)
     if error.diagnostics:
         for diag in error.diagnostics:
@@ -93,4 +105,6 @@ def handled(no_color: bool = False) -> Iterator[None]:
 
 
 def project(root: Path, env: str) -> ProjectConfig:
+    from mqctl.config import load_config
+
     return load_config(root.resolve(), env)

@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
 from mqctl.config import CONFIG_FILE
 from mqctl.exporting import SCHEMA_DIR, Selection
-from mqctl.workflows.export import export_project, export_schemas
 
 schema_app = typer.Typer(help="JSON Schemas of the spec files, for editor completion and checks.", no_args_is_help=True)
 
@@ -30,6 +28,10 @@ def export(
     no_color: NoColorOption = False,
 ) -> None:
     """Write specs for everything this environment manages, so that `mqctl plan` there is empty."""
+    from rich.markup import escape
+
+    from mqctl.workflows.export import export_project
+
     out = console(no_color)
     with handled(no_color):
         run = export_project(root, env, out_dir, Selection(tuple(include or ()), tuple(exclude or ())), force)
@@ -65,6 +67,10 @@ def schema_export(
     no_color: NoColorOption = False,
 ) -> None:
     """Write the JSON Schemas of mqctl.yaml and every spec kind, for yaml-language-server modelines."""
+    from rich.markup import escape
+
+    from mqctl.workflows.export import export_schemas
+
     out = console(no_color)
     with handled(no_color):
         written = export_schemas(out_dir)

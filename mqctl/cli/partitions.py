@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mqctl import templates
-from mqctl.calc import CalcError, PartitionCalculation, calculate_partitions, explain
 from mqctl.cli.args import choice, number, optional_whole, whole
 from mqctl.cli.common import NoColorOption, RootOption, console, handled, project
 from mqctl.diagnostics import MqctlError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the calculator and the templates (YAML) load when the command runs
+    from mqctl.calc import PartitionCalculation
     from mqctl.kafka.probe import ProbeResult
 
 app = typer.Typer(
@@ -75,6 +74,9 @@ def calc(
     no_color: NoColorOption = False,
 ) -> None:
     """partitions = max(target / per-partition throughput, max consumers), then headroom and rounding."""
+    from mqctl import templates
+    from mqctl.calc import CalcError, calculate_partitions, explain
+
     probe: ProbeResult | None = None
     with handled():
         fmt = choice("--output", output, ("text", "json"))

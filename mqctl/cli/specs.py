@@ -5,12 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress, TaskID
 
 from mqctl.cli.common import (
     AllEnvsOption,
@@ -25,17 +22,15 @@ from mqctl.cli.common import (
     fail,
     handled,
 )
-from mqctl.config import load_config
 from mqctl.diagnostics import Diagnostic, MqctlError, errors_of, warnings_of
-from mqctl.edges import Edges
-from mqctl.plan import Plan
-from mqctl.render.fleet import render_fleet
-from mqctl.render.formats import FORMATS, OutputFormat
-from mqctl.render.text import render_plan
-from mqctl.workflows.apply import ApplyHooks, ApplyReport, Outcome, apply_project, save_plan
-from mqctl.workflows.fleet import apply_all, apply_exit_code, plan_all, plan_exit_code, worst_exit_code
-from mqctl.workflows.plan import PlanOptions, plan_project
-from mqctl.workflows.validate import validate_project
+
+if TYPE_CHECKING:  # each command imports what it runs (the workflows, rich), so --help stays light
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from mqctl.render.formats import OutputFormat
+    from mqctl.workflows.apply import ApplyHooks, ApplyReport, Outcome
+    from mqctl.workflows.plan import PlanOptions
 
 OutputOption = Annotated[
     str, typer.Option("-o", "--output", help="text, json or markdown (a pull-request comment).")
@@ -44,6 +39,8 @@ EXIT_CHANGES = 2
 
 
 def _print_diagnostics(out: Console, diagnostics: list[Diagnostic]) -> None:
+    from rich.markup import escape
+
     for diag in diagnostics:
         colour = "red" if diag in errors_of(diagnostics) else "yellow"
         out.print(f"[{colour}]{diag.severity}:[/] {escape(str(diag))}")
@@ -57,6 +54,8 @@ def validate(
     no_color: NoColorOption = False,
 ) -> None:
     """Lint every spec file offline (no cluster needed); report all errors at once. Exit 0 clean, 1 errors."""
+    from mqctl.workflows.validate import validate_project
+
     out = console(no_color)
     with handled():
         found = validate_project(root, env)
@@ -71,6 +70,8 @@ def validate(
 
 
 def _format(output: str) -> OutputFormat:
+    from mqctl.render.formats import FORMATS
+
     if output not in FORMATS:
         raise MqctlError(f"unknown output format {output!r}; use one of: {', '.join(FORMATS)}")
     return FORMATS[output]
@@ -81,6 +82,8 @@ def _problems(exc: MqctlError | None) -> list[Diagnostic]:
 
 
 def _options(target: list[str] | None, allow: list[str] | None, allow_delete: bool) -> PlanOptions:
+    from mqctl.workflows.plan import PlanOptions
+
     allowed = set(allow or ()) | ({"delete"} if allow_delete else set())
     return PlanOptions(tuple(target or ()), frozenset(allowed))
 
@@ -113,6 +116,16 @@ def plan(
     no_color: NoColorOption = False,
 ) -> None:
     """Show what apply would change. Exit 0 no changes, 2 changes present, 1 error."""
+    from rich.markup import escape
+
+    from mqctl.config import load_config
+    from mqctl.edges import Edges
+    from mqctl.plan import Plan
+    from mqctl.render.fleet import render_fleet
+    from mqctl.workflows.apply import save_plan
+    from mqctl.workflows.fleet import plan_all, plan_exit_code, worst_exit_code
+    from mqctl.workflows.plan import plan_project
+
     out = console(no_color)
     with handled(no_color):
         fmt = _format(output)
@@ -161,6 +174,8 @@ def _confirm(auto_approve: bool) -> bool:
 
 
 def _report_line(out: Console, outcome: Outcome) -> None:
+    from rich.markup import escape
+
     change = outcome.change
     verb = {"create": "created", "update": "updated", "delete": "deleted"}[str(change.action)]
     if outcome.ok:
@@ -173,6 +188,8 @@ def _report_line(out: Console, outcome: Outcome) -> None:
 
 
 def _summary(out: Console, report: ApplyReport) -> None:
+    from rich.markup import escape
+
     for change, reason in report.skipped:
         out.print(
             f"[yellow]-[/] skipped {change.action!s} of {change.resource_type} "
@@ -192,6 +209,11 @@ def _summary(out: Console, report: ApplyReport) -> None:
 
 def _hooks(out: Console, auto_approve: bool, progress: Progress) -> ApplyHooks:
     """The terminal side of an apply: the plan, the prompt, a progress bar and a line per change."""
+    from rich.markup import escape
+
+    from mqctl.render.text import render_plan
+    from mqctl.workflows.apply import ApplyHooks
+
     tasks: list[TaskID] = []
 
     def starting(total: int) -> None:
@@ -216,6 +238,11 @@ def _hooks(out: Console, auto_approve: bool, progress: Progress) -> ApplyHooks:
 def _fleet_hooks(buffers: dict[str, Console], no_color: bool) -> Callable[[str], ApplyHooks]:
     """Hooks for one environment of `apply --all-envs`: output collected per environment, shown
     together once all are done (threads' lines would interleave)."""
+    from rich.markup import escape
+
+    from mqctl.render.text import render_plan
+    from mqctl.workflows.apply import ApplyHooks
+
 
     def hooks_for(env: str) -> ApplyHooks:
         buffer = buffers[env] = console_to_buffer(no_color)
@@ -230,6 +257,10 @@ def _fleet_hooks(buffers: dict[str, Console], no_color: bool) -> Callable[[str],
 
 
 def _apply_all(out: Console, root: Path, options: PlanOptions, no_color: bool) -> int:
+    from rich.markup import escape
+
+    from mqctl.workflows.fleet import apply_all, apply_exit_code, worst_exit_code
+
     buffers: dict[str, Console] = {}
     with handled(no_color):
         results = apply_all(root, _fleet_hooks(buffers, no_color), options)
@@ -275,6 +306,10 @@ def apply(
     no_color: NoColorOption = False,
 ) -> None:
     """Make the cluster match the specs: show the plan, confirm, apply in batches, report each change."""
+    from rich.progress import Progress
+
+    from mqctl.workflows.apply import apply_project
+
     out = console(no_color)
     options = _options(target, allow, allow_delete)
     with handled(no_color):

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from mqctl import templates
 from mqctl.cli.args import choice, optional_whole
 from mqctl.cli.common import handled
 from mqctl.diagnostics import MqctlError
@@ -22,6 +21,8 @@ OutputOption = Annotated[str, typer.Option("-o", "--output", help="properties, y
 
 def _print(kind: str, profile: str, output: str, cores: str | None = None, disks: str | None = None,
            rack: str | None = None) -> None:
+    from mqctl import templates
+
     with handled():
         fmt = choice("--output", output, templates.OUTPUTS)
         try:

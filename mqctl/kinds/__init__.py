@@ -8,11 +8,14 @@ Adding a kind is one new package under `mqctl/kinds/` and one line here (docs/ar
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from mqctl.kind import Kind
 from mqctl.kinds import acls, brokers, connectors, schemas, topics, users
-from mqctl.plan import Action, Change
+
+if TYPE_CHECKING:
+    from mqctl.plan import Change
 
 KINDS: tuple[Kind[Any, Any], ...] = (
     brokers.KIND,  # first: topics created in the same run already see new broker defaults
@@ -24,15 +27,21 @@ KINDS: tuple[Kind[Any, Any], ...] = (
 )
 
 BY_NAME: dict[str, Kind[Any, Any]] = {kind.name: kind for kind in KINDS}
-_POSITION: dict[type[Change], tuple[int, int]] = {
-    change: (at, rank) for at, kind in enumerate(KINDS) for rank, change in enumerate(kind.changes)
-}
+
+
+@cache
+def _positions() -> dict[type[Change], tuple[int, int]]:
+    """(kind, rank within the kind) of every change type; made on first use, since reading
+    `kind.changes` imports the change types (see mqctl.kind.ChangeTypes)."""
+    return {change: (at, rank) for at, kind in enumerate(KINDS) for rank, change in enumerate(kind.changes)}
 
 
 def apply_order(change: Change) -> tuple[int, int, int, str]:
     """Creates and updates in registry order (what others refer to first), deletes in reverse
     (revoke and remove the referrers first); within a kind, its change types' own order."""
-    at, rank = _POSITION[type(change)]
+    from mqctl.plan import Action
+
+    at, rank = _positions()[type(change)]
     deleting = change.action is Action.DELETE
     return (int(deleting), -at if deleting else at, rank, change.sort_detail())
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mqctl.config import Environment
+if TYPE_CHECKING:
+    from mqctl.config import Environment
 
 
 @dataclass(frozen=True)

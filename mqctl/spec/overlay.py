@@ -19,12 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mqctl.config import unknown_environments
 from mqctl.diagnostics import Diagnostic
 from mqctl.spec.model import Source
-from mqctl.yamlsource import PathKey, YamlDocument
+
+if TYPE_CHECKING:
+    from mqctl.yamlsource import PathKey, YamlDocument
 
 ENV_KEY = "env"
 LABELS_KEY = "labels"

@@ -1,38 +1,45 @@
-"""ACLs: explicit bindings and role shorthands, scoped to the environment's names and principals."""
+"""ACLs: explicit bindings and role shorthands, scoped to the environment's names and principals.
+
+Importing the package is cheap: the spec, diff and cluster modules load inside the methods.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mqctl.config import Environment
-from mqctl.diagnostics import Diagnostic
-from mqctl.kind import DesiredState, Executor, Kind, Snapshots, plain
+from mqctl.kind import ChangeTypes, Kind, plain
 from mqctl.kinds import topics, users
-from mqctl.kinds.acls.changes import CHANGES, NAME
-from mqctl.kinds.acls.diff import diff_acls
-from mqctl.kinds.acls.model import AclSpec, LiveAcls
-from mqctl.kinds.acls.references import undeclared_acl_topics
-from mqctl.kinds.acls.spec import build_acls
-from mqctl.plan import Change
-from mqctl.spec.model import SpecContext
-from mqctl.yamlsource import YamlDocument
 
 if TYPE_CHECKING:
+    from mqctl.config import Environment
+    from mqctl.diagnostics import Diagnostic
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
+    from mqctl.kind import DesiredState, Executor, Snapshots
+    from mqctl.kinds.acls.model import AclSpec, LiveAcls
+    from mqctl.plan import Change
+    from mqctl.spec.model import SpecContext
+    from mqctl.yamlsource import YamlDocument
 
 
-class AclsKind(Kind[AclSpec, LiveAcls]):
+NAME = "acls"  # the spec folder and the kind's key (its change types' `kind`)
+
+
+class AclsKind(Kind["AclSpec", "LiveAcls"]):
     name = NAME
     schema = "acls"
-    changes = CHANGES
+    changes = ChangeTypes(f"{__name__}.changes")
 
     def build(self, docs: Sequence[YamlDocument], ctx: SpecContext) -> tuple[list[AclSpec], list[Diagnostic]]:
+        from mqctl.kinds.acls.spec import build_acls
+
         return build_acls(docs, ctx)
 
     def check(self, desired: DesiredState) -> list[Diagnostic]:
         """A grant on a topic no spec declares, when this project manages topics at all."""
+        from mqctl.kinds.acls.references import undeclared_acl_topics
+
         if not desired.manages(topics.KIND):
             return []
         return undeclared_acl_topics(desired.of(self), desired.of(topics.KIND), desired.env)
@@ -52,6 +59,8 @@ class AclsKind(Kind[AclSpec, LiveAcls]):
 
     def diff(self, desired: DesiredState, live: LiveAcls, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
         """In scope: names under the env prefix, and every principal the env declares (acls/ or users/)."""
+        from mqctl.kinds.acls.diff import diff_acls
+
         declared = desired.of(self)
         principals = {spec.binding.principal for spec in declared} | {
             f"User:{user.name}" for user in desired.of(users.KIND)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mqctl.kinds.acls import NAME
 from mqctl.kinds.acls.model import AclBinding
 from mqctl.plan import Action, Change
-
-NAME = "acls"  # the kind these changes belong to
 
 
 @dataclass(frozen=True, kw_only=True)

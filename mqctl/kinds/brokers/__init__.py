@@ -1,36 +1,43 @@
-"""Broker config as code: cluster-wide defaults and per-broker dynamic configs, plus `brokers check`."""
+"""Broker config as code: cluster-wide defaults and per-broker dynamic configs, plus `brokers check`.
+
+Importing the package is cheap: the spec, diff and cluster modules load inside the methods.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mqctl.config import Environment
-from mqctl.diagnostics import Diagnostic
-from mqctl.kind import DesiredState, Executor, Kind, Snapshots
-from mqctl.kinds.brokers.changes import CHANGES, NAME
-from mqctl.kinds.brokers.diff import diff_brokers
-from mqctl.kinds.brokers.live import LiveBrokerConfigs
-from mqctl.kinds.brokers.spec import BrokerConfigSpec, build_brokers
-from mqctl.plan import Change
-from mqctl.spec.model import SpecContext
-from mqctl.yamlsource import YamlDocument
+from mqctl.kind import ChangeTypes, Kind
 
 if TYPE_CHECKING:
     import typer
 
+    from mqctl.config import Environment
+    from mqctl.diagnostics import Diagnostic
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
+    from mqctl.kind import DesiredState, Executor, Snapshots
+    from mqctl.kinds.brokers.live import LiveBrokerConfigs
+    from mqctl.kinds.brokers.spec import BrokerConfigSpec
+    from mqctl.plan import Change
+    from mqctl.spec.model import SpecContext
+    from mqctl.yamlsource import YamlDocument
 
 
-class BrokersKind(Kind[BrokerConfigSpec, LiveBrokerConfigs]):
+NAME = "brokers"  # the spec folder and the kind's key (its change types' `kind`)
+
+
+class BrokersKind(Kind["BrokerConfigSpec", "LiveBrokerConfigs"]):
     name = NAME
     schema = "brokers"
-    changes = CHANGES
+    changes = ChangeTypes(f"{__name__}.changes")
 
     def build(
         self, docs: Sequence[YamlDocument], ctx: SpecContext
     ) -> tuple[list[BrokerConfigSpec], list[Diagnostic]]:
+        from mqctl.kinds.brokers.spec import build_brokers
+
         return build_brokers(docs, ctx)
 
     def snapshot(self, edges: Edges) -> LiveBrokerConfigs:
@@ -44,6 +51,8 @@ class BrokersKind(Kind[BrokerConfigSpec, LiveBrokerConfigs]):
     def diff(
         self, desired: DesiredState, live: LiveBrokerConfigs, env: Environment
     ) -> tuple[list[Change], list[Diagnostic]]:
+        from mqctl.kinds.brokers.diff import diff_brokers
+
         return diff_brokers(desired.of(self), live)
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mqctl.kinds.brokers import NAME
 from mqctl.plan import Action, Change
-
-NAME = "brokers"  # the kind these changes belong to
 
 
 @dataclass(frozen=True)

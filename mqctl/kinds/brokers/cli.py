@@ -7,21 +7,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mqctl import templates
 from mqctl.cli.args import choice, optional_whole
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled, project
 from mqctl.diagnostics import MqctlError
-from mqctl.kinds.brokers.check import CHANGES, BrokerCheck, check_brokers
+
+if TYPE_CHECKING:  # the templates (YAML) load when the command runs, not for `mqctl --help`
+    from mqctl.kinds.brokers.check import BrokerCheck
 
 app = typer.Typer(help="Inspect the brokers of an environment.", no_args_is_help=True)
 
 
 def _lines(report: BrokerCheck) -> list[str]:
     """One block per differing key; brokers with the same value and source share a line."""
+    from mqctl.kinds.brokers.check import CHANGES
+
     lines = []
     for diff in report.differences:
         lines.append(f"~ {diff.key}: template {diff.expected}  [{diff.change}: {CHANGES[diff.change]}]")
@@ -49,6 +52,9 @@ def check(
     no_color: NoColorOption = False,
 ) -> None:
     """Compare each broker's live config (static keys included) with `mqctl template broker`."""
+    from mqctl import templates
+    from mqctl.kinds.brokers.check import check_brokers
+
     with handled():
         fmt = choice("--output", output, ("text", "json"))
         try:

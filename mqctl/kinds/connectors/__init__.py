@@ -1,5 +1,8 @@
 """Kafka Connect connectors: class, tasks, state and config (with ${env} and ${VAR} secrets) on an
-environment's Connect worker, plus `connectors status` and `connectors restart`."""
+environment's Connect worker, plus `connectors status` and `connectors restart`.
+
+Importing the package is cheap: the spec, diff and worker modules load inside the methods.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +10,34 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mqctl.config import Environment
-from mqctl.diagnostics import Diagnostic
-from mqctl.kind import DesiredState, Executor, Kind, Snapshots
-from mqctl.kinds.connectors.changes import CHANGES, NAME
-from mqctl.kinds.connectors.diff import diff_connectors, not_applied
-from mqctl.kinds.connectors.live import LiveConnectors
-from mqctl.kinds.connectors.spec import ConnectorSpec, build_connectors
-from mqctl.plan import Change
-from mqctl.spec.model import SpecContext
-from mqctl.yamlsource import YamlDocument
+from mqctl.kind import ChangeTypes, Kind
 
 if TYPE_CHECKING:
     import typer
 
+    from mqctl.config import Environment
+    from mqctl.diagnostics import Diagnostic
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
+    from mqctl.kind import DesiredState, Executor, Snapshots
+    from mqctl.kinds.connectors.live import LiveConnectors
+    from mqctl.kinds.connectors.spec import ConnectorSpec
+    from mqctl.plan import Change
+    from mqctl.spec.model import SpecContext
+    from mqctl.yamlsource import YamlDocument
 
 
-class ConnectorsKind(Kind[ConnectorSpec, LiveConnectors]):
+NAME = "connectors"  # the spec folder and the kind's key (its change types' `kind`)
+
+
+class ConnectorsKind(Kind["ConnectorSpec", "LiveConnectors"]):
     name = NAME
     schema = "connectors"
-    changes = CHANGES
+    changes = ChangeTypes(f"{__name__}.changes")
 
     def build(self, docs: Sequence[YamlDocument], ctx: SpecContext) -> tuple[list[ConnectorSpec], list[Diagnostic]]:
+        from mqctl.kinds.connectors.spec import build_connectors
+
         return build_connectors(docs, ctx)
 
     def unavailable(self, env: Environment) -> str | None:
@@ -49,6 +56,8 @@ class ConnectorsKind(Kind[ConnectorSpec, LiveConnectors]):
     ) -> tuple[list[Change], list[Diagnostic]]:
         """Secrets come from the process environment, read here at plan time and nowhere else. An
         environment without a Connect worker holds no connectors: a warning, no changes."""
+        from mqctl.kinds.connectors.diff import diff_connectors, not_applied
+
         if env.connect is None:
             return [], not_applied(desired.of(self), env.name)
         return diff_connectors(desired.of(self), live, env.name, os.environ)

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mqctl.config import Secret
+from mqctl.kinds.connectors import NAME
 from mqctl.plan import Action, Change
-
-NAME = "connectors"  # the kind these changes belong to
 
 Config = Mapping[str, str | Secret]  # a whole connector config; values read from ${VAR} are Secrets
 

@@ -1,32 +1,39 @@
-"""Schema-registry subjects: Avro, JSON Schema and Protobuf versions, compatibility levels, soft delete."""
+"""Schema-registry subjects: Avro, JSON Schema and Protobuf versions, compatibility levels, soft delete.
+
+Importing the package is cheap: the spec module (fastavro, jsonschema, the Protobuf parser), the
+diff and the registry client load inside the methods that use them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mqctl.config import Environment
-from mqctl.diagnostics import Diagnostic
-from mqctl.kind import DesiredState, Executor, Kind, Snapshots
-from mqctl.kinds.schemas.changes import CHANGES, NAME
-from mqctl.kinds.schemas.diff import diff_subjects
-from mqctl.kinds.schemas.model import RegistryState, SubjectSpec
-from mqctl.kinds.schemas.spec import build_subjects
-from mqctl.plan import Change
-from mqctl.spec.model import SpecContext
-from mqctl.yamlsource import YamlDocument
+from mqctl.kind import ChangeTypes, Kind
 
 if TYPE_CHECKING:
+    from mqctl.config import Environment
+    from mqctl.diagnostics import Diagnostic
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
+    from mqctl.kind import DesiredState, Executor, Snapshots
+    from mqctl.kinds.schemas.model import RegistryState, SubjectSpec
+    from mqctl.plan import Change
+    from mqctl.spec.model import SpecContext
+    from mqctl.yamlsource import YamlDocument
 
 
-class SchemasKind(Kind[SubjectSpec, RegistryState]):
+NAME = "schemas"  # the spec folder and the kind's key (its change types' `kind`)
+
+
+class SchemasKind(Kind["SubjectSpec", "RegistryState"]):
     name = NAME
     schema = "schemas"
-    changes = CHANGES
+    changes = ChangeTypes(f"{__name__}.changes")
 
     def build(self, docs: Sequence[YamlDocument], ctx: SpecContext) -> tuple[list[SubjectSpec], list[Diagnostic]]:
+        from mqctl.kinds.schemas.spec import build_subjects
+
         return build_subjects(docs, ctx)
 
     def unavailable(self, env: Environment) -> str | None:
@@ -43,6 +50,8 @@ class SchemasKind(Kind[SubjectSpec, RegistryState]):
     def diff(
         self, desired: DesiredState, live: RegistryState, env: Environment
     ) -> tuple[list[Change], list[Diagnostic]]:
+        from mqctl.kinds.schemas.diff import diff_subjects
+
         return diff_subjects(desired.of(self), live)
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:

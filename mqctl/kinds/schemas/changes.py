@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mqctl.kinds.schemas import NAME
 from mqctl.kinds.schemas.model import SubjectReference
 from mqctl.plan import Action, Change
-
-NAME = "schemas"  # the kind these changes belong to
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,42 @@
-"""Topics: partitions, replication factor (moved by throttled reassignment), configs, deletion."""
+"""Topics: partitions, replication factor (moved by throttled reassignment), configs, deletion.
+
+Importing the package is cheap (the registry imports every kind for `mqctl --help`): the spec,
+diff and cluster modules load inside the methods that use them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mqctl.config import Environment
-from mqctl.diagnostics import Diagnostic
-from mqctl.kind import DesiredState, Executor, Kind, Snapshots
-from mqctl.kinds.topics.changes import CHANGES, NAME
-from mqctl.kinds.topics.diff import diff_topics
-from mqctl.kinds.topics.live import LiveTopics
-from mqctl.kinds.topics.spec import TopicSpec, build_topics
-from mqctl.plan import Change
-from mqctl.spec.model import SpecContext
-from mqctl.yamlsource import YamlDocument
+from mqctl.kind import ChangeTypes, Kind
 
 if TYPE_CHECKING:
+    from mqctl.config import Environment
+    from mqctl.diagnostics import Diagnostic
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
+    from mqctl.kind import DesiredState, Executor, Snapshots
+    from mqctl.kinds.topics.live import LiveTopics
+    from mqctl.kinds.topics.spec import TopicSpec
+    from mqctl.plan import Change
+    from mqctl.spec.model import SpecContext
+    from mqctl.yamlsource import YamlDocument
 
-__all__ = ["KIND", "TopicSpec", "TopicsKind"]
+__all__ = ["KIND", "TopicsKind"]
 
 
-class TopicsKind(Kind[TopicSpec, LiveTopics]):
+NAME = "topics"  # the spec folder and the kind's key (its change types' `kind`)
+
+
+class TopicsKind(Kind["TopicSpec", "LiveTopics"]):
     name = NAME
     schema = "topics"
-    changes = CHANGES
+    changes = ChangeTypes(f"{__name__}.changes")
 
     def build(self, docs: Sequence[YamlDocument], ctx: SpecContext) -> tuple[list[TopicSpec], list[Diagnostic]]:
+        from mqctl.kinds.topics.spec import build_topics
+
         return build_topics(docs, ctx)
 
     def snapshot(self, edges: Edges) -> LiveTopics:
@@ -40,6 +48,8 @@ class TopicsKind(Kind[TopicSpec, LiveTopics]):
         return len(live.topics)
 
     def diff(self, desired: DesiredState, live: LiveTopics, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
+        from mqctl.kinds.topics.diff import diff_topics
+
         return diff_topics(desired.of(self), live, env.prefix, env.policy.protected_topics)
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mqctl.kinds.topics import NAME
 from mqctl.plan import Action, Change
 
-NAME = "topics"  # the kind these changes belong to
 RETENTION_KEYS = ("retention.ms", "retention.bytes", "local.retention.ms", "local.retention.bytes")
 
 

@@ -1,4 +1,7 @@
-"""SCRAM users: mechanisms and iterations, passwords from the environment, deletion of owned users."""
+"""SCRAM users: mechanisms and iterations, passwords from the environment, deletion of owned users.
+
+Importing the package is cheap: the spec, diff and cluster modules load inside the methods.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +9,32 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mqctl.config import Environment
-from mqctl.diagnostics import Diagnostic
-from mqctl.kind import DesiredState, Executor, Kind, Snapshots
-from mqctl.kinds.users.changes import CHANGES, NAME, LiveUsers
-from mqctl.kinds.users.diff import diff_users
-from mqctl.kinds.users.spec import UserSpec, build_users
-from mqctl.plan import Change
-from mqctl.spec.model import SpecContext
-from mqctl.yamlsource import YamlDocument
+from mqctl.kind import ChangeTypes, Kind
 
 if TYPE_CHECKING:
+    from mqctl.config import Environment
+    from mqctl.diagnostics import Diagnostic
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
+    from mqctl.kind import DesiredState, Executor, Snapshots
+    from mqctl.kinds.users.changes import LiveUsers
+    from mqctl.kinds.users.spec import UserSpec
+    from mqctl.plan import Change
+    from mqctl.spec.model import SpecContext
+    from mqctl.yamlsource import YamlDocument
 
 
-class UsersKind(Kind[UserSpec, LiveUsers]):
+NAME = "users"  # the spec folder and the kind's key (its change types' `kind`)
+
+
+class UsersKind(Kind["UserSpec", "LiveUsers"]):
     name = NAME
     schema = "users"
-    changes = CHANGES
+    changes = ChangeTypes(f"{__name__}.changes")
 
     def build(self, docs: Sequence[YamlDocument], ctx: SpecContext) -> tuple[list[UserSpec], list[Diagnostic]]:
+        from mqctl.kinds.users.spec import build_users
+
         return build_users(docs, ctx)
 
     def snapshot(self, edges: Edges) -> LiveUsers:
@@ -39,6 +47,8 @@ class UsersKind(Kind[UserSpec, LiveUsers]):
 
     def diff(self, desired: DesiredState, live: LiveUsers, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
         """Passwords come from the process environment, read here at plan time and nowhere else."""
+        from mqctl.kinds.users.diff import diff_users
+
         return diff_users(desired.of(self), live, env.policy.managed_users, os.environ, env.security.username)
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:

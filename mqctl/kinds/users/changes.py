@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mqctl.config import Secret
+from mqctl.kinds.users import NAME
 from mqctl.plan import Action, Change
-
-NAME = "users"  # the kind these changes belong to
 
 LiveUsers = Mapping[str, Mapping[str, int]]  # user -> SCRAM mechanism -> iterations
 
