@@ -74,7 +74,11 @@ def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
     items: dict[str, tuple[object, ...]] = {}
     labels = SpecLabels()
     for kind in KINDS:
-        built, found = kind.build(_documents(config, kind, labels, problems), ctx)
+        docs = _documents(config, kind, labels, problems)
+        if not docs:  # nothing to build (every kind declares nothing from no documents), so a kind
+            items[kind.name] = ()  # the project does not use never loads its spec module
+            continue
+        built, found = kind.build(docs, ctx)
         items[kind.name] = tuple(built)
         problems.extend(found)
     desired = DesiredState(

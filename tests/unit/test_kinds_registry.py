@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
+from mqctl.config import Environment
+from mqctl.kind import Kind
 from mqctl.kinds import BY_NAME, KINDS, apply_order
 from mqctl.kinds.acls.changes import AclCreate, AclDelete
 from mqctl.kinds.acls.model import AclBinding
 from mqctl.kinds.topics.changes import TopicCreate, TopicDelete
 from mqctl.kinds.users.changes import UserCreate, UserDelete
 from mqctl.plan import Plan
+from mqctl.spec.model import SpecContext
 
 
 def acl() -> AclBinding:
@@ -36,3 +44,11 @@ def test_every_change_type_belongs_to_exactly_one_kind_and_names_it() -> None:
 def test_kind_names_are_unique_and_looked_up_by_name() -> None:
     assert list(BY_NAME) == [kind.name for kind in KINDS]
     assert all(BY_NAME[kind.name] is kind for kind in KINDS)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
+def test_no_documents_declare_nothing_so_the_loader_skips_the_kind(kind: Kind[object, object], tmp_path: Path) -> None:
+    """The loader does not call `build` for a kind without spec documents (its spec module, e.g.
+    the schema parsers, never loads): that must be what `build` would have said."""
+    ctx = SpecContext(tmp_path, Environment("dev", "127.0.0.1:1"), re.compile(".*"))
+    assert kind.build([], ctx) == ([], [])
