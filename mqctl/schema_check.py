@@ -5,6 +5,14 @@ Messages never echo a secret or a large value: jsonschema writes the offending v
 messages (`12345 is not of type 'string'`), which for a `password:` in mqctl.yaml would print it,
 and for a whole mapping (an `anyOf` failure) would print everything in it. Values under a key that
 names a secret are left out, mappings and lists are named instead of printed, and long scalars are cut.
+
+Two validators: jsonschema-rs (compiled once per schema, in Rust) answers whether a document is
+valid, which is all a clean spec set needs: 10,000 topics take milliseconds instead of seconds, and
+the Python jsonschema package is not even imported. Only a document it rejects (or cannot take: a
+date, a key that is not a string) goes to jsonschema, for every error with its path and the
+messages users know. That is exact as long as jsonschema-rs is at least as strict as jsonschema on
+these schemas: it is (ECMA regexes: `\\d` is [0-9] and `$` is the end; jsonschema's `re` also takes
+other digits and a final newline), and where it is stricter the fallback gives jsonschema's answer.
 """
 
 from __future__ import annotations
@@ -13,12 +21,15 @@ import json
 import re
 from functools import cache
 from importlib import resources
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from mqctl.diagnostics import Diagnostic
-from mqctl.yamlsource import YamlDocument
+
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema_rs
+
+    from mqctl.yamlsource import YamlDocument
 
 CONFIG_PACKAGE = "mqctl.schemas"  # where mqctl.yaml's schema lives
 
@@ -50,7 +61,24 @@ def _inline_local_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 
 @cache
+def _fast_validator(name: str, package: str) -> jsonschema_rs.Validator:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(load_schema(name, package))
+
+
+def _valid(data: Any, name: str, package: str) -> bool:
+    """jsonschema-rs's verdict; False also when it cannot take the data (then jsonschema decides)."""
+    try:
+        return bool(_fast_validator(name, package).is_valid(data))
+    except (ValueError, TypeError, OverflowError, RecursionError):  # a date, an int key, a huge number
+        return False
+
+
+@cache
 def _validator(name: str, package: str) -> jsonschema.protocols.Validator:
+    import jsonschema
+
     schema = load_schema(name, package)
     fast = _inline_local_refs(schema, schema.get("$defs", {}))
     # The packaged schemas are checked against their metaschema by the unit tests, not at every run.
@@ -126,6 +154,8 @@ def editor_schema(name: str, package: str) -> dict[str, Any]:
 
 
 def _message(err: jsonschema.ValidationError) -> str:
+    import jsonschema
+
     if err.validator == "additionalProperties":
         schema = err.schema if isinstance(err.schema, dict) else {}
         allowed = sorted(schema.get("properties", {}))
@@ -139,6 +169,8 @@ def check(document: YamlDocument, schema_name: str, package: str = CONFIG_PACKAG
     """All schema violations of `document`, each with the line of the offending key, and the problems
     the loader found on the way (`.inf`/`.nan`, control characters: see yamlsource)."""
     found = list(document.problems)
+    if _valid(document.data, schema_name, package):
+        return sorted(found)
     try:
         for err in _validator(schema_name, package).iter_errors(document.data):
             path = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)

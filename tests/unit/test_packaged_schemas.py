@@ -7,7 +7,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from mqctl import schema_check
 from mqctl.kind import Kind
 from mqctl.kinds import KINDS
 from mqctl.schema_check import CONFIG_PACKAGE, editor_schema, load_schema
@@ -39,3 +42,42 @@ def test_editor_schemas_declare_labels_and_env_of_every_kind(kind: Kind[Any, Any
         target = section.get("items", section)
         if "properties" in target:
             assert {"labels", "env"} <= set(target["properties"]), kind.name
+
+
+# Values a spec entry could hold after YAML: the strings the schemas' patterns and enums care about
+# (with Unicode digits, spaces and a final newline, where Python's `re` and ECMA regexes differ),
+# numbers at the edges, and the odd YAML types (dates, NaN) jsonschema-rs cannot take.
+_SCALARS = st.one_of(
+    st.sampled_from(["7d", "٣d", "1 h", "infinite", "abc\n", "a b", "User:x", "lz4", "delete", "", "a.b.v1"]),
+    st.text(max_size=8),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=12) | st.integers(), inner, max_size=3),
+    max_leaves=8,
+)
+_KEYS = st.sampled_from(
+    ["name", "partitions", "replication_factor", "retention", "config", "principal", "operations", "role", "topics",
+     "resource_type", "pattern_type", "subject", "file", "type", "class", "tasks_max", "state", "password", "bogus"]
+)
+_ENTRY = st.dictionaries(_KEYS, _VALUES, max_size=5)
+_DOCUMENT = st.fixed_dictionaries(
+    {}, optional={section: st.lists(_ENTRY, max_size=3) | _VALUES for section in
+                  ("topics", "acls", "users", "subjects", "connectors", "defaults", "brokers", "environments")}
+)
+
+
+@pytest.mark.parametrize(("package", "name"), SCHEMAS)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=_DOCUMENT)
+def test_the_fast_validator_never_passes_what_jsonschema_rejects(package: str, name: str, document: Any) -> None:
+    """schema_check trusts jsonschema-rs's "valid" and asks jsonschema only otherwise: exact only if
+    jsonschema-rs is never more lenient than jsonschema on these schemas."""
+    if schema_check._valid(document, name, package):
+        assert list(schema_check._validator(name, package).iter_errors(document)) == []
