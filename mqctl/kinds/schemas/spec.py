@@ -4,25 +4,18 @@ Each schema type is one `SchemaFormat` in `FORMATS` (how to check it, how to nor
 if-chain. Normalised text is what the diff compares, so re-indenting a schema or reordering JSON keys
 is not a new version. Protobuf is parsed by proto-schema-parser (pure Python, an ANTLR grammar of
 the .proto language): the `protobuf` package can only load compiled descriptors, not .proto text.
+Each type's parser (fastavro, jsonschema, the Protobuf grammar in protobuf.py) loads only when a
+subject of that type is checked.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
-
-import fastavro
-import jsonschema
-from antlr4.error.ErrorListener import ErrorListener
-from fastavro.schema import SchemaParseException
-from proto_schema_parser import ast as proto_ast
-from proto_schema_parser.generator import Generator
-from proto_schema_parser.parser import Parser
 
 from mqctl.diagnostics import Diagnostic, error
 from mqctl.kinds.schemas.model import SubjectReference, SubjectSpec
@@ -72,6 +65,9 @@ def _canonical_json(text: str) -> str:
 
 def _check_avro(text: str, deps: Sequence[Dependency]) -> dict[str, Any]:
     data = _json(text)
+    import fastavro  # each schema type's parser loads when a subject of that type is checked
+    from fastavro.schema import SchemaParseException
+
     named: dict[str, Any] = {}
     for dep in deps:
         # A type from outside the specs cannot be seen offline; a stand-in lets the rest be checked.
@@ -93,6 +89,8 @@ def _check_json_schema(text: str, deps: Sequence[Dependency]) -> dict[str, Any]:
     data = _json(text)
     if not isinstance(data, dict):
         raise SchemaProblem("a JSON Schema here is an object (the registry does not take true / false)")
+    import jsonschema
+
     try:
         jsonschema.validators.validator_for(data).check_schema(data)
     except jsonschema.SchemaError as exc:
@@ -101,71 +99,16 @@ def _check_json_schema(text: str, deps: Sequence[Dependency]) -> dict[str, Any]:
     return {}
 
 
-class _Collect(ErrorListener):  # type: ignore[misc]
-    """ANTLR prints syntax errors to stderr by default; keep them as problems instead."""
-
-    def __init__(self) -> None:
-        self.found: list[SchemaProblem] = []
-
-    def syntaxError(self, recognizer: Any, offending: Any, line: int, column: int, msg: str, e: Any) -> None:
-        self.found.append(SchemaProblem(f"Protobuf syntax error: {msg} (column {column + 1})", line))
-
-
-def _parse_proto(text: str) -> proto_ast.File:
-    listener = _Collect()
-
-    def quiet(recognizer: Any) -> None:
-        recognizer.removeErrorListeners()
-        recognizer.addErrorListener(listener)
-
-    try:
-        parsed = Parser(setup_lexer=quiet, setup_parser=quiet).parse(text)
-    except (ValueError, TypeError, AttributeError) as exc:  # the AST builder trips over a broken tree
-        if listener.found:
-            raise listener.found[0] from exc
-        raise SchemaProblem(f"Protobuf syntax error: {exc}") from exc
-    if listener.found:
-        raise listener.found[0]
-    return parsed
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    return None
-
-
 def _check_proto(text: str, deps: Sequence[Dependency]) -> dict[str, Any]:
-    names = {dep.name for dep in deps}
-    for element in _parse_proto(text).file_elements:
-        if (
-            isinstance(element, proto_ast.Import)
-            and element.name not in names
-            and not element.name.startswith(PROTOBUF_WELL_KNOWN)
-        ):
-            raise SchemaProblem(
-                f'imports "{element.name}" but no reference is named so; add it to references',
-                _line_of(text, f'"{element.name}"'),
-            )
-    return {}
+    from mqctl.kinds.schemas.protobuf import check_proto
 
-
-def _without_comments(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_without_comments(n) for n in node if not isinstance(n, proto_ast.Comment)]
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        fields = {f.name: _without_comments(getattr(node, f.name)) for f in dataclasses.fields(node) if f.init}
-        return dataclasses.replace(node, **fields)
-    return node
+    return check_proto(text, deps)
 
 
 def _canonical_proto(text: str) -> str:
-    try:
-        parsed = _parse_proto(text)
-    except SchemaProblem:
-        return text
-    return str(Generator().generate(_without_comments(parsed)))
+    from mqctl.kinds.schemas.protobuf import canonical_proto
+
+    return canonical_proto(text)
 
 
 FORMATS: Mapping[str, SchemaFormat] = {
