@@ -48,7 +48,11 @@ _ALIAS_STRICT_NODES = 4_000_000  # go-yaml's alias_ratio_range_high
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
 _Scalar = yaml.ScalarNode
+_RESOLVED: dict[str, str] = {}  # plain scalar -> its implicit tag, bounded (see _LineLoader.resolve)
+_RESOLVED_MAX = 4096
 
 
 @dataclass
@@ -96,6 +100,27 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """Safe loader used for composing nodes and constructing scalars; collections are built by
     `_Builder`, which bounds them."""
+
+    # First characters of a plain scalar that some implicit resolver (bool, int, float, null,
+    # timestamp, merge, ...) looks at; SafeLoader has no wildcard and no path resolvers.
+    _RESOLVED_FIRST = frozenset(key for key in _BaseLoader.yaml_implicit_resolvers if key is not None)
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's resolve, answered at once for what most spec scalars are: text. libyaml calls
+        it for every scalar (a third of parsing a large spec set); a quoted scalar, or a plain one
+        whose first character no implicit resolver takes (`order.created.v1`, `READ`), is a str,
+        exactly as BaseResolver.resolve would find after trying the resolvers (and so are mappings
+        and lists, there being no path resolvers)."""
+        if kind is not _Scalar:
+            return _MAP_TAG if kind is yaml.MappingNode else _SEQ_TAG
+        if not implicit[0] or (value and value[0] not in self._RESOLVED_FIRST):
+            return _STR_TAG
+        tag = _RESOLVED.get(value)  # keys repeat in every entry: `name`, `partitions`, `true`
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # for a plain scalar: a function of the text alone
+            if len(_RESOLVED) < _RESOLVED_MAX:
+                _RESOLVED[value] = tag
+        return tag
 
 
 class _Refused(Exception):

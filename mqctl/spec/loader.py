@@ -58,6 +58,8 @@ def _documents(
 
 def _paths(doc: YamlDocument, problems: list[Diagnostic]) -> list[tuple[str | int, ...]]:
     """Schema problems carry their key path as text; map each back to the document path."""
+    if not problems:  # the common case: no need to spell out every path of the document
+        return []
     by_text = {format_path(path): path for path in doc.lines}
     return [by_text.get(p.key, ()) for p in problems]
 
