@@ -9,6 +9,7 @@ it changed, so a plan right after it sees what it did.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
@@ -37,6 +38,7 @@ from mqctl.kafka.protocol import (
     TOPIC_ALREADY_EXISTS,
     TOPIC_AUTHORIZATION_FAILED,
     UNKNOWN_TOPIC_OR_PARTITION,
+    ProtocolClient,
     Unanswered,
     describe_error,
     incremental_entries,
@@ -69,6 +71,9 @@ _TOPIC = 2  # the TOPIC config resource type of the protocol
 # to 203 MB.
 DESCRIBE_PARTS = 6
 DESCRIBE_IN_FLIGHT = 2
+# Fewer topics may have more of the parts in flight (all six up to ~3,400 topics) without holding
+# more topics' entries than two parts of 10,000 do: one round trip instead of three.
+DESCRIBE_HELD = 3_400
 
 
 def live_configs(entries: Iterable[Any], seen: dict[tuple[Any, ...], LiveConfig]) -> dict[str, LiveConfig]:
@@ -100,15 +105,19 @@ class TopicAdmin:
         in progress: the first contact (DescribeCluster), metadata, DescribeConfigs of all topics
         in DESCRIBE_PARTS requests, and ListPartitionReassignments: at most nine requests however
         many topics there are."""
+        self.admin.cluster  # noqa: B018 - the bounded first contact, before the two clients go their ways
+        connecting = _Connecting(self.admin.protocol)  # kafka-python's bootstrap, while librdkafka reads metadata
         metadata = self.admin.call("list topics", lambda: self.client.list_topics(timeout=self.timeout))
         managed = sorted(name for name in metadata.topics if name.startswith(prefix))
+        connecting.wait(needed=bool(managed))  # no topic, no request: its failure would change nothing
         configs: dict[str, dict[str, LiveConfig]] = {}
         seen: dict[tuple[Any, ...], LiveConfig] = {}
         requests = [
             DescribeConfigsRequest(resources=[(_TOPIC, name, None) for name in managed[i::DESCRIBE_PARTS]])
             for i in range(min(DESCRIBE_PARTS, len(managed)))
         ]
-        for response in self.admin.protocol.send_all("describe topic configs", requests, DESCRIBE_IN_FLIGHT):
+        in_flight = max(DESCRIBE_IN_FLIGHT, min(DESCRIBE_PARTS, DESCRIBE_HELD * DESCRIBE_PARTS // max(1, len(managed))))
+        for response in self.admin.protocol.send_all("describe topic configs", requests, in_flight):
             for result in response.results:  # each response is dropped once converted
                 if result.error_code == UNKNOWN_TOPIC_OR_PARTITION:
                     continue  # deleted since the metadata was read: not part of the live state
@@ -320,6 +329,27 @@ class TopicAdmin:
                 executor(TopicDelete, self.delete),
             ]
         )
+
+
+class _Connecting:
+    """kafka-python's connection opened on a thread of its own (it is bounded by the environment's
+    timeout); `wait` re-raises its failure in the caller's thread."""
+
+    def __init__(self, protocol: ProtocolClient) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._open, args=(protocol,), daemon=True)
+        self._thread.start()
+
+    def _open(self, protocol: ProtocolClient) -> None:
+        try:
+            protocol.admin_client  # noqa: B018 - opens it (a cached property)
+        except BaseException as exc:  # re-raised by wait()
+            self._error = exc
+
+    def wait(self, needed: bool = True) -> None:
+        self._thread.join()
+        if self._error is not None and needed:
+            raise self._error
 
 
 def _shows(topic: Any, want: int | None) -> bool | None:
