@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -30,20 +31,65 @@ def test_schema_export_writes_every_spec_schema(tmp_path: Path) -> None:
     assert (tmp_path / ".mqctl" / "schemas" / "config.schema.json").is_file()
 
 
-def test_offline_commands_start_without_loading_the_kafka_registry_and_connect_clients(tmp_path: Path) -> None:
-    """They take about 0.3 s to import; validate (a pre-commit hook) never needs them."""
-    (tmp_path / "mqctl.yaml").write_text("environments:\n  dev:\n    bootstrap_servers: 127.0.0.1:1\n")
-    (tmp_path / "topics").mkdir()
-    spec = "topics:\n  - {name: order.created.v1, partitions: 3, replication_factor: 3}\n"
-    (tmp_path / "topics" / "a.yaml").write_text(spec)
+# What no command loads before it needs it (issue 21: start-up is paid on every CI run). Typer's own
+# help renders with rich (tables, markdown), so `--help` may load rich; nothing else may.
+HEAVY = ("confluent_kafka", "kafka", "jsonschema", "mqctl.registry", "mqctl.connect", "httpx2", "cel", "fastavro",
+         "proto_schema_parser", "antlr4", "mqctl.templates")
+NOT_FOR_HELP = (*HEAVY, "yaml", "jsonschema_rs", "re2", "pydantic", "mqctl.workflows", "mqctl.kinds.topics.spec")
+NOT_FOR_VALIDATE = (*HEAVY, "rich.table", "pydantic")
+# plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy
+NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), "rich.table", "pydantic")
+
+
+def loaded_by(args: list[str], cwd: Path, watched: tuple[str, ...]) -> tuple[object, list[str]]:
+    """Run `mqctl ARGS` in a fresh interpreter; its exit code and which of `watched` it imported."""
     probe = (
         "import sys\n"
         "from mqctl.cli import main\n"
-        "sys.argv = ['mqctl', 'validate', '--env', 'dev']\n"
+        f"sys.argv = ['mqctl', *{args!r}]\n"
         "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
-        "loaded = sorted(m for m in ('confluent_kafka', 'kafka', 'mqctl.registry', 'mqctl.connect', 'httpx2')\n"
-        "                if m in sys.modules)\n"
-        "print(code, loaded)\n"
+        f"loaded = sorted(m for m in {watched!r} if m in sys.modules)\n"
+        "print(repr((code, loaded)))\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
-    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout + result.stderr
+    result = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, check=False)
+    code, loaded = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    return code, loaded
+
+
+def topics_project(root: Path, bootstrap: str = "127.0.0.1:1") -> Path:
+    (root / "mqctl.yaml").write_text(
+        f"environments:\n  dev:\n    bootstrap_servers: {bootstrap}\n    timeout_seconds: 1\n"
+    )
+    (root / "topics").mkdir()
+    spec = "topics:\n  - {name: order.created.v1, partitions: 3, replication_factor: 3, retention: 7d}\n"
+    (root / "topics" / "a.yaml").write_text(spec)
+    return root
+
+
+def test_help_loads_no_client_no_parser_and_no_workflow(tmp_path: Path) -> None:
+    code, loaded = loaded_by(["--help"], tmp_path, NOT_FOR_HELP)
+    assert (code, loaded) == (0, [])
+
+
+def test_offline_commands_start_without_loading_the_kafka_registry_and_connect_clients(tmp_path: Path) -> None:
+    """validate (a pre-commit hook) needs no client, no rich table, and for valid specs not even
+    jsonschema (jsonschema-rs decides; mqctl/schema_check.py)."""
+    code, loaded = loaded_by(["validate", "--env", "dev"], topics_project(tmp_path), NOT_FOR_VALIDATE)
+    assert (code, loaded) == (0, [])
+
+
+def test_plan_loads_the_kafka_clients_and_nothing_else_heavy(tmp_path: Path) -> None:
+    """Against an unreachable cluster (port 1): it fails within the 1 s timeout, having loaded what
+    a plan of topics needs and nothing more."""
+    code, loaded = loaded_by(["plan", "--env", "dev"], topics_project(tmp_path), NOT_FOR_PLAN)
+    assert (code, loaded) == (1, [])
+
+
+def test_an_invalid_spec_still_gets_every_error_from_jsonschema(tmp_path: Path) -> None:
+    """The fast validator only says yes or no: the messages of a bad spec are jsonschema's, all of them."""
+    topics_project(tmp_path)
+    (tmp_path / "topics" / "a.yaml").write_text("topics:\n  - {name: 1, partitions: x, bogus: 1}\n")
+    result = mqctl("validate", "--env", "dev", cwd=tmp_path)
+    assert result.returncode == 1
+    for expected in ("1 is not of type 'string'", "'x' is not of type 'integer'", "allowed keys"):
+        assert expected in result.stdout + result.stderr
