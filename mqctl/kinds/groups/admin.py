@@ -1,0 +1,340 @@
+"""Consumer groups on the cluster: every read and write of the kind, over the run's Kafka transport.
+
+Request counts (`KafkaAdmin.requests`) are constant in the number of groups and partitions; B is
+the number of brokers:
+
+- groups: ListGroups to every broker (B; each lists the groups it coordinates, so no
+  FindCoordinator is needed), ListConfigResources of GROUP resources (1), their DescribeConfigs (1),
+  OffsetFetch of many groups per coordinator (<= B, v8+);
+- status adds the metadata (1), DescribeGroups and ConsumerGroupDescribe of many groups per
+  coordinator (<= 2B), ListOffsets per partition leader (<= B) and the bounded Fetch of the records
+  at the committed offsets per leader (<= B per round; see mqctl.kinds.groups.status.TimestampReads).
+
+Raw requests go through kafka-python's protocol messages (mqctl.kafka.protocol); the consumer
+protocol's ConsumerGroupDescribe through mqctl.kafka.messages.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import kafka.errors
+from kafka.protocol.admin import (
+    DeleteGroupsRequest,
+    DescribeConfigsRequest,
+    DescribeGroupsRequest,
+    IncrementalAlterConfigsRequest,
+    ListConfigResourcesRequest,
+    ListGroupsRequest,
+)
+from kafka.protocol.consumer import FetchRequest, ListOffsetsRequest, OffsetFetchRequest
+from kafka.record import MemoryRecords
+
+from mqctl.diagnostics import MqctlError
+from mqctl.edges import Edges
+from mqctl.kafka.messages import ConsumerGroupDescribeRequest
+from mqctl.kafka.protocol import describe_error, incremental_entries
+from mqctl.kind import Executor, Results, executor
+from mqctl.kinds.groups.changes import GroupConfigUpdate, GroupDelete
+from mqctl.kinds.groups.live import LiveGroup, LiveGroups
+from mqctl.kinds.groups.status import TP, Record, TimestampReads
+from mqctl.plan import Change
+
+GROUP_RESOURCE = 32  # the GROUP config resource type of the protocol (KIP-848)
+GROUP_CONFIG_SOURCE = 8  # DescribeConfigs: set on this group
+GROUP_ID_NOT_FOUND = int(kafka.errors.GroupIdNotFoundError.errno)
+OFFSET_OUT_OF_RANGE = int(kafka.errors.OffsetOutOfRangeError.errno)
+FETCH_VERSION = 12  # the last Fetch version naming topics (13+ take topic ids)
+FETCH_PARTITION_BYTES = 64 * 1024  # per partition and round; the broker still returns one whole first batch
+FETCH_RESPONSE_BYTES = 32 * 2**20  # per response: bounds memory; what does not fit is read in the next round
+FETCH_ROUNDS = 8  # then the records still unread have an unknown timestamp (reported as such)
+OFFSET_GROUPS = ("classic", "consumer")  # group types with committed offsets
+
+
+def _raise(doing: str, admin_env: Any, code: int, message: str | None) -> None:
+    if code:
+        raise MqctlError(f"{doing}: {describe_error(admin_env, code, message)}")
+
+
+class GroupAdmin:
+    """Snapshot, executors and the status / offset / replay reads of consumer groups."""
+
+    def __init__(self, edges: Edges) -> None:
+        self.admin = edges.kafka
+        self.env = edges.env
+
+    # --- groups and their configs ----------------------------------------------------------
+
+    def list_groups(self) -> dict[str, LiveGroup]:
+        """Every group on the cluster with its state, type and coordinator: ListGroups to every
+        broker at once (a broker lists the groups it coordinates)."""
+        brokers = [broker.id for broker in self.admin.brokers()]
+        request = ListGroupsRequest(states_filter=[], types_filter=[])
+        found: dict[str, LiveGroup] = {}
+        responses = self.admin.protocol.send_each("list groups", [(request, broker) for broker in brokers])
+        for broker, response in zip(brokers, responses, strict=True):
+            _raise("list groups", self.env, response.error_code, None)
+            for group in response.groups:
+                kind = (group.group_type or "classic").lower()  # only ListGroups v5+ names the type
+                found[group.group_id] = LiveGroup(group.group_id, group.group_state, kind, broker)
+        return found
+
+    def group_configs(self, names: Iterable[str]) -> dict[str, dict[str, str]]:
+        """The configs set on these GROUP resources (one DescribeConfigs)."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        request = DescribeConfigsRequest(resources=[(GROUP_RESOURCE, n, None) for n in wanted], include_synonyms=False)
+        out: dict[str, dict[str, str]] = {}
+        for result in self.admin.protocol.send("describe group configs", request).results:
+            _raise(f"describe configs of group {result.resource_name}", self.env, result.error_code,
+                   result.error_message)
+            out[result.resource_name] = {
+                c.name: c.value
+                for c in result.configs
+                if c.config_source == GROUP_CONFIG_SOURCE and c.value is not None
+            }
+        return {name: configs for name, configs in out.items() if configs}
+
+    def configured_groups(self, prefix: str, live: Iterable[str]) -> list[str]:
+        """GROUP resources under `prefix` that have configs set (ListConfigResources, Kafka 4.1+;
+        on older brokers, the live groups only)."""
+        try:
+            response = self.admin.protocol.send(
+                "list group config resources", ListConfigResourcesRequest(resource_types=[GROUP_RESOURCE])
+            )
+        except MqctlError:
+            return sorted(live)
+        _raise("list group config resources", self.env, response.error_code, None)
+        return sorted({r.resource_name for r in response.config_resources if r.resource_name.startswith(prefix)}
+                      | set(live))
+
+    def snapshot(self) -> LiveGroups:
+        """Groups under the environment's prefix, their configs and the topics they committed on:
+        B + 2 + (<= B) requests, whatever the number of groups."""
+        prefix = self.env.prefix
+        groups = {gid: g for gid, g in self.list_groups().items() if gid.startswith(prefix)}
+        configs = self.group_configs(self.configured_groups(prefix, groups))
+        committed = self.committed({gid: g for gid, g in groups.items() if g.type in OFFSET_GROUPS})
+        topics = {gid: frozenset(t for t, _ in offsets) for gid, offsets in committed.items()}
+        return LiveGroups(groups, configs, topics)
+
+    # --- executors -------------------------------------------------------------------------
+
+    def alter_configs(self, changes: Sequence[GroupConfigUpdate], validate_only: bool = False) -> Results:
+        """IncrementalAlterConfigs of every GROUP resource of the batch in one request (the
+        controller checks each value against the brokers' bounds, also when only validating)."""
+        if not changes:
+            return {}
+        request = IncrementalAlterConfigsRequest(
+            resources=[
+                (GROUP_RESOURCE, c.name, incremental_entries(c.set_config, c.reset_config)) for c in changes
+            ],
+            validate_only=validate_only,
+        )
+        try:
+            response = self.admin.protocol.send("alter group configs", request)
+        except MqctlError as exc:
+            return {c.name: exc.message for c in changes}
+        outcome: Results = {c.name: "no result from the cluster" for c in changes}
+        for result in response.responses:
+            outcome[result.resource_name] = (
+                describe_error(self.env, result.error_code, result.error_message) if result.error_code else None
+            )
+        return outcome
+
+    def delete(self, changes: Sequence[GroupDelete], validate_only: bool = False) -> Results:
+        """DeleteGroups per coordinator, all at once. The broker refuses a group that gained
+        members since the plan (NON_EMPTY_GROUP): nothing is lost."""
+        if validate_only or not changes:
+            return {c.name: None for c in changes}
+        live = self.list_groups()
+        outcome: Results = {}
+        by_node: dict[int, list[str]] = defaultdict(list)
+        for change in changes:
+            group = live.get(change.name)
+            if group is None:
+                outcome[change.name] = None  # gone already: what the change wanted
+            else:
+                by_node[group.coordinator].append(change.name)
+        addressed = [(DeleteGroupsRequest(groups_names=names), node) for node, names in by_node.items()]
+        try:
+            responses = self.admin.protocol.send_each("delete groups", addressed)
+        except MqctlError as exc:
+            return {**outcome, **{n: exc.message for names in by_node.values() for n in names}}
+        for response in responses:
+            for result in response.results:
+                code = result.error_code
+                outcome[result.group_id] = describe_error(self.env, code, None) if code else None
+        return outcome
+
+    def executors(self) -> dict[type[Change], Executor]:
+        return dict([executor(GroupConfigUpdate, self.alter_configs), executor(GroupDelete, self.delete)])
+
+    # --- offsets, members, records ---------------------------------------------------------
+
+    def committed(self, groups: Mapping[str, LiveGroup]) -> dict[str, dict[TP, int]]:
+        """Committed offsets of every group: one OffsetFetch (v8+, many groups) per coordinator."""
+        by_node: dict[int, list[str]] = defaultdict(list)
+        for gid, group in groups.items():
+            by_node[group.coordinator].append(gid)
+        group_entry = OffsetFetchRequest.OffsetFetchRequestGroup
+        addressed = [
+            (OffsetFetchRequest(groups=[group_entry(group_id=g, topics=None) for g in ids], min_version=8), node)
+            for node, ids in by_node.items()
+        ]
+        out: dict[str, dict[TP, int]] = {}
+        for response in self.admin.protocol.send_each("read committed offsets", addressed):
+            for group in response.groups:
+                if group.error_code == GROUP_ID_NOT_FOUND:
+                    continue
+                _raise(f"read committed offsets of group {group.group_id}", self.env, group.error_code, None)
+                out[group.group_id] = {
+                    (topic.name, p.partition_index): p.committed_offset
+                    for topic in group.topics
+                    for p in topic.partitions
+                    if p.committed_offset >= 0 and not p.error_code
+                }
+        return out
+
+    def members(self, groups: Mapping[str, LiveGroup]) -> dict[str, int]:
+        """Live members of classic groups (DescribeGroups) and consumer-protocol groups
+        (ConsumerGroupDescribe), many groups per request, one request of each per coordinator."""
+        classic: dict[int, list[str]] = defaultdict(list)
+        modern: dict[int, list[str]] = defaultdict(list)
+        for gid, group in groups.items():
+            if group.type in OFFSET_GROUPS:
+                (classic if group.type == "classic" else modern)[group.coordinator].append(gid)
+        addressed: list[tuple[Any, int | None]] = [
+            (DescribeGroupsRequest(groups=ids, include_authorized_operations=False), node)
+            for node, ids in classic.items()
+        ]
+        addressed += [
+            (ConsumerGroupDescribeRequest(group_ids=ids, include_authorized_operations=False), node)
+            for node, ids in modern.items()
+        ]
+        out: dict[str, int] = {}
+        for response in self.admin.protocol.send_each("describe groups", addressed):
+            for group in response.groups:
+                if group.error_code == GROUP_ID_NOT_FOUND:
+                    out[group.group_id] = 0  # deleted since it was listed
+                    continue
+                _raise(f"describe group {group.group_id}", self.env, group.error_code,
+                       getattr(group, "error_message", None))
+                out[group.group_id] = len(group.members)
+        return out
+
+    def leaders(self, topics: Iterable[str]) -> dict[str, dict[int, int]]:
+        """Topic -> partition -> leader of the topics that exist (one metadata request)."""
+        metadata = self.admin.call("list topics", lambda: self.admin.client.list_topics(timeout=self.admin.timeout))
+        wanted = set(topics)
+        return {
+            name: {p: meta.leader for p, meta in topic.partitions.items()}
+            for name, topic in metadata.topics.items()
+            if name in wanted and not topic.error
+        }
+
+    def list_offsets(self, leaders: Mapping[str, Mapping[int, int]], timestamps: Mapping[TP, int]) -> dict[TP, int]:
+        """ListOffsets of each partition at its timestamp spec (-1 latest, -2 earliest, else the
+        first offset with a timestamp >= it, -1 when none), one request per leader."""
+        by_node: dict[int, dict[str, list[TP]]] = defaultdict(lambda: defaultdict(list))
+        for (topic, partition) in timestamps:
+            by_node[leaders[topic][partition]][topic].append((topic, partition))
+        topic_entry = ListOffsetsRequest.ListOffsetsTopic
+        partition_entry = topic_entry.ListOffsetsPartition
+        addressed = [
+            (
+                ListOffsetsRequest(
+                    replica_id=-1,
+                    isolation_level=0,
+                    topics=[
+                        topic_entry(name=t, partitions=[
+                            partition_entry(partition_index=p, current_leader_epoch=-1, timestamp=timestamps[(t, p)])
+                            for _, p in tps
+                        ])
+                        for t, tps in by_topic.items()
+                    ],
+                    timeout_ms=self.env.timeout_ms,
+                ),
+                node,
+            )
+            for node, by_topic in by_node.items()
+        ]
+        out: dict[TP, int] = {}
+        for response in self.admin.protocol.send_each("list offsets", addressed):
+            for topic in response.topics:
+                for p in topic.partitions:
+                    _raise(f"list offsets of {topic.name}[{p.partition_index}]", self.env, p.error_code, None)
+                    out[(topic.name, p.partition_index)] = p.offset
+        return out
+
+    def record_timestamps(
+        self, leaders: Mapping[str, Mapping[int, int]], wanted: Mapping[TP, set[int]]
+    ) -> TimestampReads:
+        """The timestamp of the first record at or after each wanted offset: bounded Fetch requests,
+        one per leader per round, until every offset is resolved or FETCH_ROUNDS pass."""
+        reads = TimestampReads(wanted)
+        for _ in range(FETCH_ROUNDS):
+            positions = reads.next_round()
+            if not positions:
+                break
+            by_node: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+            for (topic, partition), offset in positions.items():
+                by_node[leaders[topic][partition]][topic].append((partition, offset))
+            addressed = [(self._fetch(by_topic), node) for node, by_topic in by_node.items()]
+            for response in self.admin.protocol.send_each("read records at committed offsets", addressed):
+                for topic in response.responses:
+                    for p in topic.partitions:
+                        tp = (topic.topic, p.partition_index)
+                        if p.error_code == OFFSET_OUT_OF_RANGE:
+                            reads.out_of_range(tp, p.log_start_offset)
+                            continue
+                        _raise(f"read records of {tp[0]}[{tp[1]}]", self.env, p.error_code, None)
+                        reads.take(tp, _records(p.records))
+        return reads
+
+    def _fetch(self, by_topic: Mapping[str, list[tuple[int, int]]]) -> Any:
+        topic_entry = FetchRequest.FetchTopic
+        partition_entry = topic_entry.FetchPartition
+        return FetchRequest(
+            replica_id=-1,
+            max_wait_ms=0,
+            min_bytes=1,
+            max_bytes=FETCH_RESPONSE_BYTES,
+            isolation_level=0,
+            session_id=0,
+            session_epoch=-1,
+            topics=[
+                topic_entry(topic=t, partitions=[
+                    partition_entry(partition=p, current_leader_epoch=-1, fetch_offset=o, last_fetched_epoch=-1,
+                                    log_start_offset=-1, partition_max_bytes=FETCH_PARTITION_BYTES)
+                    for p, o in parts
+                ])
+                for t, parts in by_topic.items()
+            ],
+            forgotten_topics_data=[],
+            rack_id="",
+            max_version=FETCH_VERSION,
+        )
+
+
+def _records(data: bytes | None) -> list[Record]:
+    """(offset, timestamp ms) of the data records in fetched bytes; control batches (transaction
+    markers) are not messages. A batch whose codec is not installed gives every offset of the batch
+    its first timestamp (exact for its first record)."""
+    out: list[Record] = []
+    if not data:
+        return out
+    records = MemoryRecords(data)
+    while True:
+        batch = records.next_batch()
+        if batch is None:
+            return out
+        if getattr(batch, "is_control_batch", False):
+            continue
+        try:
+            out.extend((record.offset, record.timestamp) for record in batch)
+        except kafka.errors.UnsupportedCodecError:
+            out.extend((offset, batch.first_timestamp) for offset in range(batch.base_offset, batch.last_offset + 1))

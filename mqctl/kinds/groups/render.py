@@ -1,0 +1,85 @@
+"""Text and Markdown forms of the group commands' reports. Names, topics and message samples are
+spec or cluster data: every one is passed through `safe` (no terminal control sequences, no
+bidirectional overrides) and, in Markdown, shown as inline code or escaped."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from mqctl.kinds.groups.status import GroupStatus, StatusReport, TopicLag
+from mqctl.render.markdown import code, plain
+
+SAMPLE_CHARS = 200  # of a sampled key or value shown by replay-dlq
+
+
+def safe(text: str, limit: int | None = None) -> str:
+    """`text` with control and format characters (ESC, CR, BEL, U+202E ...) written as escapes,
+    so data can neither move the cursor nor reorder what a terminal or browser shows."""
+    out = []
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(char.encode("unicode_escape").decode("ascii") if ord(char) < 0x10000 else f"\\U{ord(char):08x}")
+        else:
+            out.append(char)
+    shown = "".join(out)
+    if limit is not None and len(shown) > limit:
+        return shown[:limit] + f"… ({len(shown) - limit} more characters)"
+    return shown
+
+
+def md_code(text: str) -> str:
+    """Inline Markdown code of data: one line, no way out of the code span."""
+    return code(safe(text).replace("\n", " "))
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
+def _topic_line(topic: TopicLag) -> str:
+    return (f"    {safe(topic.topic)}: lag {_number(topic.lag)}, max partition lag {_number(topic.max_partition_lag)}, "
+            f"time lag {_number(topic.time_lag_seconds)}s")
+
+
+def _group_head(group: GroupStatus) -> str:
+    protocol = f", {group.protocol}" if group.protocol else ""
+    kind = "" if group.declared else " (not declared)"
+    return f"{safe(group.group_id)}{kind}: {group.state}{protocol}, members {_number(group.members)}"
+
+
+def status_lines(report: StatusReport) -> list[str]:
+    lines = [f"environment {safe(report.environment)}: {len(report.groups)} group(s)"]
+    for group in report.groups:
+        mark = "✗" if group.breaches else "✓"
+        lines.append(f"{mark} {_group_head(group)}")
+        lines += [_topic_line(topic) for topic in group.topics]
+        for breach in group.breaches:
+            where = f" on {safe(breach.topic)}" if breach.topic else ""
+            lines.append(f"    ! {breach.alert}{where}: {_number(breach.value)} (limit {_number(breach.limit)})")
+    breached = sum(1 for g in report.groups if g.breaches)
+    lines.append(f"{breached} group(s) breach their alerts" if breached else "all groups within their alerts")
+    return lines
+
+
+def status_markdown(report: StatusReport) -> list[str]:
+    lines = [f"### Consumer groups of {md_code(report.environment)}", "",
+             "| group | state | members | topic | lag | max partition lag | time lag (s) |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for group in report.groups:
+        rows = group.topics or ()
+        head = f"| {md_code(group.group_id)} | {plain(group.state)} | {_number(group.members)} |"
+        if not rows:
+            lines.append(f"{head} | | | | |")
+        for i, topic in enumerate(rows):
+            start = head if i == 0 else "| | | |"
+            lines.append(f"{start} {md_code(topic.topic)} | {_number(topic.lag)} | {_number(topic.max_partition_lag)} "
+                         f"| {_number(topic.time_lag_seconds)} |")
+    found = [(g, b) for g in report.groups for b in g.breaches]
+    lines += ["", f"**{len(found)} breach(es)**" if found else "All groups within their alerts.", ""]
+    for group, breach in found:
+        where = f" on {md_code(breach.topic)}" if breach.topic else ""
+        lines.append(f"- {md_code(group.group_id)} {plain(breach.alert)}{where}: "
+                     f"{_number(breach.value)} (limit {_number(breach.limit)})")
+    return lines
