@@ -49,7 +49,9 @@ def test_diff_sets_declared_configs_resets_undeclared_ones_and_deletes_only_empt
     assert isinstance(delete, GroupDelete) and delete.name == "p.old" and delete.destructive
     (warning,) = problems
     assert "p.busy" in warning.message and "cannot be deleted" in warning.message
-    same = LiveGroups({"p.g": LiveGroup("p.g", "Stable", "consumer")}, {"p.g": {"consumer.session.timeout.ms": "45000"}})
+    same = LiveGroups(
+        {"p.g": LiveGroup("p.g", "Stable", "consumer")}, {"p.g": {"consumer.session.timeout.ms": "45000"}}
+    )
     assert diff_groups([wanted], same, "p.") == ([], [])
 
 

@@ -89,7 +89,8 @@ def test_every_bad_group_is_reported_at_its_line_and_key(tmp_path: Path) -> None
     ]
     text = {p.key: p.message for p in problems}
     assert "nope.v1" in text["groups[0].topics"] and "not declared in topics/" in text["groups[0].topics"]
-    assert "classic-protocol consumers set session.timeout.ms in the client" in text["groups[0].config.session.timeout.ms"]
+    client_side = text["groups[0].config.session.timeout.ms"]
+    assert "classic-protocol consumers set session.timeout.ms in the client" in client_side
     assert "must be greater than consumer.heartbeat.interval.ms" in text["groups[0].config.consumer.session.timeout.ms"]
     assert "between 1000" in text["groups[0].config.share.record.lock.duration.ms"]
 

@@ -1,0 +1,148 @@
+"""Consumer groups against the real 3-broker cluster: group configs planned, applied and read back,
+empty undeclared groups deleted, and `groups status` checked exactly against real messages and real
+consumers (classic and KIP-848)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+
+from tests.conftest import Project
+from tests.kinds.groups.conftest import consumer, poll_until, produce
+
+pytestmark = pytest.mark.kafka
+
+TOPICS = """\
+defaults: {replication_factor: 1}
+topics:
+  - {name: order.lifecycle.v1, partitions: 3}
+  - {name: order.processor.retry.v1, partitions: 1}
+  - {name: order.processor.dlq.v1, partitions: 1}
+"""
+
+
+def groups_spec(config: str = "", extra: str = "") -> str:
+    return f"""\
+groups:
+  - name: order-processor-group
+    topics: [order.lifecycle.v1]
+    retry_topic: order.processor.retry.v1
+    dlq_topic: order.processor.dlq.v1
+{config}    alerts: {{max_lag: 5, max_time_lag: 60s, min_members: 1}}
+{extra}"""
+
+
+def group_configs(admin: AdminClient, group: str) -> dict[str, str]:
+    (future,) = admin.describe_configs([ConfigResource(ResourceType.GROUP, group)], request_timeout=15).values()
+    return {k: v.value for k, v in future.result(timeout=20).items() if v.source == 8}
+
+
+def status(project: Project, *args: str) -> tuple[int, dict[str, Any]]:
+    result = project.run("groups", "status", "--env", project.env, "-o", "json", *args)
+    assert result.exit_code in (0, 2), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_group_configs_are_planned_applied_read_back_and_refused_by_the_brokers_bounds(
+    groups_project: Project, dev_admin: AdminClient
+) -> None:
+    project = groups_project
+    group = f"{project.env}.order-processor-group"
+    project.write("topics/t.yaml", TOPICS)
+    project.write("groups/g.yaml", groups_spec(
+        "    config:\n      consumer.session.timeout.ms: 50s\n      consumer.heartbeat.interval.ms: 6s\n"))
+    applied = project.run("apply", "--env", project.env, "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert group_configs(dev_admin, group) == {"consumer.session.timeout.ms": "50000",
+                                               "consumer.heartbeat.interval.ms": "6000"}
+    assert project.run("plan", "--env", project.env).exit_code == 0
+
+    # the design's 30 s: valid offline, refused by these brokers (group.consumer.min.session.timeout.ms=45 s)
+    project.write("groups/g.yaml", groups_spec("    config:\n      consumer.session.timeout.ms: 30s\n"))
+    assert project.run("validate").exit_code == 0
+    refused = project.run("plan", "--env", project.env)
+    assert refused.exit_code == 1
+    assert "group.consumer.min.session.timeout.ms" in refused.output and group in refused.output
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 1
+    assert group_configs(dev_admin, group)["consumer.session.timeout.ms"] == "50000"  # nothing changed
+
+    # a key no longer declared is reset; an empty group nobody declares is deleted with --allow-delete
+    project.write("groups/g.yaml", groups_spec("    config:\n      consumer.session.timeout.ms: 55s\n"))
+    stray = consumer(f"{project.env}.stray-group")
+    stray.assign([TopicPartition(f"{project.env}.order.lifecycle.v1", 0, 0)])
+    stray.commit(offsets=[TopicPartition(f"{project.env}.order.lifecycle.v1", 0, 0)], asynchronous=False)
+    stray.close()
+    plan = json.loads(project.run("plan", "--env", project.env, "-o", "json").stdout)
+    by_key = {(c["resource_type"], c["name"]): c for c in plan["changes"]}
+    update = by_key[("group-config", group)]
+    assert {d["field"]: d["after"] for d in update["diffs"]} == {
+        "config.consumer.session.timeout.ms": "55000", "config.consumer.heartbeat.interval.ms": None}
+    delete = by_key[("group", f"{project.env}.stray-group")]
+    assert delete["action"] == "delete" and delete["destructive"]
+    held = project.run("apply", "--env", project.env, "--auto-approve")
+    assert held.exit_code == 0 and "needs --allow-delete" in held.output
+    assert group_configs(dev_admin, group) == {"consumer.session.timeout.ms": "55000"}
+    deleted = project.run("apply", "--env", project.env, "--auto-approve", "--allow-delete")
+    assert deleted.exit_code == 0, deleted.output
+    assert project.run("plan", "--env", project.env).exit_code == 0
+
+
+def test_status_reports_exact_lag_time_lag_members_and_breaches(groups_project: Project) -> None:
+    project = groups_project
+    env = project.env
+    topic = f"{env}.order.lifecycle.v1"
+    project.write("topics/t.yaml", TOPICS)
+    project.write("groups/g.yaml", groups_spec(extra=(
+        "  - name: kip848-group\n    topics: [order.lifecycle.v1]\n    alerts: {min_members: 1}\n")))
+    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
+    base = int(time.time() * 1000) - 600_000
+    produce(topic, [(0, b"p0-%d" % i, base + i * 1000) for i in range(4)]
+            + [(1, b"p1-%d" % i, base + 500_000 + i) for i in range(6)])
+
+    classic = consumer(f"{env}.order-processor-group")
+    classic.subscribe([topic])
+    assert len(poll_until(classic, 10)) == 10
+    classic.commit(offsets=[TopicPartition(topic, 0, 1), TopicPartition(topic, 1, 6)], asynchronous=False)
+    modern = consumer(f"{env}.kip848-group", protocol="consumer")
+    modern.subscribe([topic])
+    try:
+        assert len(poll_until(modern, 1)) == 1
+        before = int(time.time() * 1000)
+        code, report = status(project)
+        after = int(time.time() * 1000)
+    finally:
+        modern.close()
+    assert code == 2  # the oldest unconsumed message is ~10 minutes old
+    groups = {g["name"]: g for g in report["groups"]}
+    processor = groups["order-processor-group"]
+    assert (processor["state"], processor["protocol"], processor["members"]) == ("Stable", "classic", 1)
+    lifecycle, retry = processor["topics"][0], processor["topics"][1]
+    assert (lifecycle["topic"], lifecycle["lag"], lifecycle["max_partition_lag"]) == (topic, 3, 3)
+    assert lifecycle["partitions"] == [
+        {"partition": 0, "committed": 1, "end": 4, "lag": 3},
+        {"partition": 1, "committed": 6, "end": 6, "lag": 0},
+        {"partition": 2, "committed": None, "end": 0, "lag": None},
+    ]
+    oldest = base + 1000  # the record at partition 0's committed offset 1
+    assert (before - oldest) / 1000 <= lifecycle["time_lag_seconds"] <= (after - oldest) / 1000
+    assert retry["lag"] is None and retry["partitions"] == [{"partition": 0, "committed": None, "end": 0, "lag": None}]
+    assert [(b["alert"], b["topic"]) for b in processor["breaches"]] == [("max_time_lag", topic)]
+    assert processor["breaches"][0]["limit"] == 60
+    kip848 = groups["kip848-group"]
+    assert (kip848["protocol"], kip848["members"], kip848["breaches"]) == ("consumer", 1, [])
+
+    classic.close()  # the consumer instance goes offline
+    code, report = status(project, "--group", "order-processor-group")
+    (processor,) = report["groups"]
+    assert code == 2 and (processor["state"], processor["members"]) == ("Empty", 0)
+    assert ("min_members", 0, 1, None) in [(b["alert"], b["value"], b["limit"], b["topic"]) for b in processor["breaches"]]
+
+    text = project.run("groups", "status", "--env", env, "--group", "order-processor-group")
+    assert text.exit_code == 2 and "min_members: 0 (limit 1)" in text.stdout
+    unknown = project.run("groups", "status", "--env", env, "--group", "nope")
+    assert unknown.exit_code == 1 and "unknown group 'nope'" in unknown.output
