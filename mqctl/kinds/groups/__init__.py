@@ -37,7 +37,7 @@ class GroupsKind(Kind[GroupSpec, LiveGroups]):
         """Topics, retry and DLQ topics must be declared in topics/, when this project manages topics."""
         if not desired.manages(topics.KIND):
             return []
-        declared = {f"{desired.env}.{t.name}" for t in desired.of(topics.KIND)}
+        declared = {t.full_name for t in desired.of(topics.KIND)}
         return check_topics(desired.of(self), declared, f"{desired.env}.")
 
     def snapshot(self, edges: Edges) -> LiveGroups:

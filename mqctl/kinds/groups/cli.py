@@ -14,6 +14,7 @@ import typer
 
 from mqctl.cli.args import choice
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
+from mqctl.diagnostics import MqctlError
 
 groups_app = typer.Typer(help="Watch and repair consumer groups.", no_args_is_help=True)
 alerts_app = typer.Typer(help="Alerting rules from the groups' alerts.", no_args_is_help=True)
@@ -45,3 +46,29 @@ def status(
             out.print(line, markup=False, highlight=False)
     if report.breached:
         raise typer.Exit(2)
+
+
+@alerts_app.command("export")
+def export_alerts(
+    env: EnvOption,
+    fmt: Annotated[str, typer.Option("--format", help="prometheus")] = "prometheus",
+    exporter: Annotated[str, typer.Option("--exporter", help="kminion or kafka-exporter")] = "kminion",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the rules to this file.")] = None,
+    root: RootOption = Path("."),
+    no_color: NoColorOption = False,
+) -> None:
+    """Prometheus alerting rules from every group's alerts, with the chosen exporter's metric names."""
+    with handled(no_color):
+        from mqctl.kinds.groups.prometheus import EXPORTERS
+        from mqctl.kinds.groups.workflow import alert_rules
+
+        choice("--format", fmt, ("prometheus",))
+        choice("--exporter", exporter, tuple(EXPORTERS))
+        text = alert_rules(root, env, exporter)
+        if out is not None:
+            try:
+                out.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise MqctlError(f"cannot write {out}: {exc.strerror}") from None
+    if out is None:
+        console(no_color).out(text, highlight=False, end="")

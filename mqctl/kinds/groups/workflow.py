@@ -10,21 +10,40 @@ from pathlib import Path
 from mqctl.config import ProjectConfig, load_config
 from mqctl.diagnostics import MqctlError, errors_of
 from mqctl.edges import Edges
+from mqctl.kind import DesiredState
 from mqctl.kinds.groups.admin import OFFSET_GROUPS, GroupAdmin
 from mqctl.kinds.groups.live import LiveGroup
+from mqctl.kinds.groups.prometheus import EXPORTERS, rules_file
 from mqctl.kinds.groups.spec import GroupSpec
 from mqctl.kinds.groups.status import GroupFacts, StatusReport, group_status, wanted_timestamps
 
 
-def declared_groups(config: ProjectConfig) -> list[GroupSpec]:
-    """The groups the specs declare for the environment; spec errors stop the command."""
-    from mqctl.kinds import groups
+def desired_state(config: ProjectConfig) -> DesiredState:
+    """The specs of the environment; spec errors stop the command."""
     from mqctl.spec.loader import load_specs
 
     desired, diagnostics = load_specs(config)
     if errors_of(diagnostics):
         raise MqctlError(f"the specs for environment {config.environment.name} have errors", diagnostics)
-    return list(desired.of(groups.KIND))
+    return desired
+
+
+def declared_groups(config: ProjectConfig) -> list[GroupSpec]:
+    """The groups the specs declare for the environment."""
+    from mqctl.kinds import groups
+
+    return list(desired_state(config).of(groups.KIND))
+
+
+def alert_rules(root: Path, env: str, exporter: str) -> str:
+    """Prometheus alerting rules from every declared group's alerts (offline: no cluster, no
+    secrets); max_members defaults to the declared partition counts of the groups' topics."""
+    from mqctl.kinds import groups, topics
+
+    config = load_config(root.resolve(), env, secrets=False)
+    desired = desired_state(config)
+    partitions = {t.full_name: t.partitions for t in desired.of(topics.KIND)}
+    return rules_file(desired.of(groups.KIND), env, EXPORTERS[exporter], partitions)
 
 
 def select(declared: Sequence[GroupSpec], names: Sequence[str]) -> list[GroupSpec]:

@@ -140,9 +140,57 @@ def test_status_reports_exact_lag_time_lag_members_and_breaches(groups_project: 
     code, report = status(project, "--group", "order-processor-group")
     (processor,) = report["groups"]
     assert code == 2 and (processor["state"], processor["members"]) == ("Empty", 0)
-    assert ("min_members", 0, 1, None) in [(b["alert"], b["value"], b["limit"], b["topic"]) for b in processor["breaches"]]
+    found = [(b["alert"], b["value"], b["limit"], b["topic"]) for b in processor["breaches"]]
+    assert ("min_members", 0, 1, None) in found
 
     text = project.run("groups", "status", "--env", env, "--group", "order-processor-group")
     assert text.exit_code == 2 and "min_members: 0 (limit 1)" in text.stdout
     unknown = project.run("groups", "status", "--env", env, "--group", "nope")
     assert unknown.exit_code == 1 and "unknown group 'nope'" in unknown.output
+
+
+def test_status_costs_the_same_requests_for_10_groups_as_for_60(
+    groups_project: Project, dev_admin: AdminClient
+) -> None:
+    """Constant in groups and partitions: the groups' offsets are spread over every coordinator and
+    every partition leader, and 60 groups cost exactly what 10 cost."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    from mqctl.config import load_config
+    from mqctl.edges import Edges
+    from mqctl.kinds.groups.admin import GroupAdmin
+    from mqctl.kinds.groups.workflow import status_report
+
+    project = groups_project
+    env = project.env
+    topics = [f"{env}.order.lifecycle.v1", f"{env}.order.processor.retry.v1"]
+    project.write("topics/t.yaml", TOPICS.replace("partitions: 1", "partitions: 4"))
+    names = [f"g{i:02d}" for i in range(60)]
+    project.write("groups/g.yaml", "groups:\n" + "".join(
+        f"  - {{name: {n}, topics: [order.lifecycle.v1, order.processor.retry.v1], alerts: {{max_lag: 1000}}}}\n"
+        for n in names))
+    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
+    now = int(time.time() * 1000)
+    produce(topics[0], [(p, b"m", now - 1000 * i) for p in range(3) for i in range(30)])
+    produce(topics[1], [(p, b"m", now) for p in range(4) for i in range(10)])
+    for i, name in enumerate(names):  # committed offsets without live consumers, all at different offsets
+        offsets = [TopicPartition(topics[0], p, i % 30) for p in range(3)] + [TopicPartition(topics[1], p, i % 10)
+                                                                            for p in range(4)]
+        request = ConsumerGroupTopicPartitions(f"{env}.{name}", offsets)
+        (future,) = dev_admin.alter_consumer_group_offsets([request], request_timeout=15).values()
+        future.result(timeout=20)
+    listed = GroupAdmin(Edges(load_config(project.root, env).environment)).list_groups()
+    coordinator = {gid: g.coordinator for gid, g in listed.items() if gid.startswith(env + ".")}
+    every = set(coordinator.values())
+    ten: list[str] = []
+    for name in names:  # ten groups covering the same coordinators as all sixty
+        if len(ten) < 10 and (coordinator[f"{env}.{name}"] not in {coordinator[f"{env}.{n}"] for n in ten}
+                              or len({coordinator[f"{env}.{n}"] for n in ten}) == len(every)):
+            ten.append(name)
+    few = status_report(project.root, env, ten)
+    many = status_report(project.root, env, names)
+    assert len(few.groups) == 10 and len(many.groups) == 60
+    assert all(g.topics[0].lag is not None and g.topics[0].time_lag_seconds is not None for g in many.groups)
+    assert few.requests == many.requests, (few.requests, many.requests)
+    brokers = 4
+    assert many.requests <= 2 + 7 * brokers  # first contact, metadata; 7 per-broker requests at most
