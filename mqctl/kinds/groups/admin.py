@@ -16,6 +16,7 @@ protocol's ConsumerGroupDescribe through mqctl.kafka.messages.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -34,6 +35,7 @@ from kafka.record import MemoryRecords
 
 from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
+from mqctl.kafka.connection import describe_kafka_error
 from mqctl.kafka.messages import ConsumerGroupDescribeRequest
 from mqctl.kafka.protocol import describe_error, incremental_entries
 from mqctl.kind import Executor, Results, executor
@@ -270,6 +272,27 @@ class GroupAdmin:
                     out[(topic.name, p.partition_index)] = p.offset
         return out
 
+    def alter_offsets(self, group_id: str, offsets: Mapping[TP, int]) -> dict[TP, str | None]:
+        """AlterConsumerGroupOffsets of one group (refused by the broker while it has members):
+        partition -> None when done, else why not."""
+        from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+
+        request = ConsumerGroupTopicPartitions(group_id, [TopicPartition(t, p, o) for (t, p), o in offsets.items()])
+        futures = self.admin.call(
+            "alter committed offsets",
+            lambda: self.admin.client.alter_consumer_group_offsets([request], request_timeout=self.admin.timeout),
+        )
+        (future,) = futures.values()
+        try:
+            result = self.admin.result(future)
+        except (KafkaException, TimeoutError) as exc:
+            reason = describe_kafka_error(exc, self.env)
+            return {tp: f"alter committed offsets of {group_id}: {reason}" for tp in offsets}
+        out: dict[TP, str | None] = {}
+        for tp in result.topic_partitions:
+            out[(tp.topic, tp.partition)] = tp.error.str() if tp.error else None
+        return out
+
     def record_timestamps(
         self, leaders: Mapping[str, Mapping[int, int]], wanted: Mapping[TP, set[int]]
     ) -> TimestampReads:
@@ -338,3 +361,96 @@ def _records(data: bytes | None) -> list[Record]:
             out.extend((record.offset, record.timestamp) for record in batch)
         except kafka.errors.UnsupportedCodecError:
             out.extend((offset, batch.first_timestamp) for offset in range(batch.base_offset, batch.last_offset + 1))
+
+
+class Replay:
+    """A DLQ replay's reads and writes (mqctl.kinds.groups.workflow decides, this carries out)."""
+
+    def __init__(self, admin: GroupAdmin, group_id: str, dlq: str) -> None:
+        self.admin = admin
+        self.group_id = group_id  # the replay group: commits the DLQ offsets replayed
+        self.dlq = dlq
+
+    def read(self, ranges: Mapping[int, tuple[int, int]], wanted: int | None) -> list[Any]:
+        """The messages of `ranges` (or the first `wanted` of them), read with a consumer assigned
+        to the DLQ's partitions (it never joins a group), bounded by the environment's timeout."""
+        from confluent_kafka import TopicPartition
+
+        if not ranges:
+            return []
+        consumer = self.admin.admin.consumer(self.group_id, **{"isolation.level": "read_committed"})
+        got: list[Any] = []
+        try:
+            consumer.assign([TopicPartition(self.dlq, p, start) for p, (start, _) in ranges.items()])
+            pending = {p: stop for p, (_, stop) in ranges.items()}
+            deadline = time.monotonic() + self.admin.env.timeout_seconds
+            while pending and (wanted is None or len(got) < wanted):
+                if time.monotonic() >= deadline:
+                    raise MqctlError(f"read {self.dlq}: messages up to the end offsets did not arrive within "
+                                     f"{self.admin.env.timeout_seconds:g}s; nothing was replayed or committed")
+                for message in consumer.consume(500, 0.2):
+                    error = message.error()
+                    if error is not None:
+                        raise MqctlError(f"read {self.dlq}: {error.str()}")
+                    p, offset = message.partition() or 0, message.offset() or 0
+                    if p in pending and offset < pending[p]:
+                        got.append(message)
+                        deadline = time.monotonic() + self.admin.env.timeout_seconds  # progress
+                    if p in pending and offset + 1 >= pending[p]:
+                        del pending[p]
+                        consumer.pause([TopicPartition(self.dlq, p)])
+                # transaction markers and compacted offsets are never delivered: a partition whose
+                # position has passed the range is done too
+                for tp in consumer.position([TopicPartition(self.dlq, p) for p in list(pending)]):
+                    if tp.offset >= 0 and tp.offset >= pending.get(tp.partition, tp.offset + 1):
+                        pending.pop(tp.partition, None)
+        finally:
+            consumer.close()
+        return got[:wanted] if wanted is not None else got
+
+    def publish(self, messages: Sequence[Any], target: str, header: str) -> set[tuple[int, int]]:
+        """Re-publish to `target` with an idempotent producer: key, value and headers kept, plus the
+        `header` (dlq/partition/offset). Returns the (partition, offset) of those not acknowledged."""
+        producer = self.admin.admin.producer()
+        failed: set[tuple[int, int]] = set()
+        acknowledged = 0
+
+        def delivered(message: Any) -> Any:
+            origin = (message.partition(), message.offset())
+
+            def report(err: Any, _msg: Any) -> None:
+                nonlocal acknowledged
+                if err is not None:
+                    failed.add(origin)
+                else:
+                    acknowledged += 1
+
+            return report
+
+        for message in messages:
+            headers = list(message.headers() or [])
+            headers.append((header, f"{self.dlq}/{message.partition()}/{message.offset()}".encode()))
+            producer.produce(target, key=message.key(), value=message.value(), headers=headers,
+                             on_delivery=delivered(message))
+            producer.poll(0)
+        left = producer.flush(self.admin.env.timeout_seconds + 5)
+        if left or acknowledged + len(failed) < len(messages):
+            answered = {(m.partition(), m.offset()) for m in messages}
+            failed |= answered if left else set()
+        return failed
+
+    def commit(self, points: Mapping[int, int]) -> None:
+        """Commit the replayed DLQ offsets for the replay group (a consumer outside any group
+        generation: the replay group has no members)."""
+        from confluent_kafka import KafkaException, TopicPartition
+
+        if not points:
+            return
+        consumer = self.admin.admin.consumer(self.group_id)
+        try:
+            consumer.commit(offsets=[TopicPartition(self.dlq, p, o) for p, o in sorted(points.items())],
+                            asynchronous=False)
+        except KafkaException as exc:
+            raise MqctlError(f"commit the replayed offsets of {self.dlq} for {self.group_id}: {exc}") from exc
+        finally:
+            consumer.close()

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from mqctl.cli.args import choice
+from mqctl.cli.args import choice, optional_whole
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
 from mqctl.diagnostics import MqctlError
 
@@ -72,3 +72,87 @@ def export_alerts(
                 raise MqctlError(f"cannot write {out}: {exc.strerror}") from None
     if out is None:
         console(no_color).out(text, highlight=False, end="")
+
+
+@groups_app.command("reset-offsets")
+def reset_offsets(
+    env: EnvOption,
+    group: Annotated[str, typer.Argument(help="A declared group (its name without the environment).")],
+    topic: Annotated[str, typer.Option("--topic", "-t", help="One of the group's topics.")],
+    to_earliest: Annotated[bool, typer.Option("--to-earliest")] = False,
+    to_latest: Annotated[bool, typer.Option("--to-latest")] = False,
+    to_datetime: Annotated[str | None, typer.Option("--to-datetime", help="ISO-8601, UTC when no offset")] = None,
+    to_offset: Annotated[str | None, typer.Option("--to-offset")] = None,
+    shift_by: Annotated[str | None, typer.Option("--shift-by", help="Offsets to move, negative to go back.")] = None,
+    partitions: Annotated[str | None, typer.Option("--partitions", help="e.g. 0,3 (default: all)")] = None,
+    execute: Annotated[bool, typer.Option("--execute", help="Apply (default: a dry run).")] = False,
+    output: Annotated[str, typer.Option("-o", "--output", help="text or json")] = "text",
+    root: RootOption = Path("."),
+    no_color: NoColorOption = False,
+) -> None:
+    """Move a group's committed offsets (before → after per partition); refused while it has members."""
+    with handled(no_color):
+        fmt = choice("--output", output, ("text", "json"))
+        chosen = {"to_earliest": to_earliest or None, "to_latest": to_latest or None, "to_datetime": to_datetime,
+                  "to_offset": to_offset, "shift_by": shift_by}
+        given = [name for name, value in chosen.items() if value is not None]
+        if len(given) != 1:
+            raise MqctlError("give exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset, --shift-by")
+        (target,) = given
+        numeric = target in ("to_offset", "shift_by")
+        value = _integer(f"--{target.replace('_', '-')}", chosen[target]) if numeric else None
+        from mqctl.kinds.groups.render import reset_lines
+        from mqctl.kinds.groups.workflow import reset_offsets as run
+
+        result = run(root, env, group, topic, target, value, to_datetime, partitions, execute)
+    out = console(no_color)
+    if fmt == "json":
+        body = {"group_id": result.group_id, "topic": result.topic, "executed": result.executed,
+                "partitions": [{**m.to_dict(), "error": result.failures.get(m.partition)} for m in result.moves]}
+        out.out(json.dumps(body, indent=2), highlight=False)
+    else:
+        for line in reset_lines(result):
+            out.print(line, markup=False, highlight=False)
+    if result.failures:
+        raise typer.Exit(1)
+
+
+def _integer(flag: str, text: object) -> int:
+    try:
+        return int(str(text).replace("_", ""))
+    except ValueError:
+        raise MqctlError(f"{flag} must be a whole number, got {text!r}") from None
+
+
+@groups_app.command("replay-dlq")
+def replay_dlq(
+    env: EnvOption,
+    group: Annotated[str, typer.Argument(help="A declared group with a dlq_topic.")],
+    limit: Annotated[str | None, typer.Option("--limit", help="Replay at most this many dead letters.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="One of the group's topics (default: its first).")] = None,
+    execute: Annotated[bool, typer.Option("--execute", help="Re-publish and commit (default: a dry run).")] = False,
+    output: Annotated[str, typer.Option("-o", "--output", help="text or json")] = "text",
+    root: RootOption = Path("."),
+    no_color: NoColorOption = False,
+) -> None:
+    """Re-publish a group's dead letters to its main topic with an idempotent producer."""
+    with handled(no_color):
+        fmt = choice("--output", output, ("text", "json"))
+        count = optional_whole("--limit", limit)
+        from mqctl.kinds.groups.render import replay_lines
+        from mqctl.kinds.groups.workflow import replay_dlq as run
+
+        result = run(root, env, group, count, to, execute)
+    out = console(no_color)
+    if fmt == "json":
+        body = {"group_id": result.group_id, "dlq": result.dlq, "target": result.target,
+                "replay_group": result.replay_group, "count": result.count, "executed": result.executed,
+                "ranges": {str(p): list(r) for p, r in sorted(result.ranges.items())},
+                "sample": [s.to_dict() for s in result.sample], "published": result.published,
+                "failed": result.failed, "committed": {str(p): o for p, o in sorted(result.committed.items())}}
+        out.out(json.dumps(body, indent=2), highlight=False)
+    else:
+        for line in replay_lines(result):
+            out.print(line, markup=False, highlight=False)
+    if result.failed:
+        raise typer.Exit(1)

@@ -4,7 +4,7 @@ A declared group's configs are exactly what its spec says: keys set on the clust
 spec are reset to the broker defaults (shown in the plan). A live group under the environment's
 prefix that no spec declares is deleted only when it is empty (a group with members cannot be
 deleted; the plan warns instead); apply needs --allow-delete for it. Groups of mqctl's own probes
-(`<env>.mqctl.*`) are never touched.
+(`<env>.mqctl.*`) and the replay groups of declared groups (`<group id>.replay`) are never touched.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from mqctl.config import RESERVED_DOMAIN
 from mqctl.diagnostics import Diagnostic, warning
 from mqctl.kinds.groups.changes import GroupConfigUpdate, GroupDelete
-from mqctl.kinds.groups.live import EMPTY, LiveGroups
+from mqctl.kinds.groups.live import EMPTY, REPLAY_SUFFIX, LiveGroups
 from mqctl.kinds.groups.spec import GroupSpec
 from mqctl.kinds.topics.configs import same_as
 from mqctl.plan import Change, FieldDiff
@@ -50,7 +50,7 @@ def diff_groups(
     reserved = f"{prefix}{RESERVED_DOMAIN}."
     where = (desired[0].source.file, None) if desired else ("groups/", None)
     for group_id, group in sorted(live.groups.items()):
-        if group_id in declared or group_id.startswith(reserved):
+        if group_id in declared or group_id.startswith(reserved) or group_id.removesuffix(REPLAY_SUFFIX) in declared:
             continue
         if group.state == EMPTY:
             changes.append(GroupDelete(group_id, (FieldDiff("state", group.state, None),), risks=(DELETE_RISK,)))

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 EMPTY = "Empty"  # the state of a group without members (classic and consumer groups alike)
+REPLAY_SUFFIX = ".replay"  # `<group id>.replay` commits what `groups replay-dlq` re-published
 
 
 @dataclass(frozen=True)

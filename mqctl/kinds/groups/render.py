@@ -5,9 +5,13 @@ bidirectional overrides) and, in Markdown, shown as inline code or escaped."""
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 from mqctl.kinds.groups.status import GroupStatus, StatusReport, TopicLag
 from mqctl.render.markdown import code, plain
+
+if TYPE_CHECKING:
+    from mqctl.kinds.groups.workflow import ReplayResult, ResetResult
 
 SAMPLE_CHARS = 200  # of a sampled key or value shown by replay-dlq
 
@@ -83,3 +87,39 @@ def status_markdown(report: StatusReport) -> list[str]:
         lines.append(f"- {md_code(group.group_id)} {plain(breach.alert)}{where}: "
                      f"{_number(breach.value)} (limit {_number(breach.limit)})")
     return lines
+
+
+def reset_lines(result: ResetResult) -> list[str]:
+    mode = "applied" if result.executed else "dry run, nothing changed (--execute applies)"
+    lines = [f"reset offsets of {safe(result.group_id)} on {safe(result.topic)}: {mode}"]
+    for move in result.moves:
+        before = "-" if move.before is None else str(move.before)
+        note = " (clamped to the partition's earliest..end)" if move.clamped else ""
+        failed = result.failures.get(move.partition)
+        outcome = f"  FAILED: {safe(failed)}" if failed else ""
+        lines.append(f"  partition {move.partition}: {before} → {move.after}{note}{outcome}")
+    return lines
+
+
+def replay_lines(result: ReplayResult) -> list[str]:
+    lines = [
+        f"replay {safe(result.dlq)} → {safe(result.target)} for {safe(result.group_id)} "
+        f"(offsets committed for {safe(result.replay_group)})",
+        f"  {result.count} dead letter offset(s) to replay: "
+        + (", ".join(f"partition {p} {a}..{b - 1}" for p, (a, b) in sorted(result.ranges.items())) or "none"),
+    ]
+    for sample in result.sample:
+        where = f"{sample.partition}/{sample.offset}"
+        lines.append(f"  sample {where}: key {_shown(sample.key)} value {_shown(sample.value)}")
+        for name, value in sample.headers:
+            lines.append(f"      header {safe(name, 60)}: {safe(value, 60)}")
+    if result.executed:
+        lines.append(f"  re-published {result.published}, failed {result.failed}; committed "
+                     + (", ".join(f"partition {p} at {o}" for p, o in sorted(result.committed.items())) or "nothing"))
+    else:
+        lines.append("  dry run: nothing published or committed (--execute replays)")
+    return lines
+
+
+def _shown(text: str | None) -> str:
+    return "(null)" if text is None else repr(safe(text, SAMPLE_CHARS))

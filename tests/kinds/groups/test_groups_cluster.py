@@ -194,3 +194,119 @@ def test_status_costs_the_same_requests_for_10_groups_as_for_60(
     assert few.requests == many.requests, (few.requests, many.requests)
     brokers = 4
     assert many.requests <= 2 + 7 * brokers  # first contact, metadata; 7 per-broker requests at most
+
+
+def committed_of(admin: AdminClient, group: str, topic: str, partitions: int) -> dict[int, int]:
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in range(partitions)])
+    (future,) = admin.list_consumer_group_offsets([request], request_timeout=15).values()
+    return {tp.partition: tp.offset for tp in future.result(timeout=20).topic_partitions}
+
+
+def test_reset_offsets_dry_runs_refuses_active_groups_and_executes(
+    groups_project: Project, dev_admin: AdminClient
+) -> None:
+    project = groups_project
+    env = project.env
+    topic = f"{env}.order.lifecycle.v1"
+    group = f"{env}.order-processor-group"
+    project.write("topics/t.yaml", TOPICS)
+    project.write("groups/g.yaml", groups_spec())
+    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
+    base = int(time.time() * 1000) - 3_600_000
+    produce(topic, [(p, b"m%d-%d" % (p, i), base + i * 60_000) for p in range(3) for i in range(4)])
+    reset = ("groups", "reset-offsets", "--env", env, "order-processor-group", "--topic", "order.lifecycle.v1")
+
+    active = consumer(group)
+    active.subscribe([topic])
+    assert len(poll_until(active, 12)) == 12
+    active.commit(asynchronous=False)
+    refused = project.run(*reset, "--to-earliest", "--execute")
+    assert refused.exit_code == 1 and "1 active member(s)" in refused.output
+    assert "Nothing was changed" in refused.output
+    active.close()
+    assert committed_of(dev_admin, group, topic, 3) == {0: 4, 1: 4, 2: 4}
+
+    dry = project.run(*reset, "--to-datetime", datetime_text(base + 150_000), "-o", "json")
+    assert dry.exit_code == 0, dry.output
+    body = json.loads(dry.stdout)
+    assert body["executed"] is False
+    moves = [(p["partition"], p["before"], p["after"]) for p in body["partitions"]]
+    assert moves == [(0, 4, 3), (1, 4, 3), (2, 4, 3)]
+    assert committed_of(dev_admin, group, topic, 3) == {0: 4, 1: 4, 2: 4}  # a dry run changes nothing
+
+    shifted = project.run(*reset, "--shift-by", "-10", "--partitions", "0,2", "--execute")
+    assert shifted.exit_code == 0, shifted.output
+    assert "partition 0: 4 → 0 (clamped" in shifted.stdout and "partition 1" not in shifted.stdout
+    assert committed_of(dev_admin, group, topic, 3) == {0: 0, 1: 4, 2: 0}
+    fresh = consumer(group)  # a new consumer of the group starts where the reset put it
+    fresh.subscribe([topic])
+    try:
+        again = poll_until(fresh, 8)
+    finally:
+        fresh.close()
+    assert sorted((m.partition(), m.offset()) for m in again) == [(p, o) for p in (0, 2) for o in range(4)]
+
+    for args, message in (
+        (("--to-datetime", "yesterday"), "ISO-8601"),
+        (("--to-offset", "ten"), "whole number"),
+        (("--to-earliest", "--to-latest"), "exactly one"),
+        (("--to-earliest", "--partitions", "7"), "no partition 7"),
+    ):
+        bad = project.run(*reset, *args, "--execute")
+        assert bad.exit_code == 1 and message in bad.output, bad.output
+    other = project.run("groups", "reset-offsets", "--env", env, "order-processor-group",
+                        "--topic", "order.created.v1", "--to-earliest")
+    assert other.exit_code == 1 and "not consumed by group order-processor-group" in other.output
+    nobody = project.run("groups", "reset-offsets", "--env", env, "nobody", "--topic", "x", "--to-earliest")
+    assert nobody.exit_code == 1 and "unknown group 'nobody'" in nobody.output
+
+
+def datetime_text(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_replay_dlq_dry_runs_then_republishes_and_resumes(groups_project: Project, dev_admin: AdminClient) -> None:
+    project = groups_project
+    env = project.env
+    dlq, main = f"{env}.order.processor.dlq.v1", f"{env}.order.lifecycle.v1"
+    project.write("topics/t.yaml", TOPICS)
+    project.write("groups/g.yaml", groups_spec())
+    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
+    now = int(time.time() * 1000)
+    hostile = b"evil\x1b[2J\x1b]8;;http://x\x07 | **bold** `tick`"
+    produce(dlq, [(0, hostile, now)] + [(0, b"dead-%d" % i, now) for i in range(1, 5)])
+    replay = ("groups", "replay-dlq", "--env", env, "order-processor-group")
+
+    dry = project.run(*replay)
+    assert dry.exit_code == 0, dry.output
+    assert "5 dead letter offset(s) to replay: partition 0 0..4" in dry.stdout
+    assert "\x1b" not in dry.stdout and "\\x1b[2J" in dry.stdout and "header origin: test" in dry.stdout
+    assert "dry run: nothing published" in dry.stdout
+
+    done = project.run(*replay, "--limit", "3", "--execute", "-o", "json")
+    assert done.exit_code == 0, done.output
+    body = json.loads(done.stdout)
+    assert (body["count"], body["published"], body["failed"], body["committed"]) == (3, 3, 0, {"0": 3})
+    assert committed_of(dev_admin, f"{env}.order-processor-group.replay", dlq, 1) == {0: 3}
+    reader = consumer(f"{env}.replay-check")
+    reader.subscribe([main])
+    try:
+        replayed = poll_until(reader, 3)
+    finally:
+        reader.close()
+    assert sorted(m.value() for m in replayed) == sorted([hostile, b"dead-1", b"dead-2"])
+    for message in replayed:
+        headers = dict(message.headers())
+        assert headers["origin"] == b"test" and message.key() == message.value()
+        assert headers["mqctl-replayed-from"].decode().startswith(f"{dlq}/0/")
+
+    rest = json.loads(project.run(*replay, "--execute", "-o", "json").stdout)
+    assert (rest["count"], rest["published"], rest["committed"]) == (2, 2, {"0": 5})
+    assert json.loads(project.run(*replay, "-o", "json").stdout)["count"] == 0
+    plan = json.loads(project.run("plan", "--env", env, "-o", "json").stdout)
+    deleted = [c["name"] for c in plan["changes"] if c["action"] == "delete"]
+    assert deleted == [f"{env}.replay-check"]  # the undeclared reader goes; the declared group's replay group stays
