@@ -53,6 +53,8 @@ FETCH_PARTITION_BYTES = 64 * 1024  # per partition and round; the broker still r
 FETCH_RESPONSE_BYTES = 32 * 2**20  # per response: bounds memory; what does not fit is read in the next round
 FETCH_ROUNDS = 8  # then the records still unread have an unknown timestamp (reported as such)
 OFFSET_GROUPS = ("classic", "consumer")  # group types with committed offsets
+BATCH_SPREAD_MS = 1000  # a batch written within this span answers time lag from its header
+LOG_APPEND_TIME = 1  # a record batch's timestamp type: the broker's append time
 
 
 def _raise(doing: str, admin_env: Any, code: int, message: str | None) -> None:
@@ -315,7 +317,7 @@ class GroupAdmin:
                             reads.out_of_range(tp, p.log_start_offset)
                             continue
                         _raise(f"read records of {tp[0]}[{tp[1]}]", self.env, p.error_code, None)
-                        reads.take(tp, _records(p.records))
+                        reads.take(tp, _records(p.records, reads.pending.get(tp, set())))
         return reads
 
     def _fetch(self, by_topic: Mapping[str, list[tuple[int, int]]]) -> Any:
@@ -343,24 +345,49 @@ class GroupAdmin:
         )
 
 
-def _records(data: bytes | None) -> list[Record]:
-    """(offset, timestamp ms) of the data records in fetched bytes; control batches (transaction
-    markers) are not messages. A batch whose codec is not installed gives every offset of the batch
-    its first timestamp (exact for its first record)."""
+def _records(data: bytes | None, wanted: set[int]) -> list[Record]:
+    """(offset, timestamp ms) in fetched bytes, enough to answer the `wanted` offsets.
+
+    kafka-python decodes records in Python (about 0.1 ms each, and a 64 KiB batch holds hundreds),
+    so a batch is decoded only when its header cannot answer: a batch whose records were all
+    written within BATCH_SPREAD_MS of each other (a producer fills one within linger.ms), or one
+    stamped with LogAppendTime, gives its first (append) timestamp to every wanted offset in it;
+    otherwise its records are decoded up to the highest wanted offset. Batches before the lowest
+    wanted offset and control batches (transaction markers, not messages) are skipped. A batch
+    whose codec is not installed is answered from its header too."""
     out: list[Record] = []
-    if not data:
+    if not data or not wanted:
         return out
+    low, high = min(wanted), max(wanted)
     records = MemoryRecords(data)
     while True:
         batch = records.next_batch()
-        if batch is None:
+        if batch is None or batch.base_offset > high:
             return out
-        if getattr(batch, "is_control_batch", False):
+        if getattr(batch, "is_control_batch", False) or batch.last_offset < low:
+            continue
+        header = _header_timestamp(batch)
+        if header is not None:
+            inside = sorted(o for o in wanted if batch.base_offset <= o <= batch.last_offset)
+            out.extend((offset, header) for offset in inside or [batch.last_offset])
             continue
         try:
-            out.extend((record.offset, record.timestamp) for record in batch)
+            for record in batch:
+                out.append((record.offset, record.timestamp))
+                if record.offset >= high:
+                    return out
         except kafka.errors.UnsupportedCodecError:
-            out.extend((offset, batch.first_timestamp) for offset in range(batch.base_offset, batch.last_offset + 1))
+            out.extend((o, batch.first_timestamp) for o in wanted if batch.base_offset <= o <= batch.last_offset)
+
+
+def _header_timestamp(batch: Any) -> int | None:
+    """The timestamp a record batch's header gives all its records, when it is close enough."""
+    first, last = getattr(batch, "first_timestamp", None), getattr(batch, "max_timestamp", None)
+    if first is None or last is None:
+        return None  # an old (v0/v1) batch: decode it
+    if getattr(batch, "timestamp_type", 0) == LOG_APPEND_TIME:
+        return int(last)
+    return int(first) if 0 <= last - first <= BATCH_SPREAD_MS else None
 
 
 class Replay:
