@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from mqctl.config import RESERVED_DOMAIN
 from mqctl.diagnostics import Diagnostic, warning
 from mqctl.kinds.groups.changes import GroupConfigUpdate, GroupDelete
-from mqctl.kinds.groups.live import EMPTY, REPLAY_SUFFIX, LiveGroups
+from mqctl.kinds.groups.live import REPLAY_SUFFIX, LiveGroups
 from mqctl.kinds.groups.spec import GroupSpec
 from mqctl.kinds.topics.configs import same_as
 from mqctl.plan import Change, FieldDiff
@@ -52,7 +52,7 @@ def diff_groups(
     for group_id, group in sorted(live.groups.items()):
         if group_id in declared or group_id.startswith(reserved) or group_id.removesuffix(REPLAY_SUFFIX) in declared:
             continue
-        if group.state == EMPTY:
+        if group.empty:
             changes.append(GroupDelete(group_id, (FieldDiff("state", group.state, None),), risks=(DELETE_RISK,)))
         else:
             problems.append(

@@ -11,10 +11,17 @@ REPLAY_SUFFIX = ".replay"  # `<group id>.replay` commits what `groups replay-dlq
 
 @dataclass(frozen=True)
 class LiveGroup:
+    """One live group. Only whether it is empty and its type are managed state (a saved plan is
+    tied to them); its exact state and coordinator change as consumers come and go."""
+
     group_id: str
-    state: str  # as ListGroups reports it: Stable, Empty, PreparingRebalance, Reconciling, ...
+    state: str = field(metadata={"fingerprint": False})  # ListGroups' state: Stable, Empty, Reconciling, ...
     type: str  # classic, consumer, share or streams
     coordinator: int = field(default=-1, metadata={"fingerprint": False})  # the broker coordinating it
+
+    @property
+    def empty(self) -> bool:
+        return self.state == EMPTY
 
 
 @dataclass(frozen=True)
