@@ -77,12 +77,18 @@ def setup(admin: AdminClient, env: str, groups: int) -> None:
         future.result()
 
 
-def cleanup(admin: AdminClient, env: str, groups: int) -> None:
-    ids = [f"{env}.g{i:04d}" for i in range(groups)]
-    for start in range(0, len(ids), 200):
-        for future in admin.delete_consumer_groups(ids[start:start + 200], request_timeout=30).values():
-            with contextlib.suppress(Exception):
-                future.result()
+def cleanup(admin: AdminClient, env: str) -> None:
+    """Delete the benchmark's groups (retried: a coordinator still loading refuses some) and topics."""
+    for _ in range(5):
+        listed = admin.list_consumer_groups(request_timeout=30).result(timeout=40).valid
+        ids = [g.group_id for g in listed if g.group_id.startswith(env + ".")]
+        if not ids:
+            break
+        for start in range(0, len(ids), 200):
+            for future in admin.delete_consumer_groups(ids[start:start + 200], request_timeout=30).values():
+                with contextlib.suppress(Exception):
+                    future.result()
+        time.sleep(1)
     topics = [t for t in admin.list_topics(timeout=30).topics if t.startswith(env + ".")]
     if topics:
         for future in admin.delete_topics(topics, operation_timeout=60).values():
@@ -177,7 +183,7 @@ def main() -> int:
             cli_ratio = statistics.median(cli["all"]) / statistics.median(cli["few"])
             print(f"whole CLI run: ratio **{cli_ratio:.2f}x** (target <= 1.5x)")
         finally:
-            cleanup(admin, env, args.groups)
+            cleanup(admin, env)
     return 0
 
 

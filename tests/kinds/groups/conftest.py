@@ -23,9 +23,11 @@ def _clean_groups(admin: Any, prefix: str) -> None:
     from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
     from kafka.protocol.admin import DescribeConfigsRequest, ListConfigResourcesRequest
 
-    listed = admin.list_consumer_groups(request_timeout=15).result(timeout=20)
-    ids = [g.group_id for g in listed.valid if g.group_id.startswith(prefix)]
-    if ids:
+    for _ in range(3):  # a coordinator still loading refuses some deletions: try again
+        listed = admin.list_consumer_groups(request_timeout=15).result(timeout=20)
+        ids = [g.group_id for g in listed.valid if g.group_id.startswith(prefix)]
+        if not ids:
+            break
         for future in admin.delete_consumer_groups(ids, request_timeout=15).values():
             with contextlib.suppress(Exception):
                 future.result(timeout=20)
