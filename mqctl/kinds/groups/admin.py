@@ -77,13 +77,33 @@ class GroupAdmin:
         brokers = [broker.id for broker in self.admin.brokers()]
         request = ListGroupsRequest(states_filter=[], types_filter=[])
         found: dict[str, LiveGroup] = {}
-        responses = self.admin.protocol.send_each("list groups", [(request, broker) for broker in brokers])
-        for broker, response in zip(brokers, responses, strict=True):
+        try:
+            answers = list(zip(brokers, self.admin.protocol.send_each("list groups", [(request, b) for b in brokers]),
+                               strict=True))
+        except MqctlError:
+            answers = self._list_groups_one_by_one(brokers, request)
+        for broker, response in answers:
             _raise("list groups", self.env, response.error_code, None)
             for group in response.groups:
                 kind = (group.group_type or "classic").lower()  # only ListGroups v5+ names the type
                 found[group.group_id] = LiveGroup(group.group_id, group.group_state, kind, broker)
         return found
+
+    def _list_groups_one_by_one(self, brokers: Sequence[int], request: Any) -> list[tuple[int, Any]]:
+        """A broker did not answer (down, or restarting and not yet in the client's metadata): ask
+        each alone and leave out the ones that fail. When a broker is down its groups have moved to
+        the brokers that took over its __consumer_offsets partitions, so nothing is lost then; a
+        broker that is up but unreachable from here is named, as its groups are missing."""
+        answers = []
+        for broker in brokers:
+            try:
+                answers.append((broker, self.admin.protocol.send("list groups", request, node=broker)))
+            except MqctlError as exc:
+                self.admin.notify(f"broker {broker} did not list its groups ({exc}); groups it coordinates "
+                                  "are missing from this run")
+        if not answers:
+            raise MqctlError(f"list groups: no broker of environment {self.env.name!r} answered")
+        return answers
 
     def group_configs(self, names: Iterable[str]) -> dict[str, dict[str, str]]:
         """The configs set on these GROUP resources (one DescribeConfigs)."""
