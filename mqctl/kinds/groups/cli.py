@@ -7,8 +7,9 @@ within its alerts, 2 on any breach, 1 on an error; the dry runs exit 0.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +21,16 @@ groups_app = typer.Typer(help="Watch and repair consumer groups.", no_args_is_he
 alerts_app = typer.Typer(help="Alerting rules from the groups' alerts.", no_args_is_help=True)
 
 OutputOption = Annotated[str, typer.Option("-o", "--output", help="text, json or markdown")]
+
+
+def emit(no_color: bool, fmt: str, body: Callable[[], Any], lines: Callable[[], list[str]]) -> None:
+    """A report as JSON (`-o json`) or as lines of already escaped text."""
+    out = console(no_color)
+    if fmt == "json":
+        out.out(json.dumps(body(), indent=2), highlight=False)
+        return
+    for line in lines():
+        out.print(line, markup=False, highlight=False)
 
 
 @groups_app.command("status")
@@ -38,12 +49,7 @@ def status(
         from mqctl.kinds.groups.workflow import status_report
 
         report = status_report(root, env, group or (), include_all)
-    out = console(no_color)
-    if fmt == "json":
-        out.out(json.dumps(report.to_dict(), indent=2), highlight=False)
-    else:
-        for line in status_lines(report) if fmt == "text" else status_markdown(report):
-            out.print(line, markup=False, highlight=False)
+    emit(no_color, fmt, report.to_dict, lambda: status_lines(report) if fmt == "text" else status_markdown(report))
     if report.breached:
         raise typer.Exit(2)
 
@@ -105,14 +111,7 @@ def reset_offsets(
         from mqctl.kinds.groups.workflow import reset_offsets as run
 
         result = run(root, env, group, topic, target, value, to_datetime, partitions, execute)
-    out = console(no_color)
-    if fmt == "json":
-        body = {"group_id": result.group_id, "topic": result.topic, "executed": result.executed,
-                "partitions": [{**m.to_dict(), "error": result.failures.get(m.partition)} for m in result.moves]}
-        out.out(json.dumps(body, indent=2), highlight=False)
-    else:
-        for line in reset_lines(result):
-            out.print(line, markup=False, highlight=False)
+    emit(no_color, fmt, result.to_dict, lambda: reset_lines(result))
     if result.failures:
         raise typer.Exit(1)
 
@@ -143,16 +142,6 @@ def replay_dlq(
         from mqctl.kinds.groups.workflow import replay_dlq as run
 
         result = run(root, env, group, count, to, execute)
-    out = console(no_color)
-    if fmt == "json":
-        body = {"group_id": result.group_id, "dlq": result.dlq, "target": result.target,
-                "replay_group": result.replay_group, "count": result.count, "executed": result.executed,
-                "ranges": {str(p): list(r) for p, r in sorted(result.ranges.items())},
-                "sample": [s.to_dict() for s in result.sample], "published": result.published,
-                "failed": result.failed, "committed": {str(p): o for p, o in sorted(result.committed.items())}}
-        out.out(json.dumps(body, indent=2), highlight=False)
-    else:
-        for line in replay_lines(result):
-            out.print(line, markup=False, highlight=False)
+    emit(no_color, fmt, result.to_dict, lambda: replay_lines(result))
     if result.failed:
         raise typer.Exit(1)

@@ -120,6 +120,10 @@ class ResetResult:
     executed: bool
     failures: Mapping[int, str]  # partition -> why its offset was not changed
 
+    def to_dict(self) -> dict[str, object]:
+        return {"group_id": self.group_id, "topic": self.topic, "executed": self.executed,
+                "partitions": [{**m.to_dict(), "error": self.failures.get(m.partition)} for m in self.moves]}
+
 
 def _group_for(config: ProjectConfig, name: str) -> GroupSpec:
     (spec,) = select(declared_groups(config), [name])
@@ -218,6 +222,13 @@ class ReplayResult:
     @property
     def count(self) -> int:
         return sum(stop - start for start, stop in self.ranges.values())
+
+    def to_dict(self) -> dict[str, object]:
+        return {"group_id": self.group_id, "dlq": self.dlq, "target": self.target,
+                "replay_group": self.replay_group, "count": self.count, "executed": self.executed,
+                "ranges": {str(p): list(r) for p, r in sorted(self.ranges.items())},
+                "sample": [s.to_dict() for s in self.sample], "published": self.published,
+                "failed": self.failed, "committed": {str(p): o for p, o in sorted(self.committed.items())}}
 
 
 def _text(data: bytes | str | None) -> str | None:
