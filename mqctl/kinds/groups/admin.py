@@ -47,6 +47,7 @@ from mqctl.plan import Change
 GROUP_RESOURCE = 32  # the GROUP config resource type of the protocol (KIP-848)
 GROUP_CONFIG_SOURCE = 8  # DescribeConfigs: set on this group
 GROUP_ID_NOT_FOUND = int(kafka.errors.GroupIdNotFoundError.errno)
+COORDINATOR_LOADING = int(kafka.errors.CoordinatorLoadInProgressError.errno)
 OFFSET_OUT_OF_RANGE = int(kafka.errors.OffsetOutOfRangeError.errno)
 FETCH_VERSION = 12  # the last Fetch version naming topics (13+ take topic ids)
 FETCH_PARTITION_BYTES = 64 * 1024  # per partition and round; the broker still returns one whole first batch
@@ -73,20 +74,29 @@ class GroupAdmin:
 
     def list_groups(self) -> dict[str, LiveGroup]:
         """Every group on the cluster with its state, type and coordinator: ListGroups to every
-        broker at once (a broker lists the groups it coordinates)."""
+        broker at once (a broker lists the groups it coordinates). A broker still loading its
+        groups after a restart (COORDINATOR_LOAD_IN_PROGRESS) is asked again, within the timeout."""
         brokers = [broker.id for broker in self.admin.brokers()]
         request = ListGroupsRequest(states_filter=[], types_filter=[])
         found: dict[str, LiveGroup] = {}
-        try:
-            answers = list(zip(brokers, self.admin.protocol.send_each("list groups", [(request, b) for b in brokers]),
-                               strict=True))
-        except MqctlError:
-            answers = self._list_groups_one_by_one(brokers, request)
-        for broker, response in answers:
-            _raise("list groups", self.env, response.error_code, None)
-            for group in response.groups:
-                kind = (group.group_type or "classic").lower()  # only ListGroups v5+ names the type
-                found[group.group_id] = LiveGroup(group.group_id, group.group_state, kind, broker)
+        deadline = time.monotonic() + self.env.timeout_seconds
+        while brokers:
+            try:
+                responses = self.admin.protocol.send_each("list groups", [(request, b) for b in brokers])
+                answers = list(zip(brokers, responses, strict=True))
+            except MqctlError:
+                answers = self._list_groups_one_by_one(brokers, request)
+            loading = [broker for broker, response in answers if response.error_code == COORDINATOR_LOADING]
+            for broker, response in answers:
+                if response.error_code == COORDINATOR_LOADING and time.monotonic() < deadline:
+                    continue
+                _raise("list groups", self.env, response.error_code, None)
+                for group in response.groups:
+                    kind = (group.group_type or "classic").lower()  # only ListGroups v5+ names the type
+                    found[group.group_id] = LiveGroup(group.group_id, group.group_state, kind, broker)
+            brokers = loading
+            if brokers:
+                time.sleep(0.5)
         return found
 
     def _list_groups_one_by_one(self, brokers: Sequence[int], request: Any) -> list[tuple[int, Any]]:
