@@ -175,8 +175,10 @@ def main() -> int:
                 print(f"| {runs[0][2]:,} | {runs[0][3]:,} | {', '.join(str(r[1]) for r in runs)} | {times} | "
                       f"{statistics.median(r[0] for r in runs):.2f} |")
             ratio = statistics.median(r[0] for r in rows["all"]) / statistics.median(r[0] for r in rows["few"])
+            same = all(f[1] == a[1] for f, a in zip(rows["few"], rows["all"], strict=True))
             print(f"\nin process: ratio {args.groups:,} / {args.few} groups **{ratio:.2f}x** (target <= 1.5x); "
-                  f"requests {'constant' if len({r[1] for rs in rows.values() for r in rs}) == 1 else 'NOT constant'}")
+                  f"requests {'the same' if same else 'NOT the same'} for {args.few} and {args.groups:,} groups "
+                  "in every round (between rounds they follow the brokers answering and the leaders' spread)")
             for key in ("few", "all"):
                 print(f"whole CLI run, {len(few) if key == 'few' else args.groups} groups: "
                       f"{', '.join(f'{t:.2f}' for t in cli[key])} s")
