@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import kafka.errors
 from kafka.protocol.admin import (
@@ -44,6 +45,7 @@ from mqctl.kinds.groups.live import LiveGroup, LiveGroups
 from mqctl.kinds.groups.status import TP, Record, TimestampReads
 from mqctl.plan import Change
 
+T = TypeVar("T")
 GROUP_RESOURCE = 32  # the GROUP config resource type of the protocol (KIP-848)
 GROUP_CONFIG_SOURCE = 8  # DescribeConfigs: set on this group
 GROUP_ID_NOT_FOUND = int(kafka.errors.GroupIdNotFoundError.errno)
@@ -56,6 +58,15 @@ FETCH_ROUNDS = 8  # then the records still unread have an unknown timestamp (rep
 OFFSET_GROUPS = ("classic", "consumer")  # group types with committed offsets
 BATCH_SPREAD_MS = 1000  # a batch written within this span answers time lag from its header
 LOG_APPEND_TIME = 1  # a record batch's timestamp type: the broker's append time
+
+
+@dataclass(frozen=True)
+class Ask(Generic[T]):
+    """Requests of one kind, each addressed to a broker, and how their responses read."""
+
+    doing: str
+    addressed: list[tuple[Any, int | None]]
+    parse: Callable[[Sequence[Any]], T]
 
 
 def _raise(doing: str, admin_env: Any, code: int, message: str | None) -> None:
@@ -209,33 +220,57 @@ class GroupAdmin:
 
     # --- offsets, members, records ---------------------------------------------------------
 
+    def ask(self, *asks: Ask[Any]) -> list[Any]:
+        """Several kinds of requests in one round trip (each to its own broker); every ask's
+        responses go to its own parser, in order. Independent reads of one command share the
+        brokers' time instead of waiting on each other."""
+        addressed = [pair for one in asks for pair in one.addressed]
+        responses = self.admin.protocol.send_each(", ".join(one.doing for one in asks), addressed)
+        out, at = [], 0
+        for one in asks:
+            out.append(one.parse(responses[at : at + len(one.addressed)]))
+            at += len(one.addressed)
+        return out
+
     def committed(self, groups: Mapping[str, LiveGroup]) -> dict[str, dict[TP, int]]:
         """Committed offsets of every group: one OffsetFetch (v8+, many groups) per coordinator."""
+        (found,) = self.ask(self.committed_ask(groups))
+        return found  # type: ignore[no-any-return]
+
+    def committed_ask(self, groups: Mapping[str, LiveGroup]) -> Ask[dict[str, dict[TP, int]]]:
         by_node: dict[int, list[str]] = defaultdict(list)
         for gid, group in groups.items():
             by_node[group.coordinator].append(gid)
         group_entry = OffsetFetchRequest.OffsetFetchRequestGroup
-        addressed = [
+        addressed: list[tuple[Any, int | None]] = [
             (OffsetFetchRequest(groups=[group_entry(group_id=g, topics=None) for g in ids], min_version=8), node)
             for node, ids in by_node.items()
         ]
-        out: dict[str, dict[TP, int]] = {}
-        for response in self.admin.protocol.send_each("read committed offsets", addressed):
-            for group in response.groups:
-                if group.error_code == GROUP_ID_NOT_FOUND:
-                    continue
-                _raise(f"read committed offsets of group {group.group_id}", self.env, group.error_code, None)
-                out[group.group_id] = {
-                    (topic.name, p.partition_index): p.committed_offset
-                    for topic in group.topics
-                    for p in topic.partitions
-                    if p.committed_offset >= 0 and not p.error_code
-                }
-        return out
+
+        def parse(responses: Sequence[Any]) -> dict[str, dict[TP, int]]:
+            out: dict[str, dict[TP, int]] = {}
+            for response in responses:
+                for group in response.groups:
+                    if group.error_code == GROUP_ID_NOT_FOUND:
+                        continue
+                    _raise(f"read committed offsets of group {group.group_id}", self.env, group.error_code, None)
+                    out[group.group_id] = {
+                        (topic.name, p.partition_index): p.committed_offset
+                        for topic in group.topics
+                        for p in topic.partitions
+                        if p.committed_offset >= 0 and not p.error_code
+                    }
+            return out
+
+        return Ask("read committed offsets", addressed, parse)
 
     def members(self, groups: Mapping[str, LiveGroup]) -> dict[str, int]:
         """Live members of classic groups (DescribeGroups) and consumer-protocol groups
         (ConsumerGroupDescribe), many groups per request, one request of each per coordinator."""
+        (found,) = self.ask(self.members_ask(groups))
+        return found  # type: ignore[no-any-return]
+
+    def members_ask(self, groups: Mapping[str, LiveGroup]) -> Ask[dict[str, int]]:
         classic: dict[int, list[str]] = defaultdict(list)
         modern: dict[int, list[str]] = defaultdict(list)
         for gid, group in groups.items():
@@ -249,36 +284,44 @@ class GroupAdmin:
             (ConsumerGroupDescribeRequest(group_ids=ids, include_authorized_operations=False), node)
             for node, ids in modern.items()
         ]
-        out: dict[str, int] = {}
-        for response in self.admin.protocol.send_each("describe groups", addressed):
-            for group in response.groups:
-                if group.error_code == GROUP_ID_NOT_FOUND:
-                    out[group.group_id] = 0  # deleted since it was listed
-                    continue
-                _raise(f"describe group {group.group_id}", self.env, group.error_code,
-                       getattr(group, "error_message", None))
-                out[group.group_id] = len(group.members)
-        return out
 
-    def leaders(self, topics: Iterable[str]) -> dict[str, dict[int, int]]:
-        """Topic -> partition -> leader of the topics that exist (one metadata request)."""
+        def parse(responses: Sequence[Any]) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for response in responses:
+                for group in response.groups:
+                    if group.error_code == GROUP_ID_NOT_FOUND:
+                        out[group.group_id] = 0  # deleted since it was listed
+                        continue
+                    _raise(f"describe group {group.group_id}", self.env, group.error_code,
+                           getattr(group, "error_message", None))
+                    out[group.group_id] = len(group.members)
+            return out
+
+        return Ask("describe groups", addressed, parse)
+
+    def leaders(self, topics: Iterable[str] | None = None) -> dict[str, dict[int, int]]:
+        """Topic -> partition -> leader of the topics that exist (all when None; one metadata request)."""
         metadata = self.admin.call("list topics", lambda: self.admin.client.list_topics(timeout=self.admin.timeout))
-        wanted = set(topics)
+        wanted = None if topics is None else set(topics)
         return {
             name: {p: meta.leader for p, meta in topic.partitions.items()}
             for name, topic in metadata.topics.items()
-            if name in wanted and not topic.error
+            if (wanted is None or name in wanted) and not topic.error
         }
 
     def list_offsets(self, leaders: Mapping[str, Mapping[int, int]], timestamps: Mapping[TP, int]) -> dict[TP, int]:
         """ListOffsets of each partition at its timestamp spec (-1 latest, -2 earliest, else the
         first offset with a timestamp >= it, -1 when none), one request per leader."""
-        by_node: dict[int, dict[str, list[TP]]] = defaultdict(lambda: defaultdict(list))
+        (found,) = self.ask(self.offsets_ask(leaders, timestamps))
+        return found  # type: ignore[no-any-return]
+
+    def offsets_ask(self, leaders: Mapping[str, Mapping[int, int]], timestamps: Mapping[TP, int]) -> Ask[dict[TP, int]]:
+        by_node: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for (topic, partition) in timestamps:
-            by_node[leaders[topic][partition]][topic].append((topic, partition))
+            by_node[leaders[topic][partition]][topic].append(partition)
         topic_entry = ListOffsetsRequest.ListOffsetsTopic
         partition_entry = topic_entry.ListOffsetsPartition
-        addressed = [
+        addressed: list[tuple[Any, int | None]] = [
             (
                 ListOffsetsRequest(
                     replica_id=-1,
@@ -286,9 +329,9 @@ class GroupAdmin:
                     topics=[
                         topic_entry(name=t, partitions=[
                             partition_entry(partition_index=p, current_leader_epoch=-1, timestamp=timestamps[(t, p)])
-                            for _, p in tps
+                            for p in parts
                         ])
-                        for t, tps in by_topic.items()
+                        for t, parts in by_topic.items()
                     ],
                     timeout_ms=self.env.timeout_ms,
                 ),
@@ -296,13 +339,17 @@ class GroupAdmin:
             )
             for node, by_topic in by_node.items()
         ]
-        out: dict[TP, int] = {}
-        for response in self.admin.protocol.send_each("list offsets", addressed):
-            for topic in response.topics:
-                for p in topic.partitions:
-                    _raise(f"list offsets of {topic.name}[{p.partition_index}]", self.env, p.error_code, None)
-                    out[(topic.name, p.partition_index)] = p.offset
-        return out
+
+        def parse(responses: Sequence[Any]) -> dict[TP, int]:
+            out: dict[TP, int] = {}
+            for response in responses:
+                for topic in response.topics:
+                    for p in topic.partitions:
+                        _raise(f"list offsets of {topic.name}[{p.partition_index}]", self.env, p.error_code, None)
+                        out[(topic.name, p.partition_index)] = p.offset
+            return out
+
+        return Ask("list offsets", addressed, parse)
 
     def alter_offsets(self, group_id: str, offsets: Mapping[TP, int]) -> dict[TP, str | None]:
         """AlterConsumerGroupOffsets of one group (refused by the broker while it has members):

@@ -90,13 +90,17 @@ def status_report(
                     if gid.startswith(prefix) and gid not in declared]
     present: dict[str, LiveGroup] = {gid: live[gid] for _, gid, _ in targets if gid in live}
     readable = {gid: g for gid, g in present.items() if g.type in OFFSET_GROUPS}
-    members = admin.members(readable)
-    committed = admin.committed(readable)
-    topics = {t for spec, _, _ in targets if spec for t in spec.consumed}
-    topics |= {t for offsets in committed.values() for t, _ in offsets}
-    leaders = admin.leaders(topics)
+    every = admin.leaders()
+    declared_topics = {t for spec, _, _ in targets if spec for t in spec.consumed if t in every}
+    latest = {(t, p): -1 for t in declared_topics for p in every[t]}
+    # one round trip for the reads that do not depend on each other
+    members, committed, ends = admin.ask(
+        admin.members_ask(readable), admin.committed_ask(readable), admin.offsets_ask(every, latest)
+    )
+    others = {t for offsets in committed.values() for t, _ in offsets if t in every} - declared_topics
+    ends.update(admin.list_offsets(every, {(t, p): -1 for t in others for p in every[t]}))
+    leaders = {t: every[t] for t in declared_topics | others}
     partitions = {topic: len(parts) for topic, parts in leaders.items()}
-    ends = admin.list_offsets(leaders, {(t, p): -1 for t, parts in leaders.items() for p in parts})
     reads = admin.record_timestamps(leaders, wanted_timestamps(committed.values(), ends))
     now_ms = int(time.time() * 1000)
     statuses = []
