@@ -318,7 +318,9 @@ class GroupAdmin:
     def offsets_ask(self, leaders: Mapping[str, Mapping[int, int]], timestamps: Mapping[TP, int]) -> Ask[dict[TP, int]]:
         by_node: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for (topic, partition) in timestamps:
-            by_node[leaders[topic][partition]][topic].append(partition)
+            leader = leaders[topic][partition]
+            if leader >= 0:  # a partition without a leader (its brokers are down) has no offsets to give
+                by_node[leader][topic].append(partition)
         topic_entry = ListOffsetsRequest.ListOffsetsTopic
         partition_entry = topic_entry.ListOffsetsPartition
         addressed: list[tuple[Any, int | None]] = [

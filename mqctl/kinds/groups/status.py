@@ -82,7 +82,7 @@ class PartitionLag(NamedTuple):
 
     partition: int
     committed: int | None
-    end: int
+    end: int | None  # None: the partition has no leader now (its brokers are down)
     lag: int | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -171,8 +171,9 @@ class GroupFacts:
     committed: Mapping[TP, int]
 
 
-def partition_lag(partition: int, committed: int | None, end: int) -> PartitionLag:
-    return PartitionLag(partition, committed, end, None if committed is None else max(0, end - committed))
+def partition_lag(partition: int, committed: int | None, end: int | None) -> PartitionLag:
+    lag = None if committed is None or end is None else max(0, end - committed)
+    return PartitionLag(partition, committed, end, lag)
 
 
 def topic_lag(
@@ -184,7 +185,7 @@ def topic_lag(
     now_ms: int,
     watched: bool,
 ) -> TopicLag:
-    rows = [partition_lag(p, committed.get((topic, p)), ends.get((topic, p), 0)) for p in range(partitions)]
+    rows = [partition_lag(p, committed.get((topic, p)), ends.get((topic, p))) for p in range(partitions)]
     lags = [row.lag for row in rows if row.lag is not None]
     ages: list[float] = []
     unknown = False

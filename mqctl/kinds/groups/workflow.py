@@ -142,6 +142,16 @@ def _consumed(spec: GroupSpec, topic: str, prefix: str) -> str:
     return full
 
 
+def _led(leaders: Mapping[str, Mapping[int, int]], topic: str, partitions: Sequence[int], prefix: str) -> None:
+    """Offsets can only be read and moved on partitions that have a leader."""
+    orphans = [p for p in partitions if leaders[topic][p] < 0]
+    if orphans:
+        raise MqctlError(
+            f"partition(s) {', '.join(map(str, orphans))} of {topic.removeprefix(prefix)} have no leader now (their "
+            "brokers are down); nothing was changed, try again when they are back"
+        )
+
+
 def _refuse_active(admin: GroupAdmin, group: LiveGroup | None, doing: str) -> None:
     if group is None or group.type not in OFFSET_GROUPS:
         return
@@ -177,6 +187,7 @@ def reset_offsets(
     if full not in leaders:
         raise MqctlError(f"topic {topic!r} does not exist in environment {env}")
     chosen = parse_partitions(partitions, list(leaders[full]))
+    _led(leaders, full, chosen, config.environment.prefix)
     committed = admin.committed({spec.group_id: group}).get(spec.group_id, {}) if group else {}
     earliest = admin.list_offsets(leaders, {(full, p): -2 for p in chosen})
     end = admin.list_offsets(leaders, {(full, p): -1 for p in chosen})
@@ -264,6 +275,7 @@ def replay_dlq(
         if topic not in leaders:
             raise MqctlError(f"topic {topic.removeprefix(prefix)!r} does not exist in environment {env}")
     dlq = spec.dlq_topic
+    _led(leaders, dlq, list(leaders[dlq]), prefix)
     committed = admin.committed({replay_group: group}).get(replay_group, {}) if group else {}
     earliest = admin.list_offsets(leaders, {(dlq, p): -2 for p in leaders[dlq]})
     end = admin.list_offsets(leaders, {(dlq, p): -1 for p in leaders[dlq]})

@@ -121,3 +121,11 @@ def test_cluster_data_cannot_steer_the_terminal_or_break_out_of_markdown() -> No
                          TimestampReads({}), 0)
     for line in status_lines(StatusReport("p", (group,))) + status_markdown(StatusReport("p", (group,))):
         assert "\x1b" not in line
+
+
+def test_a_partition_without_a_leader_has_no_end_and_no_lag() -> None:
+    committed = {("t", 0): 5, ("t", 1): 5}
+    ends = {("t", 0): 9}  # partition 1 has no leader: ListOffsets could not ask anyone
+    topic = topic_lag("t", 2, committed, ends, TimestampReads({}), now_ms=0, watched=True)
+    assert [(p.end, p.lag) for p in topic.partitions] == [(9, 4), (None, None)]
+    assert topic.lag == 4 and wanted_timestamps([committed], ends) == {("t", 0): {5}}
