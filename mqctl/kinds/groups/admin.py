@@ -396,7 +396,7 @@ class GroupAdmin:
                             reads.out_of_range(tp, p.log_start_offset)
                             continue
                         _raise(f"read records of {tp[0]}[{tp[1]}]", self.env, p.error_code, None)
-                        reads.take(tp, _records(p.records, reads.pending.get(tp, set())))
+                        reads.take(tp, batch_timestamps(p.records, reads.pending.get(tp, set())))
         return reads
 
     def _fetch(self, by_topic: Mapping[str, list[tuple[int, int]]]) -> Any:
@@ -424,7 +424,7 @@ class GroupAdmin:
         )
 
 
-def _records(data: bytes | None, wanted: set[int]) -> list[Record]:
+def batch_timestamps(data: bytes | None, wanted: set[int]) -> list[Record]:
     """(offset, timestamp ms) in fetched bytes, enough to answer the `wanted` offsets.
 
     kafka-python decodes records in Python (about 0.1 ms each, and a 64 KiB batch holds hundreds),
