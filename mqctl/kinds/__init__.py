@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mqctl.kind import Kind
-from mqctl.kinds import acls, brokers, connectors, schemas, topics, users
+from mqctl.kinds import acls, brokers, connectors, groups, schemas, topics, users
 from mqctl.plan import Action, Change
 
 KINDS: tuple[Kind[Any, Any], ...] = (
@@ -19,6 +19,7 @@ KINDS: tuple[Kind[Any, Any], ...] = (
     topics.KIND,
     users.KIND,
     acls.KIND,
+    groups.KIND,  # after topics (its topics) and ACLs (which grant READ on the groups)
     schemas.KIND,
     connectors.KIND,  # last: connectors use the topics, users, ACLs and subjects above
 )
