@@ -4,11 +4,11 @@ bidirectional overrides) and, in Markdown, shown as inline code or escaped."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import TYPE_CHECKING
 
 from mqctl.kinds.groups.status import GroupStatus, StatusReport, TopicLag
 from mqctl.render.markdown import code, plain
+from mqctl.textsafe import visible
 
 if TYPE_CHECKING:
     from mqctl.kinds.groups.workflow import ReplayResult, ResetResult
@@ -17,15 +17,9 @@ SAMPLE_CHARS = 200  # of a sampled key or value shown by replay-dlq
 
 
 def safe(text: str, limit: int | None = None) -> str:
-    """`text` with control and format characters (ESC, CR, BEL, U+202E ...) written as escapes,
-    so data can neither move the cursor nor reorder what a terminal or browser shows."""
-    out = []
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(char.encode("unicode_escape").decode("ascii") if ord(char) < 0x10000 else f"\\U{ord(char):08x}")
-        else:
-            out.append(char)
-    shown = "".join(out)
+    """`text` (cluster data: group ids, record samples) made visible with the project's one rule
+    (mqctl.textsafe.visible), and cut at `limit` characters."""
+    shown = visible(text)
     if limit is not None and len(shown) > limit:
         return shown[:limit] + f"… ({len(shown) - limit} more characters)"
     return shown
