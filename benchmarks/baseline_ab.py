@@ -334,6 +334,24 @@ def write_connectors(root: Path, count: int) -> None:
     (folder / "bench.yaml").write_text("".join(lines))
 
 
+def write_groups(root: Path, count: int) -> None:
+    """`count` declared groups, all consuming one topic (declared too)."""
+    write_topics(root, 1 if count else 0, 1, 1)
+    folder = root / "groups"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    lines = ["groups:\n"] if count else ["groups: []\n"]
+    lines += [f"  - {{name: bench-{i}, topics: [domain0.event0.v1]}}\n" for i in range(count)]
+    (folder / "bench.yaml").write_text("".join(lines))
+
+
+def groups_status_requests(root: Path, env: str) -> int:
+    """`mqctl groups status`: every declared group's state, lag and time lag."""
+    from mqctl.kinds.groups.workflow import status_report
+
+    return status_report(root, env).requests
+
+
 @dataclass(frozen=True)
 class Reading:
     """A read whose request count must not grow with what it reads: `write(root, n)` declares n
@@ -351,6 +369,10 @@ READINGS: tuple[Reading, ...] = (
     Reading("topics snapshot", lambda root, n: write_topics(root, n, 1, 1), snapshot_requests("topics")),
     Reading("connectors snapshot", write_connectors, snapshot_requests("connectors"), sizes=(1, 10), connect=True),
     Reading("connectors status", write_connectors, connectors_status_requests, sizes=(1, 10), connect=True),
+    Reading("groups snapshot", write_groups, snapshot_requests("groups")),
+    Reading("groups status (declared groups; groups_bench.py commits offsets)", write_groups, groups_status_requests),
+    # on branch quotas: Reading("quotas snapshot", write_quotas, snapshot_requests("quotas")), and
+    # Reading("cluster health", lambda root, n: write_topics(root, n, 1, 1), cluster_health_requests)
 )
 
 

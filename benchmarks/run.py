@@ -25,6 +25,7 @@ RUNS = (
     ("combined", "10,000 topics and 10,000 out-of-band ACLs in one plan (SASL node)", ["combined_bench.py"]),
     ("clients", "confluent-kafka against kafka-python on the topic requests", ["client_ab.py"]),
     ("policies", "CEL packages, and what policies add to validate", ["policies_bench.py"]),
+    ("groups", "groups status: 1,000 groups x 10 partitions vs 10 groups", ["groups_bench.py"]),
     ("baseline", "Issue 21: side by side with the baseline checkout", ["baseline_ab.py"]),
 )
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from mqctl.config import Environment
@@ -137,6 +137,20 @@ class KafkaAdmin:
             return start()
         except KafkaException as exc:
             raise kafka_failure(exc, self.env, doing) from exc
+
+    def consumer(self, group_id: str, **extra: Any) -> Consumer:
+        """A Consumer of this environment (its security, librdkafka's logs silenced) for commands
+        that read messages: it never commits on its own; the caller assigns partitions and closes it."""
+        self.cluster  # noqa: B018 - an unreachable cluster fails there, within the timeout
+        return Consumer(client_config(self.env, **{"group.id": group_id, "enable.auto.commit": False,
+                                                   "enable.auto.offset.store": False, **extra}))
+
+    def producer(self, **extra: Any) -> Producer:
+        """A Producer of this environment: idempotent (no duplicates, no reordering on retries),
+        acks from all in-sync replicas, every send bounded by the environment's timeout."""
+        self.cluster  # noqa: B018 - an unreachable cluster fails there, within the timeout
+        settings = {"enable.idempotence": True, "acks": "all", "delivery.timeout.ms": self.env.timeout_ms, **extra}
+        return Producer(client_config(self.env, **settings))
 
     def broker_configs(self, brokers: Iterable[int]) -> dict[int, dict[str, LiveConfig]]:
         """Every config of each broker (static keys included), read once per run: the brokers kind

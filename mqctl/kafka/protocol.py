@@ -26,7 +26,7 @@ from kafka.admin import KafkaAdminClient
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.connection import describe_broker_error, kafka_python_config, unreachable
-from mqctl.kafka.wire import exchange
+from mqctl.kafka.wire import exchange_addressed
 
 _QUIET = logging.getLogger("kafka")  # kafka-python's own logger: failures surface as exceptions
 _QUIET.addHandler(logging.NullHandler())
@@ -136,19 +136,26 @@ class ProtocolClient:
         order: brokers work on several at once, and each response can be converted and dropped
         before the last one arrives. A request that got no answer raises Unanswered."""
         queue = list(requests)
+        for start in range(0, len(queue), in_flight):
+            yield from self.send_each(doing, [(request, node) for request in queue[start : start + in_flight]])
+
+    def send_each(self, doing: str, addressed: Iterable[tuple[Any, int | None]]) -> list[Any]:
+        """(request, broker) pairs sent all at once, each to its own broker (None: whichever answers
+        fastest), their responses in order: one round trip for requests that must go to different
+        brokers (groups' coordinators, partitions' leaders). A request that got no answer raises
+        Unanswered."""
+        queue = list(addressed)
         if not queue:
-            return
+            return []
         client = self.admin_client
         timeout_ms = self.request_timeout_ms
-        for start in range(0, len(queue), in_flight):
-            group = queue[start : start + in_flight]
-            for _ in group:
-                self._count()
-            try:
-                yield from exchange(client, group, node, timeout_ms)
-            except (kafka.errors.KafkaTimeoutError, kafka.errors.RequestTimedOutError) as exc:
-                raise Unanswered(f"{doing}: no answer within {timeout_ms / 1000:g}s") from exc
-            except kafka.errors.KafkaConnectionError as exc:
-                raise Unanswered(f"{doing}: {self._failure(exc)}") from exc
-            except kafka.errors.KafkaError as exc:
-                raise MqctlError(f"{doing}: {self._failure(exc)}") from exc
+        for _ in queue:
+            self._count()
+        try:
+            return exchange_addressed(client, queue, timeout_ms)
+        except (kafka.errors.KafkaTimeoutError, kafka.errors.RequestTimedOutError) as exc:
+            raise Unanswered(f"{doing}: no answer within {timeout_ms / 1000:g}s") from exc
+        except kafka.errors.KafkaConnectionError as exc:
+            raise Unanswered(f"{doing}: {self._failure(exc)}") from exc
+        except kafka.errors.KafkaError as exc:
+            raise MqctlError(f"{doing}: {self._failure(exc)}") from exc

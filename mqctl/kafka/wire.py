@@ -22,10 +22,18 @@ from kafka.admin import KafkaAdminClient
 def exchange(client: KafkaAdminClient, requests: Sequence[Any], node: int | None, timeout_ms: int) -> list[Any]:
     """Send `requests` at once (to broker `node`, or whichever answers fastest) over `client`'s
     connections and wait for all their responses, in order. Raises kafka-python's errors."""
+    return exchange_addressed(client, [(request, node) for request in requests], timeout_ms)
+
+
+def exchange_addressed(
+    client: KafkaAdminClient, addressed: Sequence[tuple[Any, int | None]], timeout_ms: int
+) -> list[Any]:
+    """`exchange` with a broker per request: (request, node) pairs all sent at once, each to its
+    own node (a group's coordinator, a partition's leader), the responses in order."""
     manager = client._manager
 
     async def send_all() -> list[Any]:
-        sent = [manager.send(request, node_id=node, request_timeout_ms=timeout_ms) for request in requests]
+        sent = [manager.send(request, node_id=node, request_timeout_ms=timeout_ms) for request, node in addressed]
         return [await future for future in sent]
 
     return list(manager.run(send_all))

@@ -12,7 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from mqctl.kind import Kind
-from mqctl.kinds import acls, brokers, connectors, schemas, topics, users
+from mqctl.kinds import acls, brokers, connectors, groups, schemas, topics, users
 
 if TYPE_CHECKING:
     from mqctl.plan import Change
@@ -22,6 +22,7 @@ KINDS: tuple[Kind[Any, Any], ...] = (
     topics.KIND,
     users.KIND,
     acls.KIND,
+    groups.KIND,  # after topics (its topics) and ACLs (which grant READ on the groups)
     schemas.KIND,
     connectors.KIND,  # last: connectors use the topics, users, ACLs and subjects above
 )

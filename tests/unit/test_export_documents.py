@@ -21,6 +21,7 @@ from mqctl.kinds import KINDS, managed
 from mqctl.kinds.acls import KIND as ACLS
 from mqctl.kinds.acls.model import AclBinding, LiveAcls
 from mqctl.kinds.brokers.live import LiveBrokerConfigs
+from mqctl.kinds.groups.live import LiveGroup, LiveGroups
 from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
 from mqctl.kinds.users.export import password_variables
@@ -47,6 +48,7 @@ def snapshots(
     users: dict[str, dict[str, int]] | None = None,
     subjects: tuple[LiveSubject, ...] = (),
     brokers: LiveBrokerConfigs | None = None,
+    groups: LiveGroups | None = None,
 ) -> Snapshots:
     return Snapshots({
         "topics": LiveTopics((1, 2, 3), {t.name: t for t in topics}, frozenset(t.name for t in topics)),
@@ -54,6 +56,7 @@ def snapshots(
         "users": users or {},
         "schemas": RegistryState({s.name: s for s in subjects}),
         "brokers": brokers or LiveBrokerConfigs({}, {1: {}, 2: {}, 3: {}}),
+        "groups": groups or LiveGroups({}, {}),
         "connectors": {},  # exported in tests/kinds/connectors/test_connector_export.py
     })
 
@@ -392,3 +395,28 @@ def test_brokers_round_trip_and_selection(tmp_path: Path) -> None:
     out = export(snapshots(brokers=configs), select=Selection(exclude=("broker *",)))
     assert out["left_out"] == ["broker 1"]
     assert "per_broker" not in yaml.safe_load(str(out["brokers/cluster.yaml"]))["brokers"]
+
+
+# groups
+
+
+def test_groups_round_trip_with_their_configs_and_committed_topics(tmp_path: Path) -> None:
+    live = LiveGroups(
+        groups={
+            "dev.order-processor-group": LiveGroup("dev.order-processor-group", "Stable", "consumer"),
+            "dev.idle-group": LiveGroup("dev.idle-group", "Empty", "classic"),
+            "dev.mqctl.probe.v1": LiveGroup("dev.mqctl.probe.v1", "Empty", "classic"),
+        },
+        configs={"dev.order-processor-group": {"consumer.session.timeout.ms": "45000"},
+                 "dev.configured-only": {"consumer.heartbeat.interval.ms": "6000"}},
+        committed_topics={"dev.order-processor-group": frozenset({"dev.order.created.v1", "prod.order.created.v1"})},
+    )
+    out = export(snapshots(groups=live))
+    assert yaml.safe_load(str(out["groups/groups.yaml"])) == {"groups": [
+        {"name": "configured-only", "topics": [], "config": {"consumer.heartbeat.interval.ms": "6s"}},
+        {"name": "idle-group", "topics": []},
+        {"name": "order-processor-group", "topics": ["order.created.v1"],
+         "config": {"consumer.session.timeout.ms": "45s"}},
+    ]}
+    assert any("prod.order.created.v1" in note for note in out["notes"])
+    round_trip(tmp_path, snapshots(groups=live))
