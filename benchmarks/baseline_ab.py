@@ -125,7 +125,8 @@ def alternate(
             sample = run(checkout, args, cwd(checkout))
             if sample.code != expect:
                 tail = "\n".join(sample.output.splitlines()[-12:])
-                raise SystemExit(f"{checkout.label}: mqctl {' '.join(args)} exited {sample.code}, not {expect}:\n{tail}")
+                command = " ".join(args)
+                raise SystemExit(f"{checkout.label}: mqctl {command} exited {sample.code}, not {expect}:\n{tail}")
             timings.add(checkout.label, sample)
     return timings
 
@@ -449,7 +450,8 @@ def case_marginal(checkouts: Sequence[Checkout], rounds: int) -> None:
         per = [(t1000.median(c.label, what) - t10.median(c.label, what)) / 990 * 1000 for c in checkouts]
         print(f"| {what} (medians), ms per topic | {per[0]:.3f} | **{per[1]:.3f}** |")
     print(f"\nAdmin requests of a plan (new): {requests[0]['requests']} at 10 topics, "
-          f"{requests[1]['requests']} at 1,000 (changes: {requests[0]['changes']}, {requests[1]['changes']}).")  # fmt: skip
+          f"{requests[1]['requests']} at 1,000 (changes: {requests[0]['changes']}, "
+          f"{requests[1]['changes']}).")  # fmt: skip
 
 
 def case_declared(checkouts: Sequence[Checkout], rounds: int, topics: int, acls: int) -> None:
@@ -470,7 +472,8 @@ def case_requests() -> None:
     for reading in READINGS:
         counts = reading_counts(reading)
         sizes = " / ".join(f"{s:,}" for s in reading.sizes)
-        print(f"| {reading.name} | {sizes} | {' / '.join(map(str, counts))} | {'yes' if len(set(counts)) == 1 else 'NO'} |")
+        constant = "yes" if len(set(counts)) == 1 else "NO"
+        print(f"| {reading.name} | {sizes} | {' / '.join(map(str, counts))} | {constant} |")
         sys.stdout.flush()
 
 
