@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from mqctl.config import Environment, Secret
-from mqctl.diagnostics import MqctlError
+from mqctl.diagnostics import Diagnostic, MqctlError
 from mqctl.plan import FORMAT_VERSION, Plan, changes_fingerprint
+from mqctl.safefiles import folder_files
+from mqctl.yamlsource import read_bytes
 
 # Snapshot dataclass fields with `metadata={FINGERPRINT: False}` are context, not managed state
 # (e.g. every topic name on a shared cluster): a change there must not invalidate a saved plan.
@@ -225,17 +227,20 @@ def leaked_secret(text: str, *holders: Any) -> bool:
 
 
 def read_spec_sources(root: Path, spec_folders: Iterable[str]) -> tuple[dict[str, bytes], list[str]]:
-    """Every non-hidden file under the spec folders (schema files included, not only YAML), by
-    path relative to `root`, and the spec folders present. The one bit of I/O in this module."""
+    """Every file under the spec folders (schema files included, not only YAML), by path relative
+    to `root`, and the spec folders present: the listing the loader reads its YAML files from
+    (mqctl.safefiles.folder_files: hidden names skipped by both). A file that may not be read
+    (a link leading out, a FIFO) or is over the size bound stands in by why, never by its content:
+    the loader refuses it too, so no plan is made from it. The one bit of I/O in this module."""
     files: dict[str, bytes] = {}
     folders = []
     for folder in spec_folders:
-        base = root / folder
-        if not base.is_dir():
+        if not (root / folder).is_dir():
             continue
         folders.append(folder)
-        for path in sorted(base.rglob("*")):
-            rel = path.relative_to(root)
-            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-                files[rel.as_posix()] = path.read_bytes()
+        for listed in folder_files(root, folder):
+            data = read_bytes(listed.path, listed.relative) if listed.refusal is None else listed.refusal
+            if isinstance(data, Diagnostic):
+                data = data.message
+            files[listed.relative] = data if isinstance(data, bytes) else f"not read: {data}".encode()
     return files, folders
