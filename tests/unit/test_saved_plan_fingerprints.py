@@ -133,10 +133,8 @@ def test_a_hand_edited_plan_file_is_refused() -> None:
     live = state()
     data = saved_plan_dict(PLAN, prints(live))
     data["changes"][0]["name"] = "dev.something.else.v1"
-    loaded = read_saved_plan(json.dumps(data), "plan.json")
-    assert what_changed(loaded, prints(live)) == [
-        "the plan file was edited after it was saved (its changes do not match its fingerprint)"
-    ]
+    with pytest.raises(MqctlError, match=r"plan\.json: the plan file was edited after it was saved"):
+        read_saved_plan(json.dumps(data), "plan.json")
 
 
 def test_saved_plan_holds_no_secret_and_its_fingerprints_do_not_depend_on_it() -> None:
