@@ -23,7 +23,14 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import client_config, describe_kafka_error, error_code, kafka_failure, unreachable
+from mqctl.kafka.connection import (
+    client_config,
+    describe_kafka_error,
+    error_code,
+    kafka_failure,
+    refused_by_all,
+    unreachable,
+)
 from mqctl.kafka.protocol import CONFIG_SOURCES, ProtocolClient
 from mqctl.live import LiveConfig
 
@@ -67,9 +74,7 @@ class KafkaAdmin:
         if code == KafkaError._AUTHENTICATION or err.fatal():
             self._fatal = f"authentication to environment {self.env.name!r} failed: {err.str()}"
         elif code == KafkaError._ALL_BROKERS_DOWN and self._fatal is None and "cluster" not in self.__dict__:
-            self._fatal = unreachable(
-                self.env, f"every bootstrap broker refused or dropped the connection: {err.str()}"
-            )
+            self._fatal = unreachable(self.env, refused_by_all(self.env))
 
     def _throttled(self, event: Any) -> None:
         """A broker delays librdkafka's requests for a quota (request or controller mutation
