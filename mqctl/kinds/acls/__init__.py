@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mqctl.config import Environment
+from mqctl.connecting import login
 from mqctl.diagnostics import Diagnostic
 from mqctl.kind import DesiredState, Executor, Kind, Snapshots, plain
 from mqctl.kinds import topics, users
@@ -56,7 +57,7 @@ class AclsKind(Kind[AclSpec, LiveAcls]):
         principals = {spec.binding.principal for spec in declared} | {
             f"User:{user.name}" for user in desired.of(users.KIND)
         }
-        return diff_acls(declared, live, env.prefix, frozenset(principals))
+        return diff_acls(declared, live, env.prefix, frozenset(principals), login(env))
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
         from mqctl.kinds.acls.admin import AclAdmin

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mqctl.config import Environment
+from mqctl.connecting import login
 from mqctl.diagnostics import Diagnostic
 from mqctl.kind import DesiredState, Executor, Kind, Snapshots
 from mqctl.kinds.users.changes import CHANGES, NAME, LiveUsers
@@ -39,7 +40,7 @@ class UsersKind(Kind[UserSpec, LiveUsers]):
 
     def diff(self, desired: DesiredState, live: LiveUsers, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
         """Passwords come from the process environment, read here at plan time and nowhere else."""
-        return diff_users(desired.of(self), live, env.policy.managed_users, os.environ, env.security.username)
+        return diff_users(desired.of(self), live, env.policy.managed_users, os.environ, login(env))
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
         from mqctl.kinds.users.admin import UserAdmin
