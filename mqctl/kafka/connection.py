@@ -16,14 +16,18 @@ _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
 
+def setup_timeout_ms(env: Environment) -> int:
+    """How long librdkafka waits for one connection to be set up (TCP, TLS, SASL, ApiVersions)."""
+    return min(env.timeout_ms, 10_000)
+
+
 def client_config(env: Environment, **extra: Any) -> dict[str, Any]:
     """Settings for any confluent-kafka client of `env`; librdkafka's own logging is silenced
     (its connection-refused lines would leak through as noise) and errors surface through futures."""
-    timeout_ms = env.timeout_ms
     conf: dict[str, Any] = {
         "bootstrap.servers": env.bootstrap_servers,
         "client.id": "mqctl",
-        "socket.connection.setup.timeout.ms": min(timeout_ms, 10_000),
+        "socket.connection.setup.timeout.ms": setup_timeout_ms(env),
         "logger": _QUIET,
     }
     sec = env.security
