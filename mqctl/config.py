@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from mqctl import redact
 from mqctl.diagnostics import Diagnostic, MqctlError
+from mqctl.safefiles import DEFAULT_MAX_BYTES
 from mqctl.textsafe import visible
 
 if TYPE_CHECKING:  # the YAML parser, JSON Schema and RE2 load when mqctl.yaml is read, not on import
@@ -77,6 +78,9 @@ class SecurityConfig:
     ssl_certificate_location: str | None = None
     ssl_key_location: str | None = None
     ssl_key_password: Secret | None = None
+    # `password: ${VAR}` names VAR: a users/ spec setting the connecting user's password from the
+    # same variable changes nothing (mqctl.connecting), which validate can tell without the value
+    password_var: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,9 @@ class Policy:
     # so a reassignment never starves producers and consumers; and how long apply waits for it
     replication_throttle_bytes: int = 50 * 2**20
     reassignment_timeout_seconds: float = 600.0
+    # specs may change the user mqctl connects as (password, mechanisms, deletion) and its ACLs;
+    # off by default, so a pull request cannot lock mqctl out of its cluster (mqctl.connecting)
+    allow_self_changes: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "protected_topics", tuple(self.protected_topics))
@@ -149,11 +156,20 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Bounds on what specs make mqctl read (`limits:` in mqctl.yaml, for the whole project)."""
+
+    # files a spec names (a schema's `file:`): larger ones are refused unread
+    max_referenced_file_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     root: Path
     environment: Environment
     naming_pattern: str = DEFAULT_NAMING_PATTERN
     environments: tuple[str, ...] = ()  # every environment mqctl.yaml declares
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def naming(self) -> NamingRule:
@@ -334,6 +350,9 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
     registry = _section(raw.get("schema_registry"), doc, (*base, "schema_registry"), strict)
     connect = _section(raw.get("connect"), doc, (*base, "connect"), strict)
     servers = _expand(raw["bootstrap_servers"], doc, (*base, "bootstrap_servers"), strict)
+    reference = _VAR.fullmatch(str((raw.get("security") or {}).get("password", "")))
+    if reference is not None:
+        security["password_var"] = reference.group(1)
     if security.get("protocol", "PLAINTEXT").startswith("SASL") and not (
         security.get("sasl_mechanism") and security.get("username") and "password" in security
     ):
@@ -358,4 +377,6 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
         compile_naming(pattern)
     except (re.error, ValueError) as exc:
         raise MqctlError(str(doc.error(("naming", "pattern"), str(exc)))) from None
-    return ProjectConfig(root=root, environment=environment, naming_pattern=pattern, environments=tuple(sorted(envs)))
+    limits = Limits(**doc.data.get("limits", {}))
+    return ProjectConfig(root=root, environment=environment, naming_pattern=pattern,
+                         environments=tuple(sorted(envs)), limits=limits)

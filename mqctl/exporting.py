@@ -7,16 +7,16 @@ cannot say something exactly, the exporter leaves it out with a note rather than
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from mqctl.spec.units import format_ms, parse_duration_ms
+from mqctl.spec.units import format_ms, parse_duration_ms, parse_integer
 
 if TYPE_CHECKING:
     from mqctl.config import Environment
+    from mqctl.naming import NamingRule
 
 SCHEMA_DIR = ".mqctl/schemas"  # where `mqctl schema export` puts the JSON Schemas by default
 
@@ -36,7 +36,7 @@ class Selection:
 @dataclass(frozen=True)
 class ExportContext:
     env: Environment
-    naming: re.Pattern[str]  # mqctl.yaml's naming rule: its `domain` group names the topic file
+    naming: NamingRule  # mqctl.yaml's naming rule (RE2): its `domain` group names the topic file
     select: Selection
 
 
@@ -70,11 +70,12 @@ def document(path: str, schema: str, env: str, body: Mapping[str, Any]) -> Expor
 def config_value(key: str, value: str) -> str | int:
     """How a live config value reads in a spec: durations for `.ms` keys when exact (`7d`),
     integers as integers, everything else as Kafka reports it."""
-    if key.endswith(".ms") and value.lstrip("-").isdigit():
+    number = parse_integer(value)  # ASCII digits only: `str.isdigit` also takes `²`, which int() refuses
+    if key.endswith(".ms") and number is not None:
         readable = format_ms(value)
-        if not readable.endswith("ms") and parse_duration_ms(readable) == int(value):
+        if not readable.endswith("ms") and parse_duration_ms(readable) == number:
             return readable
-    return int(value) if value.lstrip("-").isdigit() else value
+    return number if number is not None else value
 
 
 def merge(exports: Sequence[Export]) -> Export:

@@ -14,6 +14,12 @@ class LiveConfig:
     read_only: bool = False
     sensitive: bool = False
 
+    def __post_init__(self) -> None:
+        """A sensitive (password-type) value is never kept: Kafka sends none, and should a broker
+        ever send one it must not reach a diff, a plan or a saved plan's digest."""
+        if self.sensitive and self.value is not None:
+            object.__setattr__(self, "value", None)
+
     @property
     def is_topic_override(self) -> bool:
         """Set on this topic itself (as opposed to inherited from broker or default)."""

@@ -7,19 +7,23 @@ rendered in a PR comment or uploaded to the registry. `read_project_file` refuse
 before reading a byte, with a reason that names no content. `nesting_depth` bounds schema text
 (JSON, Avro, JSON Schema, Protobuf) before a recursive parser sees it.
 
-Phase 2 wires these into spec/subjects.py (`_read`) and saved_plan.read_spec_sources.
+`folder_files` is the one listing of a spec folder: the loader reads its YAML files, and a saved
+plan's fingerprint digests all of them, by the same rules (hidden names skipped, symbolic links
+leading out of the project and anything but regular files refused unread).
 """
 
 from __future__ import annotations
 
 import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from mqctl.diagnostics import Diagnostic
-from mqctl.yamlsource import read_text_file
 
 DEFAULT_MAX_BYTES = 2**20  # 1 MiB: the largest schema in a real registry is a few hundred KiB
 MAX_SCHEMA_DEPTH = 64
+SPEC_SUFFIXES = (".yaml", ".yml")  # compared case-insensitively: `Order.YAML` is a spec file too
 
 
 class RefusedPath(ValueError):
@@ -34,9 +38,8 @@ def resolve_inside(root: Path, base: Path, name: str) -> Path:
     written = Path(name)
     if written.is_absolute():
         raise RefusedPath("absolute paths are refused: write the path relative to the spec file, inside the project")
-    real_root = root.resolve()
     target = (root / base / written).resolve()  # follows symlinks, including a symlinked directory on the way
-    if target != real_root and real_root not in target.parents:
+    if not _inside(root, target):
         raise RefusedPath("the path leads outside the project (through '..' or a symbolic link)")
     return target
 
@@ -49,6 +52,8 @@ def read_project_file(
     target = resolve_inside(root, base, name)
     if not os.path.lexists(target):
         raise RefusedPath("the file does not exist")
+    from mqctl.yamlsource import read_text_file  # YAML loads with the specs, not with mqctl.config
+
     return read_text_file(target, shown, limit)
 
 
@@ -84,3 +89,58 @@ def nesting_depth(text: str) -> int:
             depth = max(0, depth - 1)
         i += 1
     return deepest
+
+
+@dataclass(frozen=True)
+class ListedFile:
+    """A file found under a spec folder, and why it may not be read (None: it may)."""
+
+    path: Path
+    relative: str  # relative to the project root, with `/`: how messages and fingerprints name it
+    refusal: str | None = None
+    whole_folder: bool = False  # the spec folder itself is refused (a symbolic link leading out)
+
+    @property
+    def is_spec(self) -> bool:
+        """A YAML spec file (`.yaml`/`.yml` in any case), or a refused spec folder; other files are
+        schemas, notes, ..."""
+        return self.whole_folder or self.path.suffix.lower() in SPEC_SUFFIXES
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """Whether `path`, symbolic links followed, is inside `root`."""
+    target, real_root = Path(os.path.realpath(path)), root.resolve()
+    return target == real_root or real_root in target.parents
+
+
+def _refusal(root: Path, path: Path) -> str | None:
+    """Why the file at `path` is not read: a symbolic link leading out of the project (or nowhere),
+    or not a regular file (a FIFO would block the read, a device never end it)."""
+    if path.is_symlink() and not _inside(root, path):
+        return "a symbolic link leading outside the project; it is not read"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # a broken link, or a file removed meanwhile
+        return f"cannot be read ({exc.strerror or exc})"
+    return None if stat.S_ISREG(mode) else "not a regular file (a FIFO, device or socket); it is not read"
+
+
+def folder_files(root: Path, folder: str) -> list[ListedFile]:
+    """Every file under `root/folder`, sorted, except hidden ones (a name starting with `.`,
+    anywhere below the folder, as editors' and git's own files are). Symbolic links to directories
+    are not walked; links to files are listed, refused when they lead out of the project. A spec
+    folder that is itself a link is walked when it stays inside the project, else refused whole."""
+    base = root / folder
+    if not base.is_dir():
+        return []
+    if not _inside(root, base):
+        return [ListedFile(base, folder, "a symbolic link leading outside the project; nothing in it is read", True)]
+    walked = base.resolve()
+    found = []
+    for directory, subdirs, names in os.walk(walked, followlinks=False):
+        subdirs[:] = [d for d in subdirs if not d.startswith(".") and not os.path.islink(os.path.join(directory, d))]
+        for name in names:
+            if not name.startswith("."):
+                path = base / Path(directory, name).relative_to(walked)
+                found.append(ListedFile(path, path.relative_to(root).as_posix(), _refusal(root, path)))
+    return sorted(found, key=lambda f: f.relative)

@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from mqctl.config import Environment, Secret
-from mqctl.diagnostics import MqctlError
+from mqctl.diagnostics import Diagnostic, MqctlError
 from mqctl.plan import FORMAT_VERSION, Plan, changes_fingerprint
+from mqctl.safefiles import folder_files, nesting_depth
+from mqctl.textsafe import visible
+from mqctl.yamlsource import read_bytes
 
 # Snapshot dataclass fields with `metadata={FINGERPRINT: False}` are context, not managed state
 # (e.g. every topic name on a shared cluster): a change there must not invalidate a saved plan.
@@ -153,23 +156,56 @@ def saved_plan_dict(plan: Plan, prints: Fingerprints) -> dict[str, Any]:
     return {**plan.to_dict(), "fingerprints": prints.to_dict()}
 
 
+MAX_PLAN_DEPTH = 32  # a plan file nests about 8 levels; json.loads recurses once per level
+
+
+def _format_version(value: Any, source: str) -> None:
+    """Refuse a plan file of another format, saying which: a string where a number belongs (an
+    edited file), or a number this mqctl does not read (a newer or older mqctl wrote it)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MqctlError(
+            f"{source}: format_version is {visible(repr(value))}, not a number; `mqctl plan --out` writes "
+            f"format_version {FORMAT_VERSION} (was the file edited?)"
+        )
+    if value != FORMAT_VERSION:
+        newer = "a newer" if value > FORMAT_VERSION else "an older"
+        raise MqctlError(
+            f"{source}: plan format_version {value} is not supported (this mqctl reads {FORMAT_VERSION}; "
+            f"{newer} mqctl wrote it); make the plan again with this mqctl"
+        )
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def read_saved_plan(text: str, source: str) -> SavedPlan:
-    """Parse a plan file; MqctlError (naming the file) if it is not one `mqctl plan --out` wrote."""
+    """Parse a plan file; MqctlError (naming the file) if it is not one `mqctl plan --out` wrote, is
+    of another format, or was edited after it was saved (its changes do not match their
+    fingerprint). All of this is checked before anything connects."""
+    if nesting_depth(text) > MAX_PLAN_DEPTH:
+        raise MqctlError(f"{source}: not a saved mqctl plan (nested more than {MAX_PLAN_DEPTH} levels deep)")
     try:
         data = json.loads(text)
-        if data["format_version"] != FORMAT_VERSION:
-            raise MqctlError(
-                f"{source}: plan format_version {data['format_version']} is not supported "
-                f"(this mqctl reads {FORMAT_VERSION}); make the plan again with this mqctl"
-            )
+        if not isinstance(data, dict):
+            raise TypeError("the file holds no JSON object")
+        _format_version(data["format_version"], source)
         prints = Fingerprints.from_dict(data["fingerprints"])
-        targets = tuple(str(t) for t in data.get("targets", []))
-        return SavedPlan(source, str(data["environment"]), list(data["changes"]), prints, targets)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        environment, changes, targets = data["environment"], data["changes"], data.get("targets", [])
+        if not isinstance(environment, str) or not isinstance(changes, list) or not _strings(targets):
+            raise TypeError("environment, changes or targets is not of the type mqctl writes")
+        saved = SavedPlan(source, environment, changes, prints, tuple(targets))
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise MqctlError(
-            f"{source}: not a saved mqctl plan ({type(exc).__name__}: {exc}); write one with "
+            f"{source}: not a saved mqctl plan ({type(exc).__name__}: {visible(str(exc))}); write one with "
             "`mqctl plan --env ENV --out FILE`"
         ) from None
+    if changes_fingerprint(saved.changes) != prints.changes:
+        raise MqctlError(
+            f"{source}: the plan file was edited after it was saved (its changes do not match its fingerprint); "
+            "nothing was applied. Make and review a new plan (mqctl plan --out)"
+        )
+    return saved
 
 
 def _keyed(before: Mapping[str, str], after: Mapping[str, str], what: str, verbs: tuple[str, str, str]) -> list[str]:
@@ -185,8 +221,6 @@ def what_changed(saved: SavedPlan, now: Fingerprints) -> list[str]:
     """Why `saved` may not be applied any more, one readable line per difference; empty if it may."""
     was = saved.fingerprints
     out: list[str] = []
-    if changes_fingerprint(saved.changes) != was.changes:
-        out.append("the plan file was edited after it was saved (its changes do not match its fingerprint)")
     files = ("was edited", "was added", "was removed")
     out += _keyed(dict.fromkeys(was.spec_folders, ""), dict.fromkeys(now.spec_folders, ""), "spec folder {}/", files)
     out += _keyed(was.spec_files, now.spec_files, "spec file {}", files)
@@ -225,17 +259,20 @@ def leaked_secret(text: str, *holders: Any) -> bool:
 
 
 def read_spec_sources(root: Path, spec_folders: Iterable[str]) -> tuple[dict[str, bytes], list[str]]:
-    """Every non-hidden file under the spec folders (schema files included, not only YAML), by
-    path relative to `root`, and the spec folders present. The one bit of I/O in this module."""
+    """Every file under the spec folders (schema files included, not only YAML), by path relative
+    to `root`, and the spec folders present: the listing the loader reads its YAML files from
+    (mqctl.safefiles.folder_files: hidden names skipped by both). A file that may not be read
+    (a link leading out, a FIFO) or is over the size bound stands in by why, never by its content:
+    the loader refuses it too, so no plan is made from it. The one bit of I/O in this module."""
     files: dict[str, bytes] = {}
     folders = []
     for folder in spec_folders:
-        base = root / folder
-        if not base.is_dir():
+        if not (root / folder).is_dir():
             continue
         folders.append(folder)
-        for path in sorted(base.rglob("*")):
-            rel = path.relative_to(root)
-            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-                files[rel.as_posix()] = path.read_bytes()
+        for listed in folder_files(root, folder):
+            data = read_bytes(listed.path, listed.relative) if listed.refusal is None else listed.refusal
+            if isinstance(data, Diagnostic):
+                data = data.message
+            files[listed.relative] = data if isinstance(data, bytes) else f"not read: {data}".encode()
     return files, folders

@@ -329,10 +329,10 @@ def parse_yaml(text: str, file: str) -> YamlDocument | Diagnostic:
     return YamlDocument(file=file, data=data, lines=builder.lines, problems=builder.problems)
 
 
-def read_text_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> str | Diagnostic:
-    """The UTF-8 text of a regular file of at most `limit` bytes. Opened without blocking and
-    checked before reading, so a FIFO or device named like a spec file can neither hang nor flood us;
-    read at most limit + 1 bytes, so a file growing meanwhile is still caught."""
+def read_bytes(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> bytes | Diagnostic:
+    """The bytes of a regular file of at most `limit` bytes. Opened without blocking and checked
+    before reading, so a FIFO or device named like a spec file can neither hang nor flood us; read
+    at most limit + 1 bytes, so a file growing meanwhile is still caught."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
@@ -357,7 +357,14 @@ def read_text_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> str | 
         return error(name, None, "", f"cannot read file: {exc.strerror or exc}")
     finally:
         os.close(fd)
-    data = b"".join(chunks)
+    return b"".join(chunks)
+
+
+def read_text_file(path: Path, name: str, limit: int = MAX_FILE_BYTES) -> str | Diagnostic:
+    """The UTF-8 text of a regular file of at most `limit` bytes (see `read_bytes`)."""
+    data = read_bytes(path, name, limit)
+    if isinstance(data, Diagnostic):
+        return data
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

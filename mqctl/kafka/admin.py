@@ -23,7 +23,15 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import client_config, describe_kafka_error, error_code, kafka_failure, unreachable
+from mqctl.kafka.connection import (
+    client_config,
+    describe_kafka_error,
+    error_code,
+    kafka_failure,
+    refused_by_all,
+    setup_timeout_ms,
+    unreachable,
+)
 from mqctl.kafka.protocol import CONFIG_SOURCES, ProtocolClient
 from mqctl.live import LiveConfig
 
@@ -58,6 +66,7 @@ class KafkaAdmin:
         self.notify = notify  # progress of long operations (throttled retries, replica moves)
         self._fatal: str | None = None  # why waiting is pointless (bad credentials, nothing answers)
         self._broker_configs: dict[int, dict[str, LiveConfig]] = {}  # see broker_configs()
+        self._created = time.monotonic()
         self.client = AdminClient(client_config(env, throttle_cb=self._throttled, error_cb=self._on_error))
 
     def _on_error(self, err: KafkaError) -> None:
@@ -67,9 +76,11 @@ class KafkaAdmin:
         if code == KafkaError._AUTHENTICATION or err.fatal():
             self._fatal = f"authentication to environment {self.env.name!r} failed: {err.str()}"
         elif code == KafkaError._ALL_BROKERS_DOWN and self._fatal is None and "cluster" not in self.__dict__:
-            self._fatal = unreachable(
-                self.env, f"every bootstrap broker refused or dropped the connection: {err.str()}"
-            )
+            # All brokers down after the connection setup timeout: they accepted and never answered
+            # (a hung broker, a wrong port of another service); before it, they refused.
+            setup = setup_timeout_ms(self.env) / 1000
+            silent = time.monotonic() - self._created >= 0.9 * setup
+            self._fatal = unreachable(self.env, f"no answer within {setup:g}s" if silent else refused_by_all(self.env))
 
     def _throttled(self, event: Any) -> None:
         """A broker delays librdkafka's requests for a quota (request or controller mutation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
@@ -15,14 +16,18 @@ _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
 
+def setup_timeout_ms(env: Environment) -> int:
+    """How long librdkafka waits for one connection to be set up (TCP, TLS, SASL, ApiVersions)."""
+    return min(env.timeout_ms, 10_000)
+
+
 def client_config(env: Environment, **extra: Any) -> dict[str, Any]:
     """Settings for any confluent-kafka client of `env`; librdkafka's own logging is silenced
     (its connection-refused lines would leak through as noise) and errors surface through futures."""
-    timeout_ms = env.timeout_ms
     conf: dict[str, Any] = {
         "bootstrap.servers": env.bootstrap_servers,
         "client.id": "mqctl",
-        "socket.connection.setup.timeout.ms": min(timeout_ms, 10_000),
+        "socket.connection.setup.timeout.ms": setup_timeout_ms(env),
         "logger": _QUIET,
     }
     sec = env.security
@@ -47,7 +52,24 @@ def client_config(env: Environment, **extra: Any) -> dict[str, Any]:
 
 
 def unreachable(env: Environment, detail: str) -> str:
-    return f"cannot reach Kafka environment {env.name!r} at {env.bootstrap_servers} ({detail})"
+    return f"cannot reach Kafka environment {env.name!r} at {env.bootstrap_servers} ({without_counts(env, detail)})"
+
+
+_DOWN = re.compile(r"\b\d+/\d+ brokers are down\b")
+
+
+def refused_by_all(env: Environment) -> str:
+    """Every bootstrap broker refused or dropped the connection, said with how many were tried."""
+    count = len([server for server in env.bootstrap_servers.split(",") if server.strip()])
+    if count == 1:
+        return "1 bootstrap broker tried; it refused or dropped the connection"
+    return f"{count} bootstrap brokers tried; each refused or dropped the connection"
+
+
+def without_counts(env: Environment, detail: str) -> str:
+    """librdkafka's "N/M brokers are down" counts brokers it has heard of, not those asked, and
+    says "0/2 brokers are down" of one bootstrap broker that refused: say what was tried instead."""
+    return _DOWN.sub(refused_by_all(env), detail)
 
 
 def describe_kafka_error(exc: BaseException, env: Environment) -> str:

@@ -118,7 +118,7 @@ def load_policies(
     problems: list[Diagnostic] = []
     found: list[Policy] = []
     first: dict[str, str] = {}  # policy name -> where it is declared
-    for file in spec_files(root, FOLDER):
+    for file in spec_files(root, FOLDER, problems):
         doc = load_yaml_file(file, str(file.relative_to(root)))
         if isinstance(doc, Diagnostic):
             problems.append(doc)

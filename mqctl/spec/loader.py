@@ -6,26 +6,34 @@ items; all problems of all files are collected before anything fails.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from mqctl import schema_check
 from mqctl.config import ProjectConfig
-from mqctl.diagnostics import Diagnostic
+from mqctl.diagnostics import Diagnostic, error
 from mqctl.kind import DesiredState, Kind
 from mqctl.kinds import KINDS
+from mqctl.safefiles import folder_files
 from mqctl.spec.model import SpecContext
 from mqctl.spec.overlay import SpecLabels, lift_labels, resolve_env
 from mqctl.yamlsource import YamlDocument, format_path, load_yaml_file
 
 
-def spec_files(root: Path, folder: str) -> list[Path]:
-    base = root / folder
-    if not base.is_dir():
-        return []
-    return sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+def spec_files(root: Path, folder: str, problems: list[Diagnostic] | None = None) -> list[Path]:
+    """The YAML files of a spec folder (`.yaml`/`.yml` in any case, hidden names skipped: the listing
+    a saved plan's fingerprint digests too, mqctl.safefiles.folder_files). A file that may not be read
+    (a link leading out of the project, a FIFO) is left out, with why in `problems`."""
+    paths = []
+    for listed in folder_files(root, folder):
+        if not listed.is_spec:
+            continue
+        if listed.refusal is None:
+            paths.append(listed.path)
+        elif problems is not None:
+            problems.append(error(listed.relative, None, "", listed.refusal))
+    return paths
 
 
 def _documents(
@@ -33,8 +41,8 @@ def _documents(
 ) -> list[YamlDocument]:
     docs = []
     root = config.root
-    for path in spec_files(root, kind.name):
-        doc = load_yaml_file(path, str(path.relative_to(root)))
+    for path in spec_files(root, kind.name, problems):
+        doc = load_yaml_file(path, path.relative_to(root).as_posix())
         if isinstance(doc, Diagnostic):
             problems.append(doc)
             continue
@@ -71,7 +79,7 @@ def spec_folders(root: Path, kinds: Sequence[Kind[Any, Any]] = KINDS) -> frozens
 
 def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
     """The desired state of `config.environment`, and every problem found on the way."""
-    ctx = SpecContext(config.root, config.environment, re.compile(config.naming_pattern))
+    ctx = SpecContext(config.root, config.environment, config.naming, config.environments, config.limits)
     problems: list[Diagnostic] = []
     items: dict[str, tuple[object, ...]] = {}
     labels = SpecLabels()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mqctl.config import Limits, unknown_environments
+
 if TYPE_CHECKING:
     from mqctl.config import Environment
+    from mqctl.naming import NamingRule
 
 
 @dataclass(frozen=True)
@@ -28,4 +31,11 @@ class SpecContext:
 
     root: Path
     env: Environment
-    naming: re.Pattern[str]
+    naming: NamingRule  # compiled with RE2: matching a name from a pull request is linear in its length
+    environments: tuple[str, ...] = ()  # every environment of mqctl.yaml; empty: names are not checked
+    limits: Limits = field(default_factory=Limits)
+
+    def unknown_environments(self, names: Iterable[object]) -> list[str]:
+        """Each name that is not an environment of mqctl.yaml, as a readable problem with a
+        suggestion; nothing when the context was built without the list (a config made in code)."""
+        return unknown_environments(names, self.environments) if self.environments else []

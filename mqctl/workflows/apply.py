@@ -14,7 +14,7 @@ from itertools import groupby
 from pathlib import Path
 
 from mqctl.config import ProjectConfig, load_config
-from mqctl.diagnostics import MqctlError
+from mqctl.diagnostics import Diagnostic, MqctlError
 from mqctl.edges import Edges
 from mqctl.kind import Executor
 from mqctl.kinds import KINDS
@@ -32,6 +32,7 @@ from mqctl.saved_plan import (
 )
 from mqctl.targets import parse_targets
 from mqctl.workflows.plan import PlanOptions, PlanResult, all_executors, plan_project
+from mqctl.yamlsource import read_text_file
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,17 @@ def save_plan(path: Path, result: PlanResult, config: ProjectConfig) -> None:
         raise MqctlError(f"cannot write the plan to {path}: {exc.strerror}") from None
 
 
+MAX_PLAN_BYTES = 256 * 2**20  # a plan of 10,000 changes is a few MiB
+
+
 def read_saved(path: Path, env: str) -> SavedPlan:
-    """The saved plan at `path`, refused (before any connection or lock) when it cannot be read, is
-    not a plan file of this format, is for another environment, or was edited after it was saved."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise MqctlError(f"cannot read the saved plan {path}: {reason}") from None
+    """The saved plan at `path`, refused (before any connection or lock) when it cannot be read (a
+    FIFO or device is not waited on), is not UTF-8 or not a plan file of this format, is for another
+    environment, or was edited after it was saved."""
+    text = read_text_file(path, str(path), MAX_PLAN_BYTES)
+    if isinstance(text, Diagnostic):
+        where = f" (line {text.line})" if text.line is not None else ""
+        raise MqctlError(f"cannot read the saved plan {path}{where}: {text.message}")
     saved = read_saved_plan(text, str(path))
     if saved.environment != env:
         raise MqctlError(f"{path} is a plan for environment {saved.environment}, not {env}")

@@ -4,7 +4,6 @@ Schemas of mqctl.yaml and every kind for editors."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ def export_project(root: Path, env: str, out_dir: Path, select: Selection, force
     """Write specs for everything the environment manages, so that `mqctl plan` there is empty."""
     config = load_config(root.resolve(), env)
     environment = config.environment
-    ctx = ExportContext(environment, re.compile(config.naming_pattern), select)
+    ctx = ExportContext(environment, config.naming, select)
     skipped = {kind.name: why for kind in KINDS if (why := kind.unavailable(environment))}
     kinds = [kind for kind in KINDS if kind.name not in skipped]
     snapshots = take_snapshots(Edges(environment), kinds)

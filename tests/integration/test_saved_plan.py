@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import secrets
 from pathlib import Path
+from typing import Any
 
 import pytest
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
-from tests.conftest import ADMIN_PASSWORD, Project, eventually, live_configs
+from mqctl.saved_plan import digest
+from tests.conftest import ADMIN_PASSWORD, Project, all_acls, delete_acls, eventually, live_configs
 
 pytestmark = pytest.mark.kafka
 
@@ -120,3 +125,45 @@ def test_unknown_output_format_is_an_error_not_changes(project: Project) -> None
     result = project.run("plan", "--env", project.env, "-o", "yaml")
     assert result.exit_code == 1
     assert "unknown output format 'yaml'; use one of: text, json, markdown" in result.stderr
+
+
+@pytest.mark.sasl
+def test_a_saved_plan_holds_no_secret_nor_a_digest_to_test_guesses_against(
+    secure_project: Project, sasl_admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every secret of the test (mqctl's own password, the users' passwords) is searched for in the
+    saved plan as itself, base64 and its md5/sha1/sha256/sha512 hex digests; the live digest of each
+    SCRAM user is that of its mechanisms and iterations, nothing Kafka derives from the password
+    (issue 12, item 2)."""
+    from confluent_kafka.admin import ScramMechanism, UserScramCredentialDeletion
+
+    env = secure_project.env
+    users = {f"{env}-{role}": (f"MQCTL_TEST_{role.upper()}_PASSWORD", f"pw-{role}-" + secrets.token_hex(10))
+             for role in ("writer", "reader")}
+    for var, password in users.values():
+        monkeypatch.setenv(var, password)
+    spec = "users:\n" + "".join(f"  - name: {name}\n    password: ${{{var}}}\n" for name, (var, _) in users.items())
+    secure_project.write("topics/a.yaml", SPEC)
+    secure_project.write("users/u.yaml", spec)
+    secure_project.write("acls/a.yaml", f"acls:\n  - principal: User:{env}-writer\n    role: producer\n"
+                                        "    topics: [order.created.v1]\n")
+    try:
+        assert secure_project.run("apply", "--env", env, "--auto-approve").exit_code == 0
+        secure_project.write("users/u.yaml", spec.replace("_PASSWORD}\n", "_PASSWORD}\n    rotate: true\n", 1))
+        text = save_plan(secure_project).read_text()
+        plan = json.loads(text)
+        assert [c["name"] for c in plan["changes"]] == [f"{env}-writer"]  # the rotation: a password is set
+        for secret in (ADMIN_PASSWORD, *(password for _, password in users.values())):
+            data = secret.encode()
+            forms = [secret, base64.b64encode(data).decode(),
+                     *(hashlib.new(name, data).hexdigest() for name in ("md5", "sha1", "sha256", "sha512"))]
+            assert not any(form in text for form in forms), secret
+        for name in users:
+            assert plan["fingerprints"]["live"][f"users[{name}]"] == digest({"SCRAM-SHA-512": 8192})
+    finally:
+        existing = sasl_admin.describe_user_scram_credentials(request_timeout=10).result(timeout=15)
+        gone = [UserScramCredentialDeletion(name, ScramMechanism.SCRAM_SHA_512) for name in users if name in existing]
+        if gone:
+            for future in sasl_admin.alter_user_scram_credentials(gone, request_timeout=10).values():
+                future.result(timeout=15)
+        delete_acls(sasl_admin, [b for b in all_acls(sasl_admin) if env in b.name or env in b.principal])

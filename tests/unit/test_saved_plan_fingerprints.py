@@ -133,10 +133,8 @@ def test_a_hand_edited_plan_file_is_refused() -> None:
     live = state()
     data = saved_plan_dict(PLAN, prints(live))
     data["changes"][0]["name"] = "dev.something.else.v1"
-    loaded = read_saved_plan(json.dumps(data), "plan.json")
-    assert what_changed(loaded, prints(live)) == [
-        "the plan file was edited after it was saved (its changes do not match its fingerprint)"
-    ]
+    with pytest.raises(MqctlError, match=r"plan\.json: the plan file was edited after it was saved"):
+        read_saved_plan(json.dumps(data), "plan.json")
 
 
 def test_saved_plan_holds_no_secret_and_its_fingerprints_do_not_depend_on_it() -> None:
@@ -190,3 +188,53 @@ def test_a_saved_plan_with_a_scram_user_holds_neither_the_password_nor_its_hash(
     assert "ALICE_PASSWORD" in text  # the variable's name is what the plan shows
     assert not leaked_secret(text, ENV, plan)
     assert leaked_secret(text.replace("ALICE_PASSWORD", user_password), ENV, plan)
+
+
+# --- issue 12, item 2: nothing in a saved plan a password guess could be tested against ----------
+
+
+def _secret_forms(secret: str) -> list[str]:
+    """The secret and the digests someone holding the plan file would test guesses against."""
+    import base64
+
+    data = secret.encode()
+    return [secret, base64.b64encode(data).decode(), *(hashlib.new(name, data).hexdigest()
+                                                       for name in ("md5", "sha1", "sha256", "sha512"))]
+
+
+def test_the_config_digest_depends_on_no_secret_value() -> None:
+    from mqctl.config import ConnectConfig, RegistryConfig
+
+    def env(suffix: str) -> Environment:
+        return replace(
+            ENV,
+            security=replace(ENV.security, password=Secret("kafka-pw-" + suffix),
+                             ssl_key_password=Secret("key-" + suffix)),
+            schema_registry=RegistryConfig("https://r:8081", "mqctl", Secret("registry-pw-" + suffix)),
+            connect=ConnectConfig("https://c:8083", "mqctl", Secret("connect-pw-" + suffix)),
+        )
+
+    live = state(topic("dev.a.x.v1"))
+    one, other = prints(live, env=env("one")), prints(live, env=env("two"))
+    assert one == other  # no secret value is digested: a guess cannot be checked against the file
+    text = json.dumps(saved_plan_dict(PLAN, one))
+    for secret in ("kafka-pw-one", "key-one", "registry-pw-one", "connect-pw-one"):
+        assert not any(form in text for form in _secret_forms(secret))
+
+
+def test_a_sensitive_live_value_never_reaches_a_digest() -> None:
+    from mqctl.kinds.brokers.live import LiveBrokerConfigs
+
+    def brokers(value: str) -> LiveBrokerConfigs:
+        entry = LiveConfig(value, "DYNAMIC_BROKER_CONFIG", sensitive=True)
+        return LiveBrokerConfigs({"listener.name.x.ssl.key.password": entry}, {1: {"ssl.key.password": entry}})
+
+    assert LiveConfig("hunter2-key", "STATIC_BROKER_CONFIG", sensitive=True).value is None
+    assert live_resources("brokers", brokers("hunter2-key")) == live_resources("brokers", brokers("other-key"))
+    text = json.dumps(live_resources("brokers", brokers("hunter2-key")))
+    assert not any(form in text for form in _secret_forms("hunter2-key"))
+
+
+def test_a_users_live_digest_is_of_mechanisms_and_iterations_only() -> None:
+    live = {"alice": {"SCRAM-SHA-512": 8192, "SCRAM-SHA-256": 4096}}
+    assert live_resources("users", live) == {"users[alice]": digest({"SCRAM-SHA-256": 4096, "SCRAM-SHA-512": 8192})}

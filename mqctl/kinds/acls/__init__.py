@@ -59,13 +59,14 @@ class AclsKind(Kind["AclSpec", "LiveAcls"]):
 
     def diff(self, desired: DesiredState, live: LiveAcls, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
         """In scope: names under the env prefix, and every principal the env declares (acls/ or users/)."""
+        from mqctl.connecting import login
         from mqctl.kinds.acls.diff import diff_acls
 
         declared = desired.of(self)
         principals = {spec.binding.principal for spec in declared} | {
             f"User:{user.name}" for user in desired.of(users.KIND)
         }
-        return diff_acls(declared, live, env.prefix, frozenset(principals))
+        return diff_acls(declared, live, env.prefix, frozenset(principals), login(env))
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
         from mqctl.kinds.acls.admin import AclAdmin

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mqctl.diagnostics import Diagnostic, warning
+from mqctl.connecting import Login
+from mqctl.diagnostics import Diagnostic, error, warning
 from mqctl.kinds.acls.changes import AclCreate, AclDelete
 from mqctl.kinds.acls.model import AclBinding, AclSpec, LiveAcls
 from mqctl.plan import Change
@@ -33,10 +34,16 @@ def _delete(binding: AclBinding) -> AclDelete:
     return AclDelete(str(binding), binding=binding, risks=(risk,))
 
 
+def _own(binding: AclBinding, who: Login | None) -> bool:
+    """A grant mqctl's own principal holds: revoking it could lock mqctl out (mqctl.connecting)."""
+    return who is not None and not who.allowed and binding.permission == "allow" and binding.principal == who.principal
+
+
 def diff_acls(
-    desired: Sequence[AclSpec], live: LiveAcls, prefix: str, principals: frozenset[str]
+    desired: Sequence[AclSpec], live: LiveAcls, prefix: str, principals: frozenset[str], who: Login | None = None
 ) -> tuple[list[Change], list[Diagnostic]]:
-    """Creates for declared bindings the cluster lacks; deletes for bindings in scope no spec declares."""
+    """Creates for declared bindings the cluster lacks; deletes for bindings in scope no spec declares,
+    except grants of the principal mqctl connects as (`who`): those are errors unless mqctl.yaml allows it."""
     if not live.authorizer:
         files = sorted({spec.source.file for spec in desired}) or ["acls/"]
         note = (
@@ -47,5 +54,13 @@ def diff_acls(
     wanted = {spec.binding for spec in desired}
     have = set(live.bindings)
     changes: list[Change] = [AclCreate(str(b), binding=b) for b in sorted(wanted - have)]
-    changes += [_delete(b) for b in sorted(have - wanted) if in_scope(b, prefix, principals)]
-    return changes, []
+    gone = [b for b in sorted(have - wanted) if in_scope(b, prefix, principals)]
+    changes += [_delete(b) for b in gone if not _own(b, who)]
+    problems = [
+        error("acls/", None, "acls", (
+            f"the plan would revoke {b} (no spec declares it), a grant of {b.principal}, the principal mqctl "
+            f"connects to environment {who.env} as: mqctl could lock itself out. Declare it in acls/ "
+            f"({who.hint()})"))
+        for b in gone if who is not None and _own(b, who)
+    ]
+    return changes, problems

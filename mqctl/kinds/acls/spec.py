@@ -13,12 +13,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from mqctl.diagnostics import Diagnostic
+from mqctl.connecting import ANYONE, Login, denies_mqctl, login
+from mqctl.diagnostics import Diagnostic, errors_of, warning
 from mqctl.kinds.acls.model import AclBinding, AclSpec
 from mqctl.kinds.acls.roles import CLUSTER_NAME, OPERATIONS, ROLES, expand
 from mqctl.kinds.topics.spec import kafka_name_problem
 from mqctl.spec.model import Source, SpecContext
-from mqctl.yamlsource import PathKey, YamlDocument
+from mqctl.yamlsource import PathKey, YamlDocument, format_path
 
 PRINCIPAL = re.compile(r"^User:\S+$")
 WILDCARD = "*"
@@ -147,6 +148,30 @@ def _explicit_entry(
     return bindings, problems
 
 
+def _reach(doc: YamlDocument, path: PathKey, bindings: list[AclBinding], who: Login) -> list[Diagnostic]:
+    """Bindings that lock mqctl out (an error unless mqctl.yaml allows it: mqctl.connecting), and
+    grants wider than one environment's names or one principal (warnings: sometimes meant)."""
+    problems = []
+    denied = [b for b in bindings if denies_mqctl(b.principal, b.permission, b.operation, b.resource_type, b.name, who)]
+    if denied and not who.allowed:
+        ops = ", ".join(sorted({b.operation for b in denied}))
+        problems.append(doc.error(path, (
+            f"denies {denied[0].principal} {ops} on {denied[0].resource_type}:{denied[0].name}, which takes it from "
+            f"{who.principal or 'the principal'} mqctl connects to environment {who.env} as: plan and apply would "
+            f"lock themselves out ({who.hint()})")))
+    allowed = [b for b in bindings if b.permission == "allow"]
+    if any(b.principal == ANYONE and b.operation == "ALL" for b in allowed):
+        problems.append(warning(doc.file, doc.line_of(path), format_path(path),
+                                "grants ALL to User:* (every user of the cluster, including any created later)"))
+    wildcard = sorted({b.resource_type for b in allowed if b.name == WILDCARD and b.resource_type != "cluster"})
+    if wildcard:
+        problems.append(warning(doc.file, doc.line_of(path), format_path(path),
+                                f"grants on every {' and every '.join(wildcard)} of the cluster ('*'), other "
+                                "environments' included; a prefixed name (pattern_type: prefixed) keeps it to this "
+                                "environment's"))
+    return problems
+
+
 def build_acls(docs: Iterable[YamlDocument], ctx: SpecContext) -> tuple[list[AclSpec], list[Diagnostic]]:
     """Every binding the specs declare, role shorthands expanded. The same binding from two role
     entries of different roles is merged (producer and consumer both need DESCRIBE); declared twice
@@ -155,14 +180,17 @@ def build_acls(docs: Iterable[YamlDocument], ctx: SpecContext) -> tuple[list[Acl
     specs: list[AclSpec] = []
     first: dict[tuple[AclBinding, str], Source] = {}
     seen: set[AclBinding] = set()
+    who = login(ctx.env)
     for doc in docs:
         for index, entry in doc.items("acls"):
             path: PathKey = ("acls", index)
             build = _role_entry if "role" in entry else _explicit_entry
             bindings, found = build(doc, path, entry, ctx)
             found += _common(doc, path, entry)
+            if not found:
+                found += _reach(doc, path, bindings, who)
             problems += found
-            if found:
+            if errors_of(found):
                 continue
             source = Source(doc.file, doc.line_of(path))
             origin = entry.get("role", "explicit")

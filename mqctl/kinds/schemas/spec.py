@@ -19,7 +19,9 @@ from typing import Any
 
 from mqctl.diagnostics import Diagnostic, error
 from mqctl.kinds.schemas.model import SubjectReference, SubjectSpec
+from mqctl.safefiles import MAX_SCHEMA_DEPTH, RefusedPath, nesting_depth, read_project_file
 from mqctl.spec.model import Source, SpecContext
+from mqctl.textsafe import visible
 from mqctl.yamlsource import PathKey, YamlDocument
 
 PROTOBUF_WELL_KNOWN = "google/protobuf/"  # imports every registry resolves without a reference
@@ -58,7 +60,7 @@ def _json(text: str) -> Any:
 def _canonical_json(text: str) -> str:
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: a registry schema nested absurdly deep
         return text
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -142,21 +144,37 @@ class _Entry:
         return Source(self.doc.file, self.doc.line_of(self.path))
 
 
+def _schema_text(doc: YamlDocument, at: PathKey, ctx: SpecContext, shown: str) -> str | Diagnostic:
+    """The schema file a spec names (`shown`: relative to the project root), read only when it is a
+    regular file inside the project, under mqctl.yaml's `limits.max_referenced_file_bytes`, and
+    nested no deeper than MAX_SCHEMA_DEPTH (json.loads and the Protobuf parser recurse); otherwise
+    an error at the spec's `file:` key that says why and never shows what the file holds."""
+    written = str(doc.data["subjects"][at[1]]["file"])
+    try:
+        text = read_project_file(ctx.root, Path(doc.file).parent, written, shown, ctx.limits.max_referenced_file_bytes)
+    except RefusedPath as exc:
+        return doc.error(at, f"schema file {visible(shown)}: {exc}")
+    if isinstance(text, Diagnostic):
+        where = f" (line {text.line})" if text.line is not None else ""
+        return doc.error(at, f"schema file {visible(shown)}{where}: {text.message}")
+    depth = nesting_depth(text)
+    if depth > MAX_SCHEMA_DEPTH:
+        return doc.error(at, f"schema file {visible(shown)} nests {depth:,} levels deep; a schema may nest at most "
+                             f"{MAX_SCHEMA_DEPTH}")
+    return text
+
+
 def _read(doc: YamlDocument, index: int, ctx: SpecContext, problems: list[Diagnostic]) -> _Entry | None:
     fields: dict[str, Any] = doc.data["subjects"][index]
     path: PathKey = ("subjects", index)
     name = fields.get("subject") or f"{fields['topic']}-{fields.get('part', 'value')}"
-    relative = Path(doc.file).parent / fields["file"]
-    try:
-        text = (ctx.root / relative).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(doc.error((*path, "file"), f"schema file {relative} not found"))
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(doc.error((*path, "file"), f"cannot read schema file {relative}: {exc}"))
+    relative = (Path(doc.file).parent / fields["file"]).as_posix()
+    text = _schema_text(doc, (*path, "file"), ctx, relative)
+    if isinstance(text, Diagnostic):
+        problems.append(text)
         return None
     full_name = f"{ctx.env.name}.{name}"
-    return _Entry(doc, path, name, full_name, fields["type"], str(relative), text, fields)
+    return _Entry(doc, path, name, full_name, fields["type"], relative, text, fields)
 
 
 def _unique(entries: Iterable[_Entry], problems: list[Diagnostic]) -> dict[str, _Entry]:

@@ -47,6 +47,7 @@ from mqctl.kind import Executor, Results, executor
 from mqctl.kinds.topics.changes import TopicChange, TopicCreate, TopicDelete, TopicReassign, TopicUpdate
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
 from mqctl.kinds.topics.reassign import ReassignAdmin
+from mqctl.kinds.topics.spec import create_records
 from mqctl.live import LiveConfig
 from mqctl.plan import Change
 
@@ -366,7 +367,7 @@ def _shows(topic: Any, want: int | None) -> bool | None:
 def _create_cost(change: TopicCreate) -> int:
     """Metadata records a create writes: one TopicRecord, one PartitionRecord per partition (which
     carries its replica set), one ConfigRecord per config."""
-    return 1 + change.partitions + len(change.config)
+    return create_records(change.partitions, len(change.config))
 
 
 def _new_topic(change: TopicCreate) -> tuple[Any, ...]:

@@ -8,10 +8,11 @@ message.format.version and message.downconversion.enable, are rejected).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from mqctl.spec.units import parse_duration_ms, parse_finite, parse_integer, parse_size_bytes
+from mqctl.spec.units import UnitError, duration_ms, parse_finite, parse_integer, size_bytes
 
 ValueKind = Literal["int", "long", "double", "boolean", "string", "list", "enum", "enum_list"]
 
@@ -73,17 +74,19 @@ REMOVED_IN_4 = {
 }
 
 
-def _as_integer(key: str, value: object) -> int | None:
-    """An integer, or a duration (`.ms` keys) or size (`.bytes` keys) written readably; None for
-    anything else, never an exception (`--5`, `²` and `1e3` are not integers)."""
-    number = parse_integer(value.strip() if isinstance(value, str) else value)
-    if number is not None or not isinstance(value, str):
-        return number
-    if key.endswith(".ms"):
-        return parse_duration_ms(value.strip())
-    if key.endswith(".bytes"):
-        return parse_size_bytes(value.strip())
-    return None
+def _as_integer(key: str, value: object) -> tuple[int | None, str]:
+    """An integer, or a duration (`.ms` keys) or size (`.bytes` keys) written readably; (None, why
+    not) for anything else, never an exception (`--5`, `²` and `1e3` are not integers)."""
+    text = value.strip() if isinstance(value, str) else value
+    try:
+        if key.endswith(".ms"):
+            return duration_ms(text), ""
+        if key.endswith(".bytes"):
+            return size_bytes(text), ""
+    except UnitError as exc:
+        return None, str(exc)
+    number = parse_integer(text)
+    return number, f"must be an integer (got {value!r})"
 
 
 def normalise(key: str, value: object) -> tuple[str | None, str | None]:
@@ -100,11 +103,9 @@ def check_value(key: str, value: object, spec: ConfigDef) -> tuple[str | None, s
     """`value` checked against `spec` and written as Kafka reports it; shared by topic and broker
     configs, whose value rules are the same."""
     if spec.kind in ("int", "long"):
-        number = _as_integer(key, value)
+        number, reason = _as_integer(key, value)
         if number is None:
-            hint = " or a duration like 7d" if key.endswith(".ms") else ""
-            hint = " or a size like 64KiB" if key.endswith(".bytes") else hint
-            return None, f"must be an integer{hint} (got {value!r})"
+            return None, reason
         upper = _INT_MAX if spec.kind == "int" else _LONG_MAX
         maximum = min(spec.maximum, upper) if spec.maximum is not None else upper
         if (spec.minimum is not None and number < spec.minimum) or number > maximum:
@@ -156,3 +157,68 @@ def same_as(spec: ConfigDef | None, desired: str, live: str | None) -> bool:
         except ValueError:
             return False
     return desired == live
+
+
+# Names of the configs the cross-config rules read, per resource: a topic's own, and the broker
+# defaults of the same configs (`log.cleaner.min.compaction.lag.ms` ...).
+TOPIC_NAMES: Mapping[str, str] = {name: name for name in (
+    "min.compaction.lag.ms", "max.compaction.lag.ms", "retention.ms", "local.retention.ms", "retention.bytes",
+    "local.retention.bytes", "remote.storage.enable", "remote.log.copy.disable", "cleanup.policy")}
+_SAME_AS_RETENTION = -2  # local.retention.*: "as long as retention.*"
+_INFINITE = -1
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Values valid one by one that Kafka refuses together (or that make no sense together)."""
+
+    key: str  # the config the problem is reported at, as the resource names it
+    message: str
+    refused: bool = True  # False: Kafka accepts it, but it is almost certainly a mistake (a warning)
+
+
+def _local_retention(config: Mapping[str, str], names: Mapping[str, str], unit: str, remote: bool) -> list[Conflict]:
+    """Kafka's rule for tiered storage (LogConfig.validateRemoteStorageRetention*): with a finite
+    retention.<unit>, local.retention.<unit> is -2 (the same) or at most that, never -1 (infinite)."""
+    total_key, local_key = names.get(f"retention.{unit}", ""), names.get(f"local.retention.{unit}", "")
+    if total_key not in config or local_key not in config:
+        return []
+    total, local = int(config[total_key]), int(config[local_key])
+    if total == _INFINITE or local == _SAME_AS_RETENTION or (0 <= local <= total):
+        return []
+    what = "-1 (infinite)" if local == _INFINITE else f"{local}, more than {total_key} {total}"
+    why = (
+        f"{local_key} is {what}: the local part of the log cannot outlive the whole log "
+        f"(-2 means the same as {total_key})"
+    )
+    if remote:
+        return [Conflict(local_key, f"{why}; Kafka refuses it with remote.storage.enable true")]
+    return [Conflict(local_key, f"{why}; Kafka refuses it as soon as remote storage is enabled", refused=False)]
+
+
+def conflicts(config: Mapping[str, str], names: Mapping[str, str] = TOPIC_NAMES) -> list[Conflict]:
+    """The cross-config rules of Kafka 4.x (LogConfig.validate) over normalised values: min vs max
+    compaction lag; with remote (tiered) storage, no compaction and local.retention.* within
+    retention.*; with remote copy disabled, local.retention.* equal to retention.*. `names` maps
+    the topic config names to the resource's own (broker defaults are named differently)."""
+    out: list[Conflict] = []
+    low, high = names.get("min.compaction.lag.ms", ""), names.get("max.compaction.lag.ms", "")
+    if low in config and high in config and int(config[low]) > int(config[high]):
+        out.append(Conflict(low, f"{low} {config[low]} is greater than {high} {config[high]}: Kafka refuses the "
+                                 "pair (a record would have to wait longer than it may)"))
+    remote = config.get(names.get("remote.storage.enable", "")) == "true"
+    policy_key = names.get("cleanup.policy", "")
+    if remote and policy_key in config and config[policy_key] != "delete":
+        out.append(Conflict(policy_key, f"remote (tiered) storage takes only cleanup.policy delete; Kafka "
+                                        f"refuses {config[policy_key]} with remote.storage.enable true"))
+    for unit in ("ms", "bytes"):
+        out += _local_retention(config, names, unit, remote)
+    if remote and config.get(names.get("remote.log.copy.disable", "")) == "true":
+        for unit in ("ms", "bytes"):
+            total_key, local_key = names[f"retention.{unit}"], names[f"local.retention.{unit}"]
+            local = config.get(local_key)
+            if local is not None and int(local) != _SAME_AS_RETENTION and local != config.get(total_key):
+                out.append(Conflict(local_key, f"with remote.log.copy.disable true nothing more is copied to "
+                                               f"remote storage, so Kafka takes {local_key} only as -2 or equal "
+                                               f"to {total_key}"))
+    return out

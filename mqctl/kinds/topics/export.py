@@ -3,12 +3,12 @@ topic itself (DYNAMIC_TOPIC_CONFIG), since inherited values are not the topic's 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
 from mqctl.exporting import Export, ExportContext, config_value, document
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
+from mqctl.naming import NamingRule
 
 
 def _topic(topic: LiveTopic, short: str) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def _topic(topic: LiveTopic, short: str) -> dict[str, Any]:
     return entry
 
 
-def _domain(full_name: str, short: str, naming: re.Pattern[str]) -> str:
+def _domain(full_name: str, short: str, naming: NamingRule) -> str:
     match = naming.match(full_name)
     if match and "domain" in naming.groupindex and match.group("domain"):
         return str(match.group("domain"))

@@ -9,15 +9,26 @@ from typing import Any
 
 from mqctl.calc import CalcError, calculate_partitions
 from mqctl.config import DEFAULT_NAMING_PATTERN, RESERVED_DOMAIN
-from mqctl.diagnostics import Diagnostic, warning
-from mqctl.kinds.topics.configs import normalise
+from mqctl.diagnostics import Diagnostic, errors_of, warning
+from mqctl.kinds.topics.configs import TOPIC_CONFIGS, check_value, conflicts, normalise
 from mqctl.spec.model import Source, SpecContext
-from mqctl.spec.units import parse_duration_ms
+from mqctl.spec.units import UnitError, duration_ms
 from mqctl.yamlsource import PathKey, YamlDocument, format_path
 
 MAX_TOPIC_NAME = 249
 _LEGAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 DEFAULT_PARTITION_THROUGHPUT = 100_000.0  # msg/s one partition sustains, the design's figure
+# The KRaft controller writes at most 10,000 metadata records for one request; creating a topic
+# writes one TopicRecord, one PartitionRecord per partition and one ConfigRecord per config. Measured
+# on the local cluster (validate-only CreateTopics, RF 1): 9,999 partitions pass, 10,000 are refused
+# (POLICY_VIOLATION "Unable to perform excessively large batch operation"), and so are 9,999 with
+# one config where 9,998 with one pass.
+KRAFT_MAX_RECORDS = 10_000
+
+
+def create_records(partitions: int, configs: int) -> int:
+    """Metadata records creating a topic writes (what KRaft's per-request cap counts)."""
+    return 1 + partitions + configs
 
 
 @dataclass(frozen=True)
@@ -117,12 +128,31 @@ def _build_config(item: _Item, problems: list[Diagnostic]) -> dict[str, str]:
                     _key_path(item, "retention"), "set either retention or config.retention.ms, not both"
                 )
             )
-        elif retention == "infinite":
-            config["retention.ms"] = "-1"
         else:
-            ms = retention if isinstance(retention, int) else parse_duration_ms(str(retention))
-            config["retention.ms"] = str(ms)
+            _retention(item, retention, config, problems)
+    for conflict in conflicts(config):
+        where = item.config_paths.get(conflict.key, (*item.path, "config"))
+        if conflict.refused:
+            problems.append(item.doc.error(where, conflict.message))
+        else:
+            problems.append(warning(item.doc.file, item.doc.line_of(where), format_path(where), conflict.message))
     return config
+
+
+def _retention(item: _Item, retention: object, config: dict[str, str], problems: list[Diagnostic]) -> None:
+    """`retention:` (sugar for config.retention.ms): a duration, milliseconds or `infinite`, with the
+    duration parser's own reason when it is none of these."""
+    path = _key_path(item, "retention")
+    try:
+        ms = -1 if retention == "infinite" else duration_ms(retention)
+    except UnitError as exc:
+        problems.append(item.doc.error(path, f"{exc}, or infinite"))
+        return
+    value, reason = check_value("retention.ms", ms, TOPIC_CONFIGS["retention.ms"])
+    if reason is not None or value is None:
+        problems.append(item.doc.error(path, f"retention {reason}"))
+    else:
+        config["retention.ms"] = value
 
 
 def _apply_overrides(ctx: SpecContext, partitions: int, rf: int, config: dict[str, str]) -> tuple[int, int]:
@@ -135,6 +165,19 @@ def _apply_overrides(ctx: SpecContext, partitions: int, rf: int, config: dict[st
         if "min.insync.replicas" in config:
             config["min.insync.replicas"] = str(min(int(config["min.insync.replicas"]), rf))
     return partitions, rf
+
+
+def _repeated_environment(name: str, ctx: SpecContext) -> str | None:
+    """Why a name that starts with an environment's name is most likely a mistake: the environment
+    is added by mqctl, so `dev.order.created.v1` in a spec is `dev.dev.order.created.v1` on dev."""
+    for env in ctx.environments or (ctx.env.name,):
+        if name.startswith(f"{env}."):
+            return (
+                f"{name!r} starts with the environment {env!r}; mqctl adds the environment itself, so the "
+                f"topic would be {ctx.env.prefix}{name}. Write it without the environment "
+                f"({name.removeprefix(env + '.')!r})"
+            )
+    return None
 
 
 def _rule(ctx: SpecContext) -> str:
@@ -178,7 +221,7 @@ def _sizing(item: _Item, problems: list[Diagnostic]) -> Sizing:
 
 def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> TopicSpec | None:
     fields, doc = item.fields, item.doc
-    before = len(problems)
+    before = len(errors_of(problems))
     name = str(fields["name"])
     full_name = f"{ctx.env.name}.{name}"
     name_path = (*item.path, "name")
@@ -195,6 +238,9 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
                 "environment, e.g. order.created.v1",
             )
         )
+    repeated = _repeated_environment(name, ctx)
+    if repeated is not None:
+        problems.append(warning(doc.file, doc.line_of(name_path), format_path(name_path), repeated))
     for required in ("partitions", "replication_factor"):
         if required not in fields:
             problems.append(doc.error(item.path, f"{required} is required (in the topic or in defaults:)"))
@@ -209,9 +255,18 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
                 "no write with acks=all could ever succeed",
             )
         )
-    if len(problems) > before:
+    if len(errors_of(problems)) > before:
         return None
     partitions, rf = _apply_overrides(ctx, int(fields["partitions"]), rf, config)
+    records = create_records(partitions, len(config))
+    if records > KRAFT_MAX_RECORDS:
+        problems.append(doc.error(
+            _key_path(item, "partitions"),
+            f"{partitions:,} partitions: creating the topic writes {records:,} metadata records (one per "
+            f"partition, one per config, one for the topic), more than the {KRAFT_MAX_RECORDS:,} Kafka's "
+            "controller takes in one request; Kafka would refuse it",
+        ))
+        return None
     sizing = fields.get("sizing")
     key = fields.get("key")
     return TopicSpec(

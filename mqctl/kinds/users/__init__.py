@@ -47,9 +47,10 @@ class UsersKind(Kind["UserSpec", "LiveUsers"]):
 
     def diff(self, desired: DesiredState, live: LiveUsers, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
         """Passwords come from the process environment, read here at plan time and nowhere else."""
+        from mqctl.connecting import login
         from mqctl.kinds.users.diff import diff_users
 
-        return diff_users(desired.of(self), live, env.policy.managed_users, os.environ, env.security.username)
+        return diff_users(desired.of(self), live, env.policy.managed_users, os.environ, login(env))
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
         from mqctl.kinds.users.admin import UserAdmin

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 
 from mqctl.config import Secret
+from mqctl.connecting import Login
 from mqctl.diagnostics import Diagnostic, error, warning
 from mqctl.kinds.users.changes import LiveUsers, UserChange, UserCreate, UserDelete, UserUpdate
 from mqctl.kinds.users.spec import UserSpec
@@ -53,15 +54,35 @@ def _upsert(spec: UserSpec, current: Mapping[str, int] | None, password: Secret)
     )
 
 
+def _locks_out(spec: UserSpec, change: UserChange, value: str, who: Login | None) -> Diagnostic | None:
+    """Why `change` would lock mqctl out (mqctl.connecting): another password for the user it
+    connects as (the values are compared here, in memory: validate can only compare variable
+    names), or the removal of the mechanism it logs in with."""
+    if who is None or who.allowed or spec.name != who.scram_user:
+        return None
+    current = who.password.reveal() if who.password is not None else None
+    if change.set_mechanisms and value != current:
+        return error(spec.source.file, spec.source.line, "password", (
+            f"{spec.name} is the user mqctl connects to environment {who.env} as: ${spec.password_var} holds another "
+            f"password than the one mqctl.yaml connects with, so setting it would lock mqctl out of the cluster "
+            f"({who.hint()})"))
+    if who.mechanism in change.remove_mechanisms:
+        return error(spec.source.file, spec.source.line, "mechanisms", (
+            f"{spec.name} is the user mqctl connects to environment {who.env} as, with {who.mechanism}; removing "
+            f"it would lock mqctl out of the cluster ({who.hint()})"))
+    return None
+
+
 def diff_users(
     desired: Sequence[UserSpec],
     live: LiveUsers,
     managed: Sequence[str],
     environ: Mapping[str, str],
-    connected_as: str | None = None,
+    who: Login | None = None,
 ) -> tuple[list[Change], list[Diagnostic]]:
     """Changes making declared users current, and deleting live users matching a `managed` glob
-    that no spec declares (never the user mqctl itself connects as)."""
+    that no spec declares. The user mqctl connects as (`who`) is never deleted, and a change that
+    would lock mqctl out is an error instead of a change, unless mqctl.yaml allows it."""
     changes: list[Change] = []
     problems: list[Diagnostic] = []
     for spec in desired:
@@ -78,13 +99,16 @@ def diff_users(
             )
             continue
         change = _upsert(spec, live.get(spec.name), Secret(value))
-        if change is not None:
+        refused = _locks_out(spec, change, value, who) if change is not None else None
+        if refused is not None:
+            problems.append(refused)
+        elif change is not None:
             changes.append(change)
     declared = {spec.name for spec in desired}
     for name, current in sorted(live.items()):
         if name in declared or not any(fnmatchcase(name, glob) for glob in managed):
             continue
-        if name == connected_as:
+        if who is not None and who.principal == f"User:{name}" and not who.allowed:
             problems.append(
                 warning(
                     "mqctl.yaml",

@@ -80,7 +80,9 @@ def test_explicit_bindings_defaults_wildcard_prefixed_and_cluster(tmp_path: Path
                 """
         },
     )
-    assert problems == []
+    (wide,) = problems  # a grant on every topic of the cluster is built, and warned (issue 12)
+    assert (wide.severity, wide.line, wide.key) == (Severity.WARNING, 9, "acls[1]")
+    assert wide.message.startswith("grants on every topic of the cluster ('*')")
     assert {spec.binding for spec in desired.items["acls"]} == {
         AclBinding("User:alice", "topic", "prod.order.", "prefixed", "READ", "deny", "10.0.0.1"),
         AclBinding("User:alice", "topic", "*", "literal", "DESCRIBE"),
@@ -243,6 +245,8 @@ def test_grants_on_topics_no_spec_declares_are_warned_once_per_entry(tmp_path: P
          "in topics/ declares one (a typo, or a topic managed elsewhere?)"),
         ("acls/order.yaml", 10, "User:billing is granted access to topics starting with 'billing.', but no spec "
          "in topics/ declares one (a typo, or a topic managed elsewhere?)"),
+        ("acls/order.yaml", 15, "grants on every topic of the cluster ('*'), other environments' included; a "
+         "prefixed name (pattern_type: prefixed) keeps it to this environment's"),
     ]  # fmt: skip
 
 

@@ -245,3 +245,56 @@ def test_a_user_with_two_mechanisms_is_created_and_can_log_in(secure_project: Pr
     assert f"created user {name}" in result.output
     assert authenticates(name, users.password("producer"))  # the node offers SCRAM-SHA-512
     assert secure_project.run("plan", "--env", env).exit_code == 0
+
+
+def _admin_credentials(admin: Any) -> list[tuple[str, int]]:
+    described = admin.describe_user_scram_credentials(["admin"], request_timeout=10)["admin"].result(timeout=15)
+    return sorted((info.mechanism.name, info.iterations) for info in described.scram_credential_infos)
+
+
+def test_a_spec_cannot_lock_mqctl_out(secure_project: Project, sasl_admin: Any,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """mqctl connects as admin. users/ re-declaring admin with another password, and acls/ taking
+    admin's principal into scope (so its undeclared grants would be revoked), are refused by
+    validate, plan and apply; admin logs in as before, with the same credential and grants
+    (issue 12, item 4; unit tests: tests/unit/test_security_principal.py)."""
+    from confluent_kafka.admin import ScramCredentialInfo, UserScramCredentialUpsertion
+
+    env = secure_project.env
+    other = "not-the-admin-password-" + secrets.token_hex(8)
+    monkeypatch.setenv("OTHER_ADMIN_PASSWORD", other)
+    before = _admin_credentials(sasl_admin)
+    held = AclBinding(ResourceType.TOPIC, f"{env}.held.v1", ResourcePatternType.LITERAL, "User:admin", "*",
+                      AclOperation.DESCRIBE, AclPermissionType.ALLOW)
+    for future in sasl_admin.create_acls([held], request_timeout=10).values():
+        future.result(timeout=15)
+    try:
+        secure_project.write("users/u.yaml", "users:\n  - name: admin\n    password: ${OTHER_ADMIN_PASSWORD}\n")
+        for args in (("validate",), ("plan", "--env", env), ("apply", "--env", env, "--auto-approve")):
+            result = secure_project.run(*args)
+            assert result.exit_code == 1, result.output
+            assert f"users/u.yaml:3: users[0].password: admin is the user mqctl connects to environment {env} as" in (
+                result.output)
+            assert other not in result.output and ADMIN_PASSWORD not in result.output
+
+        secure_project.write("users/u.yaml", "users: []\n")
+        secure_project.write("acls/a.yaml", "acls:\n  - principal: User:admin\n    resource_type: topic\n"
+                                            "    name: other.v1\n    operations: [READ]\n")
+        assert secure_project.run("validate").exit_code == 0  # only the live grants tell: plan's job
+        for args in (("plan", "--env", env), ("apply", "--env", env, "--auto-approve", "--allow-delete")):
+            result = secure_project.run(*args)
+            assert result.exit_code == 1, result.output
+            assert f"the plan would revoke allow User:admin DESCRIBE on topic:{env}.held.v1" in result.output
+        left = {(b.name, b.principal, b.operation) for b in all_acls(sasl_admin)}
+        assert (held.name, "User:admin", AclOperation.DESCRIBE) in left
+        assert (f"{env}.other.v1", "User:admin", AclOperation.READ) not in left  # nothing applied
+        assert authenticates("admin", ADMIN_PASSWORD) and not authenticates("admin", other)
+        assert _admin_credentials(sasl_admin) == before
+    finally:
+        if not authenticates("admin", ADMIN_PASSWORD):  # never expected: put the shared node's admin back
+            restore = AdminClient(_client("admin", other))
+            info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, dict(before).get("SCRAM_SHA_512", 4096))
+            upsert = UserScramCredentialUpsertion("admin", info, ADMIN_PASSWORD.encode())
+            for future in restore.alter_user_scram_credentials([upsert], request_timeout=10).values():
+                future.result(timeout=15)
+        delete_acls(sasl_admin, [b for b in all_acls(sasl_admin) if env in b.name])

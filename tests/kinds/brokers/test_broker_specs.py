@@ -72,7 +72,7 @@ def test_good_spec_normalises_values_and_keeps_lines(tmp_path: Path) -> None:
          "must be one of"),
         ("cluster_defaults: {log.preallocate: maybe}", "brokers.cluster_defaults.log.preallocate", "true or false"),
         ("cluster_defaults: {log.retention.ms: soon}", "brokers.cluster_defaults.log.retention.ms",
-         "or a duration like 7d"),
+         "'soon' is not a duration (e.g. 7d, 12h, 30m"),
         ("per_broker: {one: {log.cleaner.threads: 2}}", "brokers.per_broker.one", "is not a broker id"),
         ("per_broker: {-1: {log.cleaner.threads: 2}}", "brokers.per_broker.-1", "is not a broker id"),
     ],
@@ -138,3 +138,84 @@ def test_example_spec_of_the_design_is_valid() -> None:
     default = by_name(desired)["cluster-default"]
     assert default.config["log.retention.ms"] == "604800000"
     assert default.config["compression.type"] == "lz4"
+
+
+# --- issue 12 (phase 2): typos are not silent, ids and numbers never crash, configs Kafka refuses together
+
+
+def load_with_envs(tmp_path: Path, text: str, env: str = "prod") -> tuple[DesiredState, list[Diagnostic]]:
+    """`load` with mqctl.yaml's environment list known, as the CLI loads specs."""
+    path = tmp_path / "brokers" / "cluster.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return load_specs(ProjectConfig(tmp_path, Environment(env, "127.0.0.1:1"), environments=("dev", "prod")))
+
+
+@pytest.mark.parametrize("building", ["dev", "prod"])
+def test_an_unknown_environment_in_environments_is_an_error_with_a_suggestion(tmp_path: Path, building: str) -> None:
+    text = "brokers:\n  environments: [prod, prdo]\n  cluster_defaults: {log.cleaner.threads: 2}\n"
+    _, problems = load_with_envs(tmp_path, text, env=building)
+    (problem,) = problems
+    assert (problem.file, problem.line, problem.key) == ("brokers/cluster.yaml", 2, "brokers.environments[1]")
+    assert problem.message == "'prdo' is not an environment of mqctl.yaml (did you mean 'prod'?)"
+    assert problem.severity is Severity.ERROR
+
+
+def test_the_validate_command_reports_an_unknown_environment_of_brokers(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mqctl.cli import app
+
+    (tmp_path / "mqctl.yaml").write_text(
+        "environments:\n  dev: {bootstrap_servers: '127.0.0.1:1'}\n  prod: {bootstrap_servers: '127.0.0.1:1'}\n")
+    (tmp_path / "brokers").mkdir()
+    (tmp_path / "brokers" / "cluster.yaml").write_text("brokers:\n  environments: [dve]\n")
+    result = CliRunner().invoke(app, ["validate", "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    assert ("brokers/cluster.yaml:2: brokers.environments[0]: 'dve' is not an environment of mqctl.yaml "
+            "(did you mean 'dev'?)") in result.output
+
+
+@pytest.mark.parametrize(("second", "written"), [('"1"', "'1'"), ("'01'", "'01'"), ("' 1'", "' 1'")])
+def test_one_broker_written_twice_under_per_broker_is_one_error(tmp_path: Path, second: str, written: str) -> None:
+    text = f"brokers:\n  per_broker:\n    1: {{log.cleaner.threads: 2}}\n    {second}: {{log.cleaner.threads: 3}}\n"
+    desired, problems = load(tmp_path, text)
+    (problem,) = problems
+    assert (problem.line, problem.severity) == (4, Severity.ERROR)
+    assert problem.message == (f"broker 1 is declared twice under per_broker (as 1 and as {written}); put its "
+                               "configs under one key")
+    assert by_name(desired)["broker 1"].config == {"log.cleaner.threads": "2"}
+
+
+def test_one_broker_written_twice_as_equal_yaml_keys_is_one_error(tmp_path: Path) -> None:
+    _, problems = load(tmp_path, "brokers:\n  per_broker:\n    1: {log.cleaner.threads: 2}\n    +1: {}\n")
+    (problem,) = problems
+    assert (problem.line, problem.message) == (4, "invalid YAML: duplicate key 1")
+
+
+@pytest.mark.parametrize("key", ["'²'", "'٣'", "'1e3'", "'--1'", "2147483648"])
+def test_broker_ids_are_ascii_whole_numbers_never_a_crash(tmp_path: Path, key: str) -> None:
+    _, problems = load(tmp_path, f"brokers:\n  per_broker:\n    {key}: {{log.cleaner.threads: 2}}\n")
+    (problem,) = problems
+    assert "is not a broker id" in problem.message
+
+
+def test_broker_configs_kafka_refuses_together_are_errors_at_the_key(tmp_path: Path) -> None:
+    text = """\
+        brokers:
+          cluster_defaults:
+            log.cleaner.min.compaction.lag.ms: 1d
+            log.cleaner.max.compaction.lag.ms: 1h
+          per_broker:
+            2:
+              log.retention.ms: 1d
+              log.local.retention.ms: 2d
+        """
+    _, problems = load(tmp_path, text)
+    refused, warned = problems
+    assert (refused.line, refused.key, refused.severity) == (
+        3, "brokers.cluster_defaults.log.cleaner.min.compaction.lag.ms", Severity.ERROR)
+    assert "is greater than log.cleaner.max.compaction.lag.ms 3600000" in refused.message
+    assert (warned.line, warned.key, warned.severity) == (
+        8, "brokers.per_broker.2.log.local.retention.ms", Severity.WARNING)
+    assert "more than log.retention.ms 86400000" in warned.message

@@ -188,12 +188,28 @@ def _offline_config(root: Path, env: str, registry: str) -> None:
 def test_unreachable_registry_is_a_readable_error(tmp_path: Path) -> None:
     env = unique_env()
     project = Project(tmp_path, env)
-    _offline_config(tmp_path, env, "    schema_registry:\n      url: http://user:pw@127.0.0.1:1/apis/ccompat/v7\n")
+    _offline_config(tmp_path, env, "    schema_registry:\n      url: http://127.0.0.1:1/apis/ccompat/v7\n")
     write_order(project, ORDER)
     result = project.run("plan", "-e", env)
     assert result.exit_code == 1
     assert "cannot reach the schema registry at http://127.0.0.1:1/apis/ccompat/v7" in result.output
-    assert "Traceback" not in result.output and "pw" not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_credentials_in_the_registry_url_are_refused_at_config_load(tmp_path: Path) -> None:
+    """The URL never reaches a client: mqctl.yaml is refused, pointing to username and password."""
+    env = unique_env()
+    project = Project(tmp_path, env)
+    url = "http://user:pw-k7q2x@127.0.0.1:1/apis/ccompat/v7"
+    _offline_config(tmp_path, env, f"    schema_registry:\n      url: {url}\n")
+    write_order(project, ORDER)
+    for args in (("plan", "-e", env), ("validate",)):
+        result = project.run(*args)
+        assert result.exit_code == 1
+        assert f"environments.{env}.schema_registry.url: credentials inside the url are refused" in result.stderr
+        assert "schema_registry.username" in result.stderr and "schema_registry.password" in result.stderr
+        assert "pw-k7q2x" not in result.output and "user:" not in result.output
+        assert "cannot reach" not in result.output  # refused before anything connects
 
 
 def test_schemas_folder_without_registry_config_is_an_error(tmp_path: Path) -> None:

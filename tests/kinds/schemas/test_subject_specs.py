@@ -137,7 +137,7 @@ def test_external_avro_reference_stands_in_for_its_type(tmp_path: Path) -> None:
             "subjects[0].references[0].version",
             "less than the minimum of 1",
         ),
-        ("{subject: x-value, type: AVRO, file: missing.avsc}", "subjects[0].file", "schemas/missing.avsc not found"),
+        ("{subject: x-value, type: AVRO, file: missing.avsc}", "subjects[0].file", "file does not exist"),
         (
             "{subject: x-value, type: AVRO, file: a.avsc, references: [{name: shop.M, subject: nowhere}]}",
             "subjects[0].references[0].subject",

@@ -118,7 +118,7 @@ def test_nested_folders_and_yml_are_found(tmp_path: Path) -> None:
             "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {retention.ms: soon}}",
             2,
             "topics[0].config.retention.ms",
-            "must be an integer or a duration",
+            "'soon' is not a duration (e.g. 7d, 12h, 30m",
         ),
         (
             "{name: order.created.v1, partitions: 1, replication_factor: 1, config: {cleanup.policy: purge}}",

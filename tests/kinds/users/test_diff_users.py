@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from mqctl.config import Secret
+from mqctl.connecting import Login
 from mqctl.diagnostics import Severity
 from mqctl.kinds.users.changes import UserCreate, UserDelete, UserUpdate
 from mqctl.kinds.users.diff import diff_users
@@ -61,7 +62,8 @@ def test_unset_or_empty_password_variable_is_an_error_naming_it() -> None:
 def test_only_managed_undeclared_users_are_deleted_never_the_connecting_one() -> None:
     current = {"svc": {"SCRAM-SHA-512": 8192}, "svc-old": {"SCRAM-SHA-512": 4096}, "alice": {"SCRAM-SHA-512": 4096},
                "svc-admin": {"SCRAM-SHA-512": 4096}}
-    changes, problems = diff_users([user()], current, ("svc*",), ENV, connected_as="svc-admin")
+    who = Login("prod", "User:svc-admin", "svc-admin", "SCRAM-SHA-512", "ADMIN_PASSWORD", Secret("x"))
+    changes, problems = diff_users([user()], current, ("svc*",), ENV, who)
     (change,) = changes
     assert isinstance(change, UserDelete) and change.name == "svc-old"
     assert change.remove_mechanisms == ("SCRAM-SHA-512",) and change.destructive
