@@ -137,6 +137,23 @@ def protocol_request(request: Any, node: int | None = None) -> Any:
         client.close()
 
 
+SNAPSHOT_SWITCH = "MQCTL_UPDATE_SNAPSHOTS"
+
+
+def assert_matches_snapshot(rendered: str, path: Path) -> None:
+    """`rendered` must equal the checked-in snapshot at `path`. With MQCTL_UPDATE_SNAPSHOTS=1 a
+    snapshot that differs is rewritten and the test still FAILS (review the diff, run again without
+    the switch), so the switch can never make a test pass by comparing output with itself; under CI
+    (`CI` set) the switch is refused and nothing is written."""
+    stored = path.read_text(encoding="utf-8") if path.exists() else None
+    if os.environ.get(SNAPSHOT_SWITCH) and rendered != stored:
+        if os.environ.get("CI"):
+            pytest.fail(f"{SNAPSHOT_SWITCH} is set under CI; snapshots are only rewritten by hand")
+        path.write_text(rendered, encoding="utf-8")
+        pytest.fail(f"rewrote {path.name}: review the diff, then run the test again without {SNAPSHOT_SWITCH}")
+    assert rendered == stored, f"output differs from {path.name} (intended? see {SNAPSHOT_SWITCH})"
+
+
 def unique_env() -> str:
     return "t" + uuid.uuid4().hex[:10]
 
