@@ -4,7 +4,6 @@ apply lock, a broker stopped during an apply, timeouts with an unknown outcome."
 from __future__ import annotations
 
 import logging
-import os
 import re
 import subprocess
 import uuid
@@ -188,7 +187,7 @@ def _config_command(*args: str) -> None:
 
 
 @pytest.fixture
-def throttled_user(tmp_path: Path, sasl_admin: AdminClient) -> Iterator[Project]:
+def throttled_user(tmp_path: Path, sasl_admin: AdminClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     """A project on the SASL node as a fresh SCRAM user allowed its own topics, with a controller
     mutation quota of 1 partition/s: the quota binds this user only."""
     env = unique_env()
@@ -211,7 +210,7 @@ def throttled_user(tmp_path: Path, sasl_admin: AdminClient) -> Iterator[Project]
         future.result(timeout=15)
     _config_command("--alter", "--add-config", "controller_mutation_rate=1", "--entity-type", "users",
                     "--entity-name", user)  # fmt: skip
-    os.environ["MQCTL_TEST_QUOTA_PASSWORD"] = password
+    monkeypatch.setenv("MQCTL_TEST_QUOTA_PASSWORD", password)  # gone after the test
     (tmp_path / "mqctl.yaml").write_text(
         config_text(env, SASL_BOOTSTRAP, sasl_security(user, "${MQCTL_TEST_QUOTA_PASSWORD}"))
     )
