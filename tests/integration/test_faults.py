@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import re
 import subprocess
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,10 +32,12 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from mqctl.config import Environment
+from mqctl.config import Environment, load_config
 from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
+from mqctl.kafka.connection import client_config
 from mqctl.kafka.lock import ApplyLock, holding
+from mqctl.kafka.protocol import QUOTA_STALLS
 from mqctl.kinds.topics.admin import TopicAdmin
 from mqctl.kinds.topics.changes import TopicCreate, TopicDelete
 from tests.conftest import (
@@ -262,6 +266,89 @@ def test_controller_mutation_quota_rejections_are_retried_alone_after_the_thrott
     names = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(project.env + ".")]
     assert len(names) == 12
     assert project.run("plan", "--env", project.env).exit_code == 0
+
+
+@contextmanager
+def quota_hog(env: Environment, topic: str) -> Iterator[list[str]]:
+    """Another client of the same user keeps the user's controller mutation quota used up, as a
+    busy pipeline sharing mqctl's principal would: validate-only creates (nothing is created, but the
+    quota counts them) through librdkafka, whose CreateTopics version predates KIP-599, so the broker
+    accepts and records every one however far over the quota (it only asks the client to wait; a
+    new client each time does not). 15 partitions first (the bucket holds 11), then 3 every 2 s
+    against a refill of 1/s: the balance stays below zero for as long as the block runs. Yields the
+    errors the hog's own requests got (none expected)."""
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def burn(partitions: int) -> None:
+        client = AdminClient({**client_config(env), "log_level": 0})
+        for future in client.create_topics([NewTopic(topic, partitions, 1)], validate_only=True).values():
+            try:
+                future.result(timeout=15)
+            except KafkaException as exc:
+                errors.append(str(exc))
+
+    def keep_burning() -> None:
+        while not stop.wait(2):
+            burn(3)
+
+    burn(15)
+    hog = threading.Thread(target=keep_burning, daemon=True)
+    hog.start()
+    try:
+        yield errors
+    finally:
+        stop.set()
+        hog.join(30)
+
+
+def quota_rounds(doing: str, text: str) -> list[float]:
+    """The waits of the stalled rounds mqctl reported (nothing accepted in the round)."""
+    pattern = rf"{doing}: controller mutation quota exceeded(?:; 0 of 1 accepted)?, retrying (?:1 )?in (\d+\.\d)s"
+    return [float(wait) for wait in re.findall(pattern, text)]
+
+
+@pytest.mark.sasl
+def test_the_quota_retry_gives_up_after_its_stalled_rounds(throttled_user: Project, sasl_admin: AdminClient) -> None:
+    """While another client of mqctl's user keeps the controller mutation quota used up, every round
+    of a create is rejected. The batched create retries after each throttle time the broker gives and
+    gives up after QUOTA_STALLS rounds in a row that got nothing accepted, reporting the broker's
+    error for the topic, instead of retrying for ever. Nothing is created."""
+    project = throttled_user
+    config = load_config(project.root, project.env)
+    name = f"{project.env}.order.late.v1"
+    said: list[str] = []
+    topics = TopicAdmin(Edges(config.environment, notify=said.append))
+    with quota_hog(config.environment, f"{project.env}.order.hog.v1") as hog_errors:
+        started = time.monotonic()
+        outcome = topics.create([TopicCreate(name, partitions=1, replication_factor=1)])
+        elapsed = time.monotonic() - started
+    assert hog_errors == []
+    assert outcome[name] is not None and outcome[name].startswith("THROTTLING_QUOTA_EXCEEDED"), outcome
+    waits = quota_rounds("create topics", "\n".join(said))
+    assert len(waits) == QUOTA_STALLS - 1 and all(w > 0 for w in waits), said  # no wait after the last round
+    assert elapsed >= sum(waits)  # each throttle time was waited out
+    assert elapsed < 120, f"gave up only after {elapsed:.0f} s"
+    assert not [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(project.env + ".")]
+
+
+@pytest.mark.sasl
+def test_an_apply_lock_the_quota_keeps_refusing_fails_the_apply_cleanly(
+    throttled_user: Project, sasl_admin: AdminClient
+) -> None:
+    """The lock topic's create is a controller mutation too: refused QUOTA_STALLS times in a row, the
+    apply stops before planning, with the broker's reason, and nothing is changed."""
+    project = throttled_user
+    config = load_config(project.root, project.env)
+    project.write("topics/a.yaml", "topics:\n  - {name: order.late.v1, partitions: 1, replication_factor: 1}\n")
+    with quota_hog(config.environment, f"{project.env}.order.hog.v1") as hog_errors:
+        result = project.run("apply", "--env", project.env, "--auto-approve")
+    assert hog_errors == []
+    assert result.exit_code == 1
+    assert len(quota_rounds("take the apply lock", result.stdout)) == QUOTA_STALLS - 1, result.stdout
+    assert f"take the apply lock __mqctl-lock-{project.env}: THROTTLING_QUOTA_EXCEEDED" in result.stderr
+    assert "Plan:" not in result.stdout  # stopped before planning
+    assert not [t for t in sasl_admin.list_topics(timeout=10).topics if project.env in t]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,3 +585,4 @@ def test_a_broker_stopped_between_plan_and_execution_completes_or_says_what_is_l
         lambda: all(set(p.isrs) == set(p.replicas) for p in partitions(dev_admin, new_topic).values()), 60
     )
     assert project.run("plan", "--env", project.env).exit_code == 0
+
