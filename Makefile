@@ -22,7 +22,7 @@ MIRROR_MAKER_PASSWORD ?= mirror-maker-local
 export ORDER_SERVICE_PASSWORD INVENTORY_SERVICE_PASSWORD PAYMENT_SERVICE_PASSWORD NOTIFICATION_SERVICE_PASSWORD ANALYTICS_SERVICE_PASSWORD
 export MIRROR_MAKER_PASSWORD
 
-.PHONY: help venv install cluster-up cluster-down cluster-status cluster-logs lint test unit demo bench
+.PHONY: help venv install cluster-up cluster-down cluster-status cluster-logs lint test unit mutants demo bench
 
 help:
 	@echo "make install         create $(VENV) and install mqctl with dev deps"
@@ -31,6 +31,7 @@ help:
 	@echo "make cluster-status  show what runs (a stopped cluster is not an error)"
 	@echo "make lint            ruff + mypy"
 	@echo "make unit            unit tests only (no cluster)"
+	@echo "make mutants         break each safety mechanism in a copy; the unit tests must notice"
 	@echo "make test            install, cluster-up, lint, all tests (what CI runs)"
 	@echo "make demo            validate / plan / apply / plan on the dev environment"
 	@echo "make bench           benchmarks/run.py"
@@ -63,9 +64,14 @@ lint: install
 # -p tests.strict_run: the run fails if any test is skipped or an integration test did not run
 test: install cluster-up lint
 	$(BIN)/pytest -q -p tests.strict_run
+	@$(MAKE) --no-print-directory mutants
 
 unit: install
 	$(BIN)/pytest -q -m "not kafka and not sasl and not registry"
+
+# scripts/mutation_check.py: each mutation must make a unit test fail (about 3 min on 2 loaded cores)
+mutants: install
+	$(BIN)/python scripts/mutation_check.py
 
 # The example specs on both local environments: `dev` (3 brokers: topics, users, schemas, broker
 # config, and connectors on its Connect worker) and `secure` (the SASL node with the ACL authorizer:

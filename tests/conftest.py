@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import textwrap
 import time
 import uuid
@@ -32,6 +33,9 @@ SASL_BOOTSTRAP = os.environ.get("MQCTL_TEST_SASL_BOOTSTRAP", "127.0.0.1:49092")
 REGISTRY_URL = os.environ.get("MQCTL_TEST_REGISTRY", "http://127.0.0.1:8081/apis/ccompat/v7")
 CONNECT_URL = os.environ.get("MQCTL_TEST_CONNECT", "http://127.0.0.1:8083")
 ADMIN_PASSWORD = os.environ.setdefault("KAFKA_ADMIN_PASSWORD", "admin-secret")
+# the `mqctl` command `make install` puts next to the interpreter, for tests that need a real process
+# (a terminal, a signal)
+MQCTL = Path(sys.executable).with_name("mqctl")
 
 
 @dataclass
@@ -135,6 +139,23 @@ def protocol_request(request: Any, node: int | None = None) -> Any:
         return response
     finally:
         client.close()
+
+
+SNAPSHOT_SWITCH = "MQCTL_UPDATE_SNAPSHOTS"
+
+
+def assert_matches_snapshot(rendered: str, path: Path) -> None:
+    """`rendered` must equal the checked-in snapshot at `path`. With MQCTL_UPDATE_SNAPSHOTS=1 a
+    snapshot that differs is rewritten and the test still FAILS (review the diff, run again without
+    the switch), so the switch can never make a test pass by comparing output with itself; under CI
+    (`CI` set) the switch is refused and nothing is written."""
+    stored = path.read_text(encoding="utf-8") if path.exists() else None
+    if os.environ.get(SNAPSHOT_SWITCH) and rendered != stored:
+        if os.environ.get("CI"):
+            pytest.fail(f"{SNAPSHOT_SWITCH} is set under CI; snapshots are only rewritten by hand")
+        path.write_text(rendered, encoding="utf-8")
+        pytest.fail(f"rewrote {path.name}: review the diff, then run the test again without {SNAPSHOT_SWITCH}")
+    assert rendered == stored, f"output differs from {path.name} (intended? see {SNAPSHOT_SWITCH})"
 
 
 def unique_env() -> str:

@@ -36,6 +36,7 @@ OutputOption = Annotated[
     str, typer.Option("-o", "--output", help="text, json or markdown (a pull-request comment).")
 ]
 EXIT_CHANGES = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 def _print_diagnostics(out: Console, diagnostics: list[Diagnostic]) -> None:
@@ -195,12 +196,18 @@ def _summary(out: Console, report: ApplyReport) -> None:
             f"[yellow]-[/] skipped {change.action!s} of {change.resource_type} "
             f"{escape(change.name)} ({reason})"
         )
+    for change, reason in report.interrupted:
+        out.print(f"[yellow]![/] {change.action!s} of {change.resource_type} {escape(change.name)}: {reason}")
     parts = [f"{len(report.done)} done", f"{len(report.failed)} failed"]
     if report.skipped:
         parts.append(f"{len(report.skipped)} skipped")
-    status = "Apply complete" if report.ok else "Apply incomplete"
+    if report.interrupted:
+        parts.append(f"{len(report.interrupted)} interrupted")
+    status = "Apply interrupted" if report.interrupted else "Apply complete" if report.ok else "Apply incomplete"
     out.print(f"{status}: {', '.join(parts)}.")
-    if not report.ok:
+    if report.interrupted:
+        out.print("Run apply again to finish: it starts from the live state, so it converges.")
+    elif not report.ok:
         out.print(
             "Nothing else was changed. Fix the failures and run apply again; "
             "it starts from the live state, so it converges."
@@ -332,5 +339,7 @@ def apply(
     if run.report is None:
         return
     _summary(out, run.report)
+    if run.report.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
     if not run.report.ok:
         raise typer.Exit(1)

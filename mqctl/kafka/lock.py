@@ -112,11 +112,12 @@ class ApplyLock:
 
     def _mutation(self, doing: str, request: Callable[[], Any]) -> Any:
         """The one topic's result of the lock's CreateTopics or DeleteTopics. Under a controller
-        mutation quota the broker rejects it with a throttle time; that time is waited out."""
-        for _ in range(QUOTA_STALLS):
+        mutation quota the broker rejects it with a throttle time; that time is waited out, up to
+        QUOTA_STALLS rejections (no wait after the last: the caller reports it)."""
+        for attempt in range(1, QUOTA_STALLS + 1):
             response = self.admin.protocol.send(doing, request())
             (result,) = response.topics if isinstance(response, CreateTopicsResponse) else response.responses
-            if result.error_code != THROTTLING_QUOTA_EXCEEDED:
+            if result.error_code != THROTTLING_QUOTA_EXCEEDED or attempt == QUOTA_STALLS:
                 return result
             wait = response.throttle_time_ms / 1000
             self.admin.notify(f"{doing}: controller mutation quota exceeded, retrying in {wait:.1f}s")

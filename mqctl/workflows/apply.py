@@ -45,15 +45,20 @@ class Outcome:
         return self.error is None
 
 
+RUNNING_WHEN_INTERRUPTED = "interrupted while it ran: it may or may not have happened, the next plan shows which"
+NOT_STARTED = "not started: the apply was interrupted"
+
+
 @dataclass
 class ApplyReport:
     done: list[Outcome] = field(default_factory=list)
     failed: list[Outcome] = field(default_factory=list)
     skipped: list[tuple[Change, str]] = field(default_factory=list)
+    interrupted: list[tuple[Change, str]] = field(default_factory=list)  # Ctrl-C: what has no outcome, and why
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.interrupted
 
 
 def execute(
@@ -62,18 +67,27 @@ def execute(
     allow_delete: bool,
     on_result: Callable[[Outcome], None] = lambda _: None,
 ) -> ApplyReport:
-    """Run the plan's changes; `executors` maps each change type to its batch executor."""
+    """Run the plan's changes; `executors` maps each change type to its batch executor. Ctrl-C
+    stops it: the report then says which changes were running (their outcome is unknown) and which
+    never started, next to those already done."""
     report = ApplyReport()
     skip = plan.held_back(allow_delete)
     report.skipped.extend((c, skip[c.key]) for c in plan.changes if c.key in skip)
     todo = [c for c in plan.changes if c.key not in skip]
-    for kind, group in groupby(todo, key=type):
-        changes = list(group)
-        results = executors[kind](changes, False)
-        for change in changes:
-            outcome = Outcome(change, results.get(change.name, "no result from the cluster"))
-            (report.done if outcome.ok else report.failed).append(outcome)
-            on_result(outcome)
+    running: list[Change] = []
+    try:
+        for kind, group in groupby(todo, key=type):
+            running = list(group)
+            results = executors[kind](running, False)
+            for change in running:
+                outcome = Outcome(change, results.get(change.name, "no result from the cluster"))
+                (report.done if outcome.ok else report.failed).append(outcome)
+                on_result(outcome)
+    except KeyboardInterrupt:
+        settled = {o.change.key for o in (*report.done, *report.failed)}
+        report.interrupted = [
+            (c, RUNNING_WHEN_INTERRUPTED if c in running else NOT_STARTED) for c in todo if c.key not in settled
+        ]
     return report
 
 

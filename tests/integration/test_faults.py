@@ -4,9 +4,10 @@ apply lock, a broker stopped during an apply, timeouts with an unknown outcome."
 from __future__ import annotations
 
 import logging
-import os
 import re
 import subprocess
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,13 +31,16 @@ from confluent_kafka.admin import (
     UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
+from kafka.protocol.admin import CreatePartitionsRequest
 
-from mqctl.config import Environment
+from mqctl.config import Environment, load_config
 from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
+from mqctl.kafka.connection import client_config
 from mqctl.kafka.lock import ApplyLock, holding
+from mqctl.kafka.protocol import QUOTA_STALLS
 from mqctl.kinds.topics.admin import TopicAdmin
-from mqctl.kinds.topics.changes import TopicCreate, TopicDelete
+from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
 from tests.conftest import (
     ADMIN_PASSWORD,
     DEV_BOOTSTRAP,
@@ -168,6 +172,42 @@ def test_after_a_large_create_and_delete_every_broker_already_agrees() -> None:
         )
 
 
+@pytest.mark.kafka
+def test_after_a_partition_increase_every_broker_already_shows_it(dev_admin: AdminClient) -> None:
+    """The same wait after CreatePartitions. Control: the same increase sent raw (without mqctl's
+    wait) on half the topics is not yet shown by the brokers right after the controller answers;
+    through TopicAdmin.update, every broker shows every topic's new count when it returns."""
+    env = unique_env()
+    edges = Edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60))
+    topics = TopicAdmin(edges)
+    names = [f"{env}.order.t{i}.v1" for i in range(400)]
+    raw, through_mqctl = names[:200], names[200:]
+    brokers = sorted(node.id for node in dev_admin.describe_cluster(request_timeout=10).result(timeout=15).nodes)
+
+    def behind(wanted: list[str]) -> dict[int, int]:
+        """Per broker (asked directly), how many of `wanted` it does not yet show with 2 partitions."""
+        from kafka.protocol.metadata import MetadataRequest
+
+        found = {}
+        for broker in brokers:
+            response = protocol_request(MetadataRequest(topics=None), node=broker)
+            shown = {t.name for t in response.topics if len(t.partitions) >= 2}
+            found[broker] = len(set(wanted) - shown)
+        return found
+
+    try:
+        assert topics.create([TopicCreate(n) for n in names]) == dict.fromkeys(names, None)
+        grow = CreatePartitionsRequest(topics=[(n, 2, None) for n in raw], timeout_ms=60_000, validate_only=False)
+        assert {r.error_code for r in edges.kafka.protocol.send("grow", grow).results} == {0}
+        assert any(behind(raw).values())  # the controller has answered; the brokers have not caught up
+        assert topics.update([TopicUpdate(n, new_partitions=2) for n in through_mqctl]) == dict.fromkeys(
+            through_mqctl, None
+        )
+        assert behind(through_mqctl) == dict.fromkeys(brokers, 0)
+    finally:
+        topics.delete([TopicDelete(n) for n in names])
+
+
 # ---------------------------------------------------------------------------------------------
 # THROTTLING_QUOTA_EXCEEDED on the SASL node, for a user of the test's own
 
@@ -188,7 +228,7 @@ def _config_command(*args: str) -> None:
 
 
 @pytest.fixture
-def throttled_user(tmp_path: Path, sasl_admin: AdminClient) -> Iterator[Project]:
+def throttled_user(tmp_path: Path, sasl_admin: AdminClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     """A project on the SASL node as a fresh SCRAM user allowed its own topics, with a controller
     mutation quota of 1 partition/s: the quota binds this user only."""
     env = unique_env()
@@ -211,7 +251,7 @@ def throttled_user(tmp_path: Path, sasl_admin: AdminClient) -> Iterator[Project]
         future.result(timeout=15)
     _config_command("--alter", "--add-config", "controller_mutation_rate=1", "--entity-type", "users",
                     "--entity-name", user)  # fmt: skip
-    os.environ["MQCTL_TEST_QUOTA_PASSWORD"] = password
+    monkeypatch.setenv("MQCTL_TEST_QUOTA_PASSWORD", password)  # gone after the test
     (tmp_path / "mqctl.yaml").write_text(
         config_text(env, SASL_BOOTSTRAP, sasl_security(user, "${MQCTL_TEST_QUOTA_PASSWORD}"))
     )
@@ -263,6 +303,89 @@ def test_controller_mutation_quota_rejections_are_retried_alone_after_the_thrott
     names = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(project.env + ".")]
     assert len(names) == 12
     assert project.run("plan", "--env", project.env).exit_code == 0
+
+
+@contextmanager
+def quota_hog(env: Environment, topic: str) -> Iterator[list[str]]:
+    """Another client of the same user keeps the user's controller mutation quota used up, as a
+    busy pipeline sharing mqctl's principal would: validate-only creates (nothing is created, but the
+    quota counts them) through librdkafka, whose CreateTopics version predates KIP-599, so the broker
+    accepts and records every one however far over the quota (it only asks the client to wait; a
+    new client each time does not). 15 partitions first (the bucket holds 11), then 3 every 2 s
+    against a refill of 1/s: the balance stays below zero for as long as the block runs. Yields the
+    errors the hog's own requests got (none expected)."""
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def burn(partitions: int) -> None:
+        client = AdminClient({**client_config(env), "log_level": 0})
+        for future in client.create_topics([NewTopic(topic, partitions, 1)], validate_only=True).values():
+            try:
+                future.result(timeout=15)
+            except KafkaException as exc:
+                errors.append(str(exc))
+
+    def keep_burning() -> None:
+        while not stop.wait(2):
+            burn(3)
+
+    burn(15)
+    hog = threading.Thread(target=keep_burning, daemon=True)
+    hog.start()
+    try:
+        yield errors
+    finally:
+        stop.set()
+        hog.join(30)
+
+
+def quota_rounds(doing: str, text: str) -> list[float]:
+    """The waits of the stalled rounds mqctl reported (nothing accepted in the round)."""
+    pattern = rf"{doing}: controller mutation quota exceeded(?:; 0 of 1 accepted)?, retrying (?:1 )?in (\d+\.\d)s"
+    return [float(wait) for wait in re.findall(pattern, text)]
+
+
+@pytest.mark.sasl
+def test_the_quota_retry_gives_up_after_its_stalled_rounds(throttled_user: Project, sasl_admin: AdminClient) -> None:
+    """While another client of mqctl's user keeps the controller mutation quota used up, every round
+    of a create is rejected. The batched create retries after each throttle time the broker gives and
+    gives up after QUOTA_STALLS rounds in a row that got nothing accepted, reporting the broker's
+    error for the topic, instead of retrying for ever. Nothing is created."""
+    project = throttled_user
+    config = load_config(project.root, project.env)
+    name = f"{project.env}.order.late.v1"
+    said: list[str] = []
+    topics = TopicAdmin(Edges(config.environment, notify=said.append))
+    with quota_hog(config.environment, f"{project.env}.order.hog.v1") as hog_errors:
+        started = time.monotonic()
+        outcome = topics.create([TopicCreate(name, partitions=1, replication_factor=1)])
+        elapsed = time.monotonic() - started
+    assert hog_errors == []
+    assert outcome[name] is not None and outcome[name].startswith("THROTTLING_QUOTA_EXCEEDED"), outcome
+    waits = quota_rounds("create topics", "\n".join(said))
+    assert len(waits) == QUOTA_STALLS - 1 and all(w > 0 for w in waits), said  # no wait after the last round
+    assert elapsed >= sum(waits)  # each throttle time was waited out
+    assert elapsed < 120, f"gave up only after {elapsed:.0f} s"
+    assert not [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(project.env + ".")]
+
+
+@pytest.mark.sasl
+def test_an_apply_lock_the_quota_keeps_refusing_fails_the_apply_cleanly(
+    throttled_user: Project, sasl_admin: AdminClient
+) -> None:
+    """The lock topic's create is a controller mutation too: refused QUOTA_STALLS times in a row, the
+    apply stops before planning, with the broker's reason, and nothing is changed."""
+    project = throttled_user
+    config = load_config(project.root, project.env)
+    project.write("topics/a.yaml", "topics:\n  - {name: order.late.v1, partitions: 1, replication_factor: 1}\n")
+    with quota_hog(config.environment, f"{project.env}.order.hog.v1") as hog_errors:
+        result = project.run("apply", "--env", project.env, "--auto-approve")
+    assert hog_errors == []
+    assert result.exit_code == 1
+    assert len(quota_rounds("take the apply lock", result.stdout)) == QUOTA_STALLS - 1, result.stdout
+    assert f"take the apply lock __mqctl-lock-{project.env}: THROTTLING_QUOTA_EXCEEDED" in result.stderr
+    assert "Plan:" not in result.stdout  # stopped before planning
+    assert not [t for t in sasl_admin.list_topics(timeout=10).topics if project.env in t]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,3 +622,4 @@ def test_a_broker_stopped_between_plan_and_execution_completes_or_says_what_is_l
         lambda: all(set(p.isrs) == set(p.replicas) for p in partitions(dev_admin, new_topic).values()), 60
     )
     assert project.run("plan", "--env", project.env).exit_code == 0
+

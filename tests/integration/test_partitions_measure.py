@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 import pytest
 
+from mqctl.calc import BYTES_PER_MB
 from tests.conftest import Project, eventually
 
 pytestmark = pytest.mark.kafka
@@ -43,16 +46,46 @@ def test_measure_reports_rates_uses_them_and_deletes_the_probe(project: Project,
     assert eventually(lambda: not any(t.startswith(f"{project.env}.") for t in _topics(dev_admin)))
 
 
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
 def test_measure_text_output_explains_the_measurement(project: Project, dev_admin: Any) -> None:
+    """The figures printed are a real measurement and the calculation uses them: messages counted,
+    rates that are those counts over the times shown, MB/s from the message size, the same rate as
+    the per-partition throughput, and the partitions that rate gives (target 10,000,000 msg/s, far
+    above what one local partition carries, so the throughput term decides)."""
     res = project.run(
         "partitions", "calc", "--measure", "--env", project.env, "--measure-seconds", "1",
-        "--target-throughput", "1000", "--max-consumers", "2",
+        "--target-throughput", "10000000", "--max-consumers", "2",
     )
     assert res.exit_code == 0, res.output
     assert f"measured on {project.env}.mqctl.probe-" in res.stdout
     assert "1024-byte random messages" in res.stdout
-    assert "msg/s" in res.stdout and "MB/s" in res.stdout
-    assert res.stdout.splitlines()[-1].startswith("partitions")
+    number = r"([\d,]+(?:\.\d+)?)"
+    rates = {
+        what: tuple(_number(n) for n in found)
+        for what, *found in re.findall(
+            rf"^  (produce|consume)  {number} msgs in {number}s = {number} msg/s, {number} MB/s$", res.stdout, re.M
+        )
+    }
+    assert set(rates) == {"produce", "consume"}, res.stdout
+    for count, seconds, per_second, mb in rates.values():
+        assert count > 0 and seconds > 0
+        assert per_second == pytest.approx(count / seconds, rel=0.01)  # the seconds are shown rounded
+        assert mb == pytest.approx(per_second * 1024 / BYTES_PER_MB, abs=0.01)
+    assert rates["consume"][0] == rates["produce"][0]  # every message produced was read back
+    (term,) = re.findall(
+        rf"^throughput term  ceil\(10,000,000 msg/s \(10,240\.00 MB/s\) / {number} msg/s per partition "
+        rf"\({number} MB/s\)\) = ceil\({number}\) = (\d+)$",
+        res.stdout, re.M,
+    )  # fmt: skip
+    per_partition, mb, ratio, partitions = _number(term[0]), _number(term[1]), _number(term[2]), int(term[3])
+    assert per_partition == pytest.approx(rates["produce"][2], rel=0.01)
+    assert mb == rates["produce"][3]
+    assert ratio == pytest.approx(10_000_000 / per_partition, rel=0.01)
+    assert partitions == math.ceil(10_000_000 / per_partition) > 2
+    assert res.stdout.splitlines()[-1] == f"partitions       {partitions}"
     assert eventually(lambda: not any(t.startswith(f"{project.env}.") for t in _topics(dev_admin)))
 
 

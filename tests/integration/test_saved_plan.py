@@ -13,7 +13,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
 from mqctl.saved_plan import digest
-from tests.conftest import ADMIN_PASSWORD, Project, all_acls, delete_acls, eventually, live_configs
+from tests.conftest import ADMIN_PASSWORD, Project, all_acls, delete_acls, eventually, live_configs, partitions
 
 pytestmark = pytest.mark.kafka
 
@@ -167,3 +167,56 @@ def test_a_saved_plan_holds_no_secret_nor_a_digest_to_test_guesses_against(
             for future in sasl_admin.alter_user_scram_credentials(gone, request_timeout=10).values():
                 future.result(timeout=15)
         delete_acls(sasl_admin, [b for b in all_acls(sasl_admin) if env in b.name or env in b.principal])
+
+
+def test_deletes_in_a_saved_plan_still_need_allow_delete(project: Project, dev_admin: AdminClient) -> None:
+    project.write("topics/a.yaml", SPEC)
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    project.write("topics/a.yaml", SPEC.split("  - name: payment")[0])
+    gone = f"{project.env}.payment.events.v1"
+    save_plan(project)
+    assert [c["action"] for c in json.loads((project.root / "plan.json").read_text())["changes"]] == ["delete"]
+
+    held = project.run("apply", "--env", project.env, "plan.json")
+    assert held.exit_code == 0, held.output
+    assert f"skipped delete of topic {gone} (needs --allow-delete)" in held.stdout
+    assert "Apply complete: 0 done, 0 failed, 1 skipped." in held.stdout
+    assert gone in topics_of(dev_admin, project.env)
+
+    deleted = project.run("apply", "--env", project.env, "--allow-delete", "plan.json")  # the same reviewed plan
+    assert deleted.exit_code == 0, deleted.output
+    assert f"✓ deleted topic {gone}" in deleted.stdout
+    assert eventually(lambda: gone not in topics_of(dev_admin, project.env))
+
+
+def test_a_plan_with_errors_is_not_saved(project: Project, dev_admin: AdminClient) -> None:
+    """Neither errors only the cluster knows (a partition decrease) nor spec errors (found before
+    the cluster is asked) leave a plan file behind."""
+    project.write("topics/a.yaml", SPEC)
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    project.write("topics/a.yaml", SPEC.replace("partitions: 2", "partitions: 1"))
+    decrease = project.run("plan", "--env", project.env, "--out", "plan.json")
+    assert decrease.exit_code == 1
+    assert "partitions cannot decrease" in decrease.stdout
+    assert "The plan has errors; it was not saved to plan.json." in decrease.stderr
+    assert not (project.root / "plan.json").exists()
+
+    project.write("topics/a.yaml", SPEC.replace("partitions: 2", "partitions: zero"))
+    bad_spec = project.run("plan", "--env", project.env, "--out", "plan.json", "-o", "json")
+    assert bad_spec.exit_code == 1
+    assert json.loads(bad_spec.stdout)["errors"]  # the JSON document still says why
+    assert not (project.root / "plan.json").exists()
+    assert len(partitions(dev_admin, f"{project.env}.order.created.v1")) == 2
+
+
+@pytest.mark.sasl
+def test_a_plan_that_would_hold_a_secret_is_not_written(secure_project: Project, sasl_admin: AdminClient) -> None:
+    """A hostile spec puts the environment's password in a label (labels are copied into the plan):
+    the output is masked, and the saved plan is refused rather than written with it."""
+    secure_project.write("topics/a.yaml", f"labels: {{owner: {ADMIN_PASSWORD}}}\n" + SPEC)
+    result = secure_project.run("plan", "--env", secure_project.env, "--out", "plan.json")
+    assert result.exit_code == 1
+    assert "error: refusing to write plan.json: the plan would contain a secret" in result.stderr
+    assert ADMIN_PASSWORD not in result.output
+    assert not (secure_project.root / "plan.json").exists()
+    assert topics_of(sasl_admin, secure_project.env) == set()

@@ -10,7 +10,7 @@ from mqctl.kind import Executor, Results
 from mqctl.kinds import apply_order
 from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
 from mqctl.plan import Change, Plan
-from mqctl.workflows.apply import execute
+from mqctl.workflows.apply import NOT_STARTED, RUNNING_WHEN_INTERRUPTED, execute
 
 
 def recording(calls: list[tuple[str, list[str], bool]], failing: frozenset[str] = frozenset()) -> dict[
@@ -64,3 +64,20 @@ def test_a_change_the_executor_says_nothing_about_is_a_failure_not_a_success() -
 
     report = execute(Plan.build("dev", [TopicCreate("dev.a.v1")]), {TopicCreate: silent}, allow_delete=False)
     assert [(o.change.name, o.error) for o in report.failed] == [("dev.a.v1", "no result from the cluster")]
+
+
+def test_ctrl_c_during_a_batch_reports_it_as_unknown_and_the_rest_as_not_started() -> None:
+    calls: list[tuple[str, list[str], bool]] = []
+    executors = recording(calls)
+
+    def interrupted(changes: Sequence[Change], validate_only: bool) -> Results:
+        raise KeyboardInterrupt  # Ctrl-C while the updates run (e.g. waiting for a replica move)
+
+    executors[TopicUpdate] = interrupted
+    report = execute(plan(), executors, allow_delete=True)
+    assert [o.change.name for o in report.done] == ["dev.a.v1", "dev.c.v1"]
+    assert [(c.name, why) for c, why in report.interrupted] == [
+        ("dev.b.v1", RUNNING_WHEN_INTERRUPTED), ("dev.old.v1", NOT_STARTED)
+    ]
+    assert [kind for kind, _, _ in calls] == ["create"]  # nothing ran after the interrupt
+    assert not report.ok and report.failed == []

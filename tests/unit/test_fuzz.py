@@ -30,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -183,19 +184,11 @@ def project(files: dict[str, bytes | str], config: str = CONFIG) -> Iterator[Pat
 
 def run(root: Path, *args: str) -> tuple[int, str]:
     """The CLI in process; the property every example must hold is checked here."""
-    old = os.getcwd()
-    os.chdir(root)
-    saved = {k: os.environ.get(k) for k in SECRET_ENV}
-    os.environ.update(SECRET_ENV)
-    try:
+    with pytest.MonkeyPatch.context() as patch:  # hypothesis runs many examples in one test call
+        patch.chdir(root)
+        for key, value in SECRET_ENV.items():
+            patch.setenv(key, value)
         result = CliRunner().invoke(app, list(args))
-    finally:
-        os.chdir(old)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"mqctl {' '.join(args)} raised {result.exception!r}") from result.exception
     assert result.exit_code in (0, 1, 2), (result.exit_code, result.output)

@@ -1,12 +1,12 @@
 """Markdown plan comments, compared with checked-in snapshots. Plans are built directly: no cluster.
 
 After an intended change of the output, rewrite the snapshots with
-`MQCTL_UPDATE_SNAPSHOTS=1 pytest tests/unit/test_render_markdown.py` and review the diff.
+`MQCTL_UPDATE_SNAPSHOTS=1 pytest tests/unit/test_render_markdown.py` (the rewritten tests fail once),
+review the diff, and run the tests again without it.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from mqctl.diagnostics import error, warning
 from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
 from mqctl.plan import FieldDiff, Plan
 from mqctl.render.markdown import MAX_CHARS, code, plain, render_markdown
+from tests.conftest import assert_matches_snapshot
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -76,11 +77,7 @@ PLANS = {
 
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_markdown_matches_snapshot(name: str) -> None:
-    rendered = render_markdown(PLANS[name])
-    path = SNAPSHOTS / f"plan_{name}.md"
-    if os.environ.get("MQCTL_UPDATE_SNAPSHOTS"):
-        path.write_text(rendered, encoding="utf-8")
-    assert rendered == path.read_text(encoding="utf-8")
+    assert_matches_snapshot(render_markdown(PLANS[name]), SNAPSHOTS / f"plan_{name}.md")
 
 
 def test_destructive_changes_come_before_the_change_list() -> None:

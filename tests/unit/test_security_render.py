@@ -9,14 +9,14 @@ blocks), `<!--` comment openers inside names, `https://` autolinks and @mentions
 output carried ESC sequences and bidi overrides to the terminal.
 
 After an intended change of the output, rewrite the snapshots with
-`MQCTL_UPDATE_SNAPSHOTS=1 pytest tests/unit/test_security_render.py` and review the diff.
+`MQCTL_UPDATE_SNAPSHOTS=1 pytest tests/unit/test_security_render.py` (the rewritten tests fail once),
+review the diff, and run the tests again without it.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from mqctl.plan import FieldDiff, Plan
 from mqctl.render.formats import render_json
 from mqctl.render.markdown import code, plain, render_markdown
 from mqctl.render.text import render_plan
+from tests.conftest import assert_matches_snapshot
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -141,11 +142,7 @@ def test_hostile_markdown_has_no_autolink_mention_reference_or_control_character
 
 
 def test_hostile_markdown_matches_snapshot() -> None:
-    rendered = render_markdown(PLANS["hostile"])
-    path = SNAPSHOTS / "plan_hostile.md"
-    if os.environ.get("MQCTL_UPDATE_SNAPSHOTS"):
-        path.write_text(rendered, encoding="utf-8")
-    assert rendered == path.read_text(encoding="utf-8")
+    assert_matches_snapshot(render_markdown(PLANS["hostile"]), SNAPSHOTS / "plan_hostile.md")
 
 
 def test_an_unusual_environment_name_cannot_break_the_marker() -> None:
@@ -182,11 +179,7 @@ def test_text_output_carries_no_control_character_and_one_line_per_item() -> Non
 
 
 def test_text_output_matches_snapshot() -> None:
-    rendered = rendered_text(PLANS["hostile"])
-    path = SNAPSHOTS / "plan_hostile.txt"
-    if os.environ.get("MQCTL_UPDATE_SNAPSHOTS"):
-        path.write_text(rendered, encoding="utf-8")
-    assert rendered == path.read_text(encoding="utf-8")
+    assert_matches_snapshot(rendered_text(PLANS["hostile"]), SNAPSHOTS / "plan_hostile.txt")
 
 
 def test_json_output_is_data_only_json_escaping_applies() -> None:

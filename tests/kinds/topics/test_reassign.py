@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +17,7 @@ from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, C
 from kafka import KafkaAdminClient, TopicPartition
 
 from mqctl.kinds.topics.reassign import BROKER_RATES, TOPIC_REPLICAS
-from tests.conftest import DEV_BOOTSTRAP, Project, eventually, live_configs, partitions
+from tests.conftest import DEV_BOOTSTRAP, MQCTL, Project, eventually, live_configs, partitions
 
 pytestmark = pytest.mark.kafka
 
@@ -126,6 +130,7 @@ def test_interrupted_reassignment_shows_in_plan_and_resumes(
     project.write("topics/a.yaml", spec(rf=1, partitions=1))
     assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
     fill(topic, 8)
+    (leader,) = partitions(dev_admin, topic)[0].replicas
 
     # 1 KiB/s for 8 MiB: the move cannot finish within the 1s apply waits
     policy(project, throttle=1024, timeout=1)
@@ -134,7 +139,19 @@ def test_interrupted_reassignment_shows_in_plan_and_resumes(
     assert stalled.exit_code == 1
     assert "reassignment still in progress after 1s (1 partition(s) moving)" in stalled.stdout
     assert "Run apply again to wait for it" in stalled.stdout
-    assert live_configs(dev_admin, topic)[TOPIC_REPLICAS[1]].value  # throttle kept while it moves
+    # the throttle stays while it moves: copied from the old replica to exactly the two new ones, at
+    # the policy's rate on every broker the move touches
+    moving = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","))
+    try:
+        adding = moving.list_partition_reassignments()[TopicPartition(topic, 0)]["adding_replicas"]
+    finally:
+        moving.close()
+    assert len(adding) == 2 and leader not in adding
+    throttled = live_configs(dev_admin, topic)
+    assert throttled[TOPIC_REPLICAS[0]].value == f"0:{leader}"
+    assert set(throttled[TOPIC_REPLICAS[1]].value.split(",")) == {f"0:{b}" for b in adding}
+    rates = broker_throttles(dev_admin)
+    assert all(rates[b] == dict.fromkeys(BROKER_RATES, "1024") for b in (leader, *adding)), rates
     assert project.run("lock", "status", "--env", project.env).exit_code == 0  # released on failure
 
     shown = project.run("plan", "--env", project.env)
@@ -195,3 +212,58 @@ def test_plan_lists_reassignments_started_by_other_tools(
         other.alter_partition_reassignments({TopicPartition(topic, 0): None})  # cancel it
     finally:
         other.close()
+
+
+def test_ctrl_c_while_apply_waits_releases_the_lock_and_reports_what_was_done(
+    project: Project, dev_admin: AdminClient, no_broker_throttle: None
+) -> None:
+    """SIGINT to a real `mqctl apply` process while it waits for a replica move (throttled to
+    1 KiB/s for 8 MiB: it waits as long as the test likes): the create before it is reported done,
+    the move as interrupted with an unknown outcome (it goes on in the cluster, which is the truth),
+    exit 130, and the lock is released."""
+    topic, new = f"{project.env}.order.created.v1", f"{project.env}.order.new.v1"
+    project.write("topics/a.yaml", spec(rf=1, partitions=1))
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    fill(topic, 8)
+    policy(project, throttle=1024, timeout=600)
+    new_topic = "  - {name: order.new.v1, partitions: 1, replication_factor: 1}\n"
+    project.write("topics/a.yaml", spec(rf=3, partitions=1) + new_topic)
+
+    apply = subprocess.Popen(
+        [str(MQCTL), "apply", "--env", project.env, "--auto-approve", "--no-color"], cwd=project.root,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    other = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","))
+    try:
+        waiting = read_until(apply, "reassigning replicas: 0 of 1 partition(s) done", seconds=120)
+        apply.send_signal(signal.SIGINT)
+        rest, errors = apply.communicate(timeout=60)
+        stdout = waiting + rest.decode()
+        assert apply.returncode == 130, stdout + errors.decode()
+        assert f"✓ created topic {new}" in stdout
+        assert (
+            f"! update of topic {topic}: interrupted while it ran: it may or may not have happened, the next plan "
+            "shows which" in stdout
+        )
+        assert "Apply interrupted: 1 done, 0 failed, 1 interrupted." in stdout
+        assert "Traceback" not in stdout + errors.decode()
+        assert project.run("lock", "status", "--env", project.env).exit_code == 0  # released
+        assert TopicPartition(topic, 0) in other.list_partition_reassignments()  # the move goes on: "unknown"
+    finally:
+        if apply.poll() is None:
+            apply.kill()
+        other.alter_partition_reassignments({TopicPartition(topic, 0): None})  # cancel it
+        other.close()
+
+
+def read_until(process: subprocess.Popen[bytes], text: str, seconds: float) -> str:
+    """What `process` wrote to stdout up to and including the line holding `text` (bounded)."""
+    assert process.stdout is not None
+    seen = ""
+    deadline = time.monotonic() + seconds
+    while text not in seen:
+        assert time.monotonic() < deadline and process.poll() is None, f"no {text!r} in:\n{seen}"
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if ready:
+            seen += os.read(process.stdout.fileno(), 4096).decode()
+    return seen

@@ -192,6 +192,30 @@ def test_brokers_validate_only_catches_what_specs_cannot(project: Project, dev_a
     assert f"{project.env}.order.tiered.v1" not in dev_admin.list_topics(timeout=10).topics
 
 
+def test_brokers_validate_only_refuses_a_bad_update_at_plan_time(project: Project, dev_admin: AdminClient) -> None:
+    """Updates are dry-run on the brokers too (CreatePartitions and IncrementalAlterConfigs,
+    validate-only): a config the brokers refuse fails the plan, and the partition increase of the
+    same change, which the brokers would accept, is not carried out either."""
+    topic = f"{project.env}.order.tiered.v1"
+    project.write("topics/a.yaml", "topics:\n  - {name: order.tiered.v1, partitions: 1, replication_factor: 1}\n")
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    project.write(
+        "topics/a.yaml",
+        "topics:\n  - {name: order.tiered.v1, partitions: 2, replication_factor: 1,"
+        " config: {remote.storage.enable: true}}\n",
+    )
+    code, plan = plan_json(project)
+    assert code == 1
+    assert [c["action"] for c in plan["changes"]] == ["update"]
+    (problem,) = plan["errors"]
+    assert problem["key"] == topic
+    assert problem["message"].startswith("the cluster would refuse this change: INVALID_CONFIG")
+    applied = project.run("apply", "--env", project.env, "--auto-approve")
+    assert applied.exit_code == 1 and "the cluster would refuse this change" in applied.stdout
+    assert len(partitions(dev_admin, topic)) == 1
+    assert live_configs(dev_admin, topic)["remote.storage.enable"].value == "false"
+
+
 def test_partial_failure_is_reported_and_rerun_converges(
     project: Project, dev_admin: AdminClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
