@@ -181,12 +181,18 @@ def _summary(out: Console, report: ApplyReport) -> None:
     parts = [f"{len(report.done)} done", f"{len(report.failed)} failed"]
     if report.skipped:
         parts.append(f"{len(report.skipped)} skipped")
-    status = "Apply complete" if report.ok else "Apply incomplete"
+    status = "Apply complete" if report.complete else "Apply incomplete"
     out.print(f"{status}: {', '.join(parts)}.")
     if not report.ok:
         out.print(
             "Nothing else was changed. Fix the failures and run apply again; "
             "it starts from the live state, so it converges."
+        )
+    elif report.skipped:
+        flags = sorted({reason.removeprefix("needs ") for _, reason in report.skipped})
+        out.print(
+            f"{len(report.skipped)} planned change(s) left undone (exit 2): run apply again with "
+            f"{' '.join(flags)} to carry them out."
         )
 
 
@@ -297,5 +303,4 @@ def apply(
     if run.report is None:
         return
     _summary(out, run.report)
-    if not run.report.ok:
-        raise typer.Exit(1)
+    raise typer.Exit(apply_exit_code(run))

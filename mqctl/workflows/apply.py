@@ -54,6 +54,11 @@ class ApplyReport:
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def complete(self) -> bool:
+        """Every planned change was carried out: none failed, none was held back for a flag."""
+        return not self.failed and not self.skipped
+
 
 def execute(
     plan: Plan,

@@ -103,6 +103,10 @@ def plan_exit_code(plan: Plan) -> int:
 
 
 def apply_exit_code(run: ApplyRun) -> int:
+    """1 when something failed, 2 when planned changes were left undone (they need a flag such as
+    --allow-delete, so the next plan still shows them), 0 when the environment matches the plan."""
     if run.status in ("errors", "cancelled"):
         return EXIT_ERROR
-    return EXIT_ERROR if run.report is not None and not run.report.ok else EXIT_OK
+    if run.report is None:
+        return EXIT_OK
+    return EXIT_ERROR if not run.report.ok else EXIT_OK if run.report.complete else EXIT_CHANGES
