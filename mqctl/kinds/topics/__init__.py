@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic
@@ -30,6 +30,12 @@ class TopicsKind(Kind[TopicSpec, LiveTopics]):
 
     def build(self, docs: Sequence[YamlDocument], ctx: SpecContext) -> tuple[list[TopicSpec], list[Diagnostic]]:
         return build_topics(docs, ctx)
+
+    def describe(self, item: TopicSpec) -> dict[str, Any]:
+        """The default view without `partitions_line`, which says where the spec is, not what it is."""
+        data = super().describe(item)
+        data.pop("partitions_line", None)
+        return data
 
     def snapshot(self, edges: Edges) -> LiveTopics:
         from mqctl.kinds.topics.admin import TopicAdmin

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from mqctl.diagnostics import did_you_mean
 from mqctl.spec.units import parse_duration_ms, parse_finite, parse_integer, parse_size_bytes
 
 ValueKind = Literal["int", "long", "double", "boolean", "string", "list", "enum", "enum_list"]
@@ -92,7 +93,7 @@ def normalise(key: str, value: object) -> tuple[str | None, str | None]:
         return None, f"unknown topic config: {REMOVED_IN_4[key]}"
     spec = TOPIC_CONFIGS.get(key)
     if spec is None:
-        return None, "unknown topic config for Kafka 4.x"
+        return None, f"unknown topic config for Kafka 4.x{did_you_mean(key, TOPIC_CONFIGS)}"
     return check_value(key, value, spec)
 
 
