@@ -75,21 +75,23 @@ def calc(
             help="Bytes per message (1024, 1KiB): MB/s shown, byte rates converted; probe message size.",
         ),
     ] = None,
-    headroom: Annotated[str, typer.Option("--headroom", help="Growth factor ≥ 1 (1.5 = 50% growth).")] = "1",
-    brokers: Annotated[str | None, typer.Option("--brokers", help="Broker count of the cluster.")] = None,
+    headroom: Annotated[str, typer.Option("--headroom", metavar="FACTOR",
+        help="Growth factor ≥ 1 (1.5 = 50% growth).")] = "1",
+    brokers: Annotated[str | None, typer.Option("--brokers", metavar="N", help="Broker count of the cluster.")] = None,
     round_to_brokers: Annotated[
         bool, typer.Option("--round-to-brokers", help="Round up to a multiple of --brokers.")
     ] = False,
     measure_flag: Annotated[
         bool, typer.Option("--measure", help="Measure per-partition throughput on --env instead of guessing.")
     ] = False,
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Environment to measure on.")] = None,
-    measure_seconds: Annotated[str, typer.Option("--measure-seconds", help="How long to produce.")] = "5",
+    env: Annotated[str | None, typer.Option("--env", "-e", metavar="ENV", help="Environment to measure on.")] = None,
+    measure_seconds: Annotated[str, typer.Option("--measure-seconds", metavar="SECONDS",
+        help="How long to produce.")] = "5",
     profile: Annotated[
-        str, typer.Option("--profile", help="Producer template profile used by --measure.")
+        str, typer.Option("--profile", metavar="PROFILE", help="Producer template profile used by --measure.")
     ] = "durable",
     root: RootOption = Path("."),
-    output: Annotated[str, typer.Option("-o", "--output", help="text or json")] = "text",
+    output: Annotated[str, typer.Option("-o", "--output", "--format", metavar="FORMAT", help="text or json")] = "text",
     no_color: NoColorOption = False,
 ) -> None:
     """partitions = max(target / per-partition throughput, max consumers), then headroom and rounding."""

@@ -38,7 +38,11 @@ from mqctl.workflows.plan import PlanOptions, plan_project
 from mqctl.workflows.validate import validate_project
 
 OutputOption = Annotated[
-    str, typer.Option("-o", "--output", help="text, json or markdown (a pull-request comment).")
+    str,
+    typer.Option(
+        "-o", "--output", "--format", metavar="FORMAT",
+        help="What is printed: text, json or markdown (a pull-request comment). To save a plan file: --out FILE.",
+    ),
 ]
 EXIT_CHANGES = 2
 
@@ -51,7 +55,7 @@ def _print_diagnostics(out: Console, diagnostics: list[Diagnostic]) -> None:
 
 def validate(
     env: Annotated[
-        str | None, typer.Option("--env", "-e", help="Validate for one environment (default: all).")
+        str | None, typer.Option("--env", "-e", metavar="ENV", help="Validate for one environment (default: all).")
     ] = None,
     root: RootOption = Path("."),
     no_color: NoColorOption = False,
@@ -107,7 +111,9 @@ def plan(
     out_file: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Also save the plan (JSON with fingerprints) for `mqctl apply --env ENV FILE`."
+            "--out", "--save-plan", metavar="FILE",
+            help="Also save the plan to FILE (JSON with fingerprints) for `mqctl apply --env ENV FILE`. "
+            "The format of what is printed is -o/--format.",
         ),
     ] = None,
     no_color: NoColorOption = False,
@@ -263,6 +269,7 @@ def apply(
     plan_file: Annotated[
         Path | None,
         typer.Argument(
+            metavar="[PLAN_FILE]",
             help="A plan saved by `mqctl plan --out`: apply exactly it (no prompt), or refuse if the specs "
             "or the cluster changed since it was made.",
             show_default=False,
