@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from mqctl import redact
-from mqctl.cli import cluster, export, lock, partitions, specs, template
+from mqctl.cli import cluster, export, init, lock, partitions, specs, template
 from mqctl.cli.common import console
 from mqctl.kinds import KINDS
 
@@ -47,6 +47,7 @@ def _options(
     ] = False,
 ) -> None:
     """Options of mqctl itself (the app's help is given above)."""
+app.command()(init.init)
 app.command()(specs.validate)
 app.command()(specs.plan)
 app.command()(specs.apply)
