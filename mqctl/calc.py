@@ -1,4 +1,5 @@
-"""Partition count from throughput and consumer concurrency (design §3 "分区数量计算"), pure.
+"""Partition count from throughput and consumer concurrency (the order-system design, section 3
+"Partition count calculation"), pure.
 
     partitions = max(ceil(target / per_partition), max_consumers)       # the design's formula
                -> ceil(that * headroom)                                  # growth factor, default 1
