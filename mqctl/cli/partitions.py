@@ -1,4 +1,5 @@
-"""`mqctl partitions calc`: how many partitions a topic needs (the order-system design, section 3), optionally measured for real."""
+"""`mqctl partitions calc`: how many partitions a topic needs (the order-system design, section 3),
+optionally measured for real."""
 
 from __future__ import annotations
 
