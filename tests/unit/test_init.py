@@ -67,3 +67,18 @@ def test_init_refuses_a_bad_environment_name_or_ci() -> None:
         scaffold("Prod-1", "kafka:9092", None)
     with pytest.raises(MqctlError, match="--ci must be one of github, gitlab or none"):
         scaffold("prod", "kafka:9092", "jenkins")
+
+
+def test_readme_starting_your_own_project_runs_as_written(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from tests.conftest import readme_block, run_lines
+
+    lines = readme_block("empty-dir")
+    assert lines[0].startswith("mqctl init ")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    for line, code, output in run_lines(lines, tmp_path, env, seconds=120):
+        assert code == 0, f"{line}\n{output}"
+    assert (tmp_path / "schemas" / "schemas.yaml").is_file()  # --registry in the README's line
+    assert "validate: OK" in output
