@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.sasl, pytest.mark.registry]
 
 COPIED = ["mqctl.yaml", "local.env", "topics", "users", "acls", "schemas", "policies"]
 DEMO_LINES_MAX = 40  # "a demo a person reads in a minute"
+SHARED_CLUSTER_TRIES = 3
 
 
 @dataclass
@@ -73,6 +74,16 @@ def _delete_users(admin: Any, prefix: str) -> None:
         for future in admin.alter_user_scram_credentials(deletions).values():
             with contextlib.suppress(Exception):
                 future.result()
+
+
+def _refused_for_others(copy: Copy, line: str, code: int, output: str) -> bool:
+    """A saved plan refused because of what other tests did on the shared cluster meanwhile (a broker
+    stopped, their users, not this test's resources): right behaviour, and no fault of the README's
+    commands; in CI nothing else runs. Anything about the test's own resources still fails."""
+    if code != 1 or "plan.json" not in line or not output.startswith("error: refusing to apply plan.json"):
+        return False
+    changes = [row for row in output.splitlines() if row.startswith("  - ")]
+    return bool(changes) and not any(copy.dev in row for row in changes)
 
 
 @pytest.fixture
@@ -131,7 +142,10 @@ def test_the_demo_then_every_using_it_command_as_written(copy: Copy) -> None:
     bare = {k: v for k, v in os.environ.items() if k not in passwords and k != "VIRTUAL_ENV"}
     bare["PATH"] = os.pathsep.join(p for p in bare.get("PATH", "").split(os.pathsep)
                                    if Path(p).resolve() != Path(sys.prefix, "bin").resolve())
-    results = run_lines(lines_run, copy.root, bare)
+    for _ in range(SHARED_CLUSTER_TRIES):
+        results = run_lines(lines_run, copy.root, bare)
+        if not any(_refused_for_others(copy, line, code, output) for line, code, output in results):
+            break
     for line, code, output in results:
         assert code == 0, f"{line}\n{output}"
         for password in passwords.values():
