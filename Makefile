@@ -7,20 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 CLUSTER := scripts/local-cluster.sh
 
-# Password of the super user admin on the local SASL node (mqctl.yaml's `secure` env reads it).
-KAFKA_ADMIN_PASSWORD ?= admin-secret
-export KAFKA_ADMIN_PASSWORD
-# Passwords of the SCRAM users in users/ (the design's services). Local demo values only: in a real
-# pipeline they come from the CI secret store, and mqctl never prints them.
-ORDER_SERVICE_PASSWORD ?= order-service-local
-INVENTORY_SERVICE_PASSWORD ?= inventory-service-local
-PAYMENT_SERVICE_PASSWORD ?= payment-service-local
-NOTIFICATION_SERVICE_PASSWORD ?= notification-service-local
-ANALYTICS_SERVICE_PASSWORD ?= analytics-service-local
-# MirrorMaker 2's user on the SASL node (users/, acls/mirror.yaml, connectors/mirror.yaml)
-MIRROR_MAKER_PASSWORD ?= mirror-maker-local
-export ORDER_SERVICE_PASSWORD INVENTORY_SERVICE_PASSWORD PAYMENT_SERVICE_PASSWORD NOTIFICATION_SERVICE_PASSWORD ANALYTICS_SERVICE_PASSWORD
-export MIRROR_MAKER_PASSWORD
+# The local demo's passwords (local.env, which README's "Using it" sources too): exported to every
+# recipe; a variable already set in the environment wins, as a CI secret store's would.
+LOCAL_ENV_VARS := $(shell sed -n 's/^\([A-Z][A-Z0-9_]*\)=.*/\1/p' local.env)
+$(foreach var,$(LOCAL_ENV_VARS),$(eval $(var) ?= $(shell sed -n 's/^$(var)=//p' local.env)))
+export $(LOCAL_ENV_VARS)
 
 .PHONY: help venv install cluster-up cluster-down cluster-status cluster-logs lint test unit mutants demo bench
 
@@ -33,14 +24,16 @@ help:
 	@echo "make unit            unit tests only (no cluster)"
 	@echo "make mutants         break each safety mechanism in a copy; the unit tests must notice"
 	@echo "make test            install, cluster-up, lint, all tests (what CI runs)"
-	@echo "make demo            validate / plan / apply / plan on the dev environment"
+	@echo "make demo            validate, apply and plan again the example specs on both local environments"
 	@echo "make bench           benchmarks/run.py"
 
 # The stamp is newer than pyproject.toml once `pip install` has run for it: re-running is instant.
 $(VENV)/.installed: pyproject.toml
+	@echo "::: installing mqctl and its dev tools into $(VENV) (pip; a minute or more the first time, quiet)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
+	@echo "::: installed: $$($(BIN)/mqctl --version) in $(VENV)/bin (source $(VENV)/bin/activate puts it on PATH)"
 
 venv install: $(VENV)/.installed
 
@@ -73,20 +66,13 @@ unit: install
 mutants: install
 	$(BIN)/python scripts/mutation_check.py
 
-# The example specs on both local environments: `dev` (3 brokers: topics, users, schemas, broker
-# config, and connectors on its Connect worker) and `secure` (the SASL node with the ACL authorizer:
-# the same plus enforced ACLs). secure goes first: dev's MirrorMaker 2 connectors log in there as
-# the mirror-maker user that secure's specs create.
-# `plan` exits 2 when there are changes; the final plans must exit 0 (converged).
+# The example specs on both local environments, `secure` (the SASL node with the ACL authorizer) then
+# `dev` (the 3-broker cluster with the registry and the Connect worker): validate, apply each (the
+# apply shows its plan), then plan both again, which must find no changes. secure goes first: dev's
+# MirrorMaker 2 connectors log in there as the mirror-maker user that secure's specs create. One
+# summary line per step; every step's full output goes to .demo/ (scripts/demo.sh).
 demo: install cluster-up
-	$(BIN)/mqctl validate
-	@for env in secure dev; do \
-	  echo "::: mqctl plan --env $$env"; $(BIN)/mqctl plan --env $$env; rc=$$?; \
-	  [ $$rc -eq 0 ] || [ $$rc -eq 2 ] || exit $$rc; \
-	  echo "::: mqctl apply --env $$env --auto-approve"; $(BIN)/mqctl apply --env $$env --auto-approve || exit $$?; \
-	done
-	$(BIN)/mqctl plan --env dev
-	$(BIN)/mqctl plan --env secure
+	@scripts/demo.sh
 
 bench: install
 	$(BIN)/python benchmarks/run.py

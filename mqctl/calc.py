@@ -1,4 +1,5 @@
-"""Partition count from throughput and consumer concurrency (design §3 "分区数量计算"), pure.
+"""Partition count from throughput and consumer concurrency (the order-system design, section 3
+"Partition count calculation"), pure.
 
     partitions = max(ceil(target / per_partition), max_consumers)       # the design's formula
                -> ceil(that * headroom)                                  # growth factor, default 1
@@ -47,14 +48,14 @@ class PartitionCalculation:
 
     target_throughput: float
     partition_throughput: float
-    max_consumers: int
+    max_consumers: int | None  # None: not given, the topic is sized for throughput alone
     message_size: int | None
     headroom: float
     brokers: int | None
     round_to_brokers: bool
     throughput_ratio: float  # target / per-partition, before the ceiling
     throughput_term: int  # ceil(throughput_ratio)
-    consumer_term: int  # one partition per concurrent consumer of a group
+    consumer_term: int  # one partition per concurrent consumer of a group (0: max_consumers not given)
     winner: Winner
     base: int  # max(throughput_term, consumer_term): the design's formula
     after_headroom: int  # ceil(base * headroom)
@@ -123,7 +124,7 @@ def _ceil(value: Fraction) -> int:
 def calculate_partitions(
     target_throughput: float,
     partition_throughput: float,
-    max_consumers: int,
+    max_consumers: int | None,
     *,
     message_size: int | None = None,
     headroom: float = 1.0,
@@ -135,8 +136,10 @@ def calculate_partitions(
     `limits`: refuse absurd input (see the module doc), as the CLI does."""
     target = _positive("target throughput", target_throughput, limits)
     per_partition = _positive("per-partition throughput", partition_throughput, limits)
-    consumers = _whole("max consumers", max_consumers, MAX_PARTITIONS if limits else _FLOAT_SAFE,
-                       f"each needs a partition of its own, and {_PARTITION_CAP}")
+    consumers = 0 if max_consumers is None else _whole(
+        "max consumers", max_consumers, MAX_PARTITIONS if limits else _FLOAT_SAFE,
+        f"each needs a partition of its own, and {_PARTITION_CAP}",
+    )
     if message_size is not None:
         _whole("message size", message_size, MAX_MESSAGE_BYTES if limits else None, "Kafka's size settings are 32-bit")
     if (isinstance(headroom, bool) or not isinstance(headroom, (int, float)) or not math.isfinite(headroom)
@@ -167,7 +170,7 @@ def calculate_partitions(
     return PartitionCalculation(
         target_throughput=float(target_throughput),
         partition_throughput=float(partition_throughput),
-        max_consumers=consumers,
+        max_consumers=max_consumers,
         message_size=message_size,
         headroom=float(headroom),
         brokers=brokers,
@@ -201,10 +204,13 @@ def explain(calc: PartitionCalculation) -> list[str]:
         f"throughput term  ceil({_num(calc.target_throughput)} msg/s{mb(calc.target_mb_per_s)}"
         f" / {_num(calc.partition_throughput)} msg/s per partition{mb(calc.partition_mb_per_s)})"
         f" = ceil({calc.throughput_ratio:,.2f}) = {calc.throughput_term}",
-        f"consumer term    {calc.consumer_term} "
-        "(each concurrent consumer of a group needs its own partition)",
+        f"consumer term    {calc.consumer_term} (each concurrent consumer of a group needs its own partition)"
+        if calc.max_consumers is not None
+        else "consumer term    - (no --max-consumers: sized for throughput alone)",
     ]
-    if calc.winner == "tie":
+    if calc.max_consumers is None:
+        pass  # the throughput term is the answer; the line above says why
+    elif calc.winner == "tie":
         lines.append(f"both terms are {calc.base}: throughput and consumer concurrency need the same")
     elif calc.winner == "throughput":
         lines.append(
@@ -229,3 +235,40 @@ def explain(calc: PartitionCalculation) -> list[str]:
     suffix = f" ({per_broker:g} per broker across {calc.brokers})" if per_broker is not None else ""
     lines.append(f"partitions       {calc.partitions}{suffix}")
     return lines
+
+
+# Kafka's guidance (KIP-578, quoting the project's long-standing recommendation): no more than 4,000
+# partitions per broker (replicas included) and 200,000 per cluster; it is not enforced, and clusters
+# past it have live-locked. One topic that takes a good share of it on its own is worth a word.
+PARTITIONS_PER_BROKER_GUIDANCE = 4_000
+PARTITIONS_PER_CLUSTER_GUIDANCE = 200_000
+_GUIDANCE_SHARE = 4  # warn when one topic takes more than a quarter of a broker's guidance
+
+
+def partition_guidance(partitions: int, brokers: int, replication_factor: int) -> list[str]:
+    """Warnings about `partitions` (with `replication_factor` replicas each) on a cluster of
+    `brokers`: against the per-broker and per-cluster guidance, and the spread over the brokers."""
+    replicas = partitions * replication_factor
+    per_broker = _ceil(Fraction(replicas, brokers))
+    where = (
+        f"{partitions:,} partitions x {replication_factor} replicas on {brokers} broker(s) is {per_broker:,} per broker"
+    )
+    warnings = []
+    if per_broker > PARTITIONS_PER_BROKER_GUIDANCE:
+        warnings.append(
+            f"{where}, more than the {PARTITIONS_PER_BROKER_GUIDANCE:,} per broker that Kafka's guidance allows for "
+            "all topics together (KIP-578): add brokers, raise the per-partition throughput (a faster producer "
+            "setup, larger batches) or measure on the production cluster"
+        )
+    elif per_broker * _GUIDANCE_SHARE > PARTITIONS_PER_BROKER_GUIDANCE:
+        warnings.append(
+            f"{where}: this one topic takes {per_broker / PARTITIONS_PER_BROKER_GUIDANCE:.0%} of the "
+            f"{PARTITIONS_PER_BROKER_GUIDANCE:,} partitions per broker that Kafka's guidance allows for all topics "
+            "together (KIP-578); check that the per-partition throughput was measured where the topic will run"
+        )
+    if replicas > PARTITIONS_PER_CLUSTER_GUIDANCE:
+        warnings.append(
+            f"{replicas:,} partition replicas is more than the {PARTITIONS_PER_CLUSTER_GUIDANCE:,} per cluster of "
+            "Kafka's guidance (KIP-578)"
+        )
+    return warnings

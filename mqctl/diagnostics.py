@@ -6,6 +6,7 @@ raising on the first one, so that a user sees all of them in one run.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -66,6 +67,13 @@ def error(file: str, line: int | None, key: str, message: str) -> Diagnostic:
 
 def warning(file: str, line: int | None, key: str, message: str) -> Diagnostic:
     return Diagnostic(file, line, key, message, Severity.WARNING)
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`; did you mean 'retention.ms'?` for a mistyped key close to a known one, else "". The word
+    comes from a spec: it is cut before comparing (difflib is quadratic in the length)."""
+    close = difflib.get_close_matches(word[:100], list(known), n=1, cutoff=0.8)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def errors_of(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

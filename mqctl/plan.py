@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -20,6 +20,7 @@ from mqctl.config import Environment
 from mqctl.diagnostics import Diagnostic, error, errors_of, warnings_of
 
 FORMAT_VERSION = 1
+ALLOW_DELETE = "--allow-delete"
 SAFE_FRACTION_MIN_EXISTING = 10  # below this many managed resources of a kind, fractions are noise
 
 
@@ -101,6 +102,8 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...] = ()
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # change key -> its resource's labels
     targets: tuple[str, ...] = ()  # `--target KIND:NAME` globs the plan was limited to (none: everything)
+    # change key -> the flag apply needs to carry it out (`--allow-delete`); set by the plan's options
+    needs: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -128,7 +131,13 @@ class Plan:
 
     def with_diagnostics(self, extra: Iterable[Diagnostic]) -> Plan:
         """The same plan with more problems found about it."""
-        return Plan.build(self.environment, self.changes, [*self.diagnostics, *extra], None, self.labels, self.targets)
+        plan = Plan.build(self.environment, self.changes, [*self.diagnostics, *extra], None, self.labels, self.targets)
+        return plan.needing(self.needs)
+
+    def needing(self, needs: Mapping[str, str]) -> Plan:
+        """The same plan, knowing which changes apply leaves undone without a flag (`held_back`)."""
+        keys = {c.key for c in self.changes}
+        return replace(self, needs={k: v for k, v in needs.items() if k in keys})
 
     def change_dict(self, change: Change) -> dict[str, Any]:
         """A change in the JSON plan: its own fields, and `labels` when its resource has any."""
@@ -157,7 +166,13 @@ class Plan:
         """Changes (by key) apply leaves alone without an explicit flag, and the flag each needs."""
         if allow_delete:
             return {}
-        return {c.key: "needs --allow-delete" for c in self.changes if c.action is Action.DELETE}
+        return {c.key: f"needs {ALLOW_DELETE}" for c in self.changes if c.action is Action.DELETE}
+
+    def needs_summary(self) -> str:
+        """`2 need --allow-delete`: how many changes apply would leave undone, per flag ("" if none)."""
+        counted = Counter(self.needs.values())
+        verb = {True: "needs", False: "need"}
+        return ", ".join(f"{n} {why.replace('needs', verb[n == 1], 1)}" for why, n in sorted(counted.items()))
 
     def unsafe(self, env: Environment, managed: Mapping[str, int]) -> list[Diagnostic]:
         """What makes this plan too big to apply under the environment's policy, per kind: more
@@ -212,6 +227,8 @@ class Plan:
         }
         if self.targets:
             out["targets"] = list(self.targets)
+        if self.needs:
+            out["needs"] = dict(self.needs)
         return out
 
     def fingerprint(self) -> str:

@@ -161,6 +161,10 @@ def _message(err: jsonschema.ValidationError) -> str:
         allowed = sorted(schema.get("properties", {}))
         return f"{_safe(err)}; allowed keys: {', '.join(allowed)}"
     if err.validator in ("oneOf", "anyOf") and err.context:
+        described = err.schema.get("description") if isinstance(err.schema, dict) else None
+        if described and not _secret_path(tuple(err.absolute_path)):
+            # "'7days' is not of type 'integer'" names one branch; the description names them all
+            return f"{shown_value(err.instance)} is not valid here; {described[:1].lower()}{described[1:]}"
         return _safe(jsonschema.exceptions.best_match(err.context))
     return _safe(err)
 

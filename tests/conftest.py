@@ -389,3 +389,39 @@ def purge_subjects(registry: Any, prefix: str) -> None:
                 # still referenced, or already soft-deleted: the next round gets it
                 with contextlib.suppress(SchemaRegistryError):
                     registry.delete_subject(subject, permanent=permanent)
+
+
+# --- README.md's tested command blocks ---------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def readme_block(marker: str) -> list[str]:
+    """The commands of the README code block under `<!-- readme-test: MARKER -->`, one per line, as
+    written (comments included: bash ignores them)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    tag = f"<!-- readme-test: {marker} -->\n```sh\n"
+    assert text.count(tag) == 1, f"README.md must hold exactly one block marked {marker!r}"
+    body = text.split(tag, 1)[1].split("```", 1)[0]
+    return [line for line in body.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def run_lines(lines: list[str], cwd: Path, env: dict[str, str], seconds: float = 600) -> list[tuple[str, int, str]]:
+    """Run shell lines in one bash process (so `source` and `set -a` carry over, as in a terminal),
+    in `cwd`; (line, exit code, output) for each."""
+    import subprocess
+
+    # a brace group runs in this shell (so `source` still counts) and takes its line's own comment
+    script = "".join(f"{{\n{line}\n}} 2>&1\necho \"::readme-rc:{i}:$?\"\n" for i, line in enumerate(lines))
+    done = subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=seconds, check=False)
+    results, output = [], ""
+    for row in done.stdout.splitlines(keepends=True):
+        if row.startswith("::readme-rc:"):
+            index, code = row.strip().removeprefix("::readme-rc:").split(":")
+            results.append((lines[int(index)], int(code), output))
+            output = ""
+        else:
+            output += row
+    assert len(results) == len(lines), f"bash stopped early: {done.stdout[-2000:]}{done.stderr[-2000:]}"
+    return results

@@ -10,20 +10,44 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from importlib.metadata import version
+from typing import Annotated
 
 import typer
 
 from mqctl import redact
-from mqctl.cli import cluster, export, lock, partitions, specs, template
+from mqctl.cli import cluster, export, init, lock, partitions, specs, template
 from mqctl.cli.common import console
 from mqctl.kinds import KINDS
 
 app = typer.Typer(
     name="mqctl",
-    help="Keep Kafka topics, ACLs, users, schemas and broker config in the state your git repo describes.",
+    help="Keep a Kafka cluster's topics, ACLs, users, schemas, broker config and connectors in the state your "
+    "git repository describes.\n\nExit codes: 0 ok or no changes, 1 error, 2 changes present (plan) or left "
+    "undone (apply). Shell completion: mqctl --install-completion.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Click's plain help: typer's rich panels label every flag `<bool>` and every value `<str>`;
+    # plain help shows flags bare and values by their metavar (--env ENV, --out FILE).
+    rich_markup_mode=None,
 )
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"mqctl {version('mqctl')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print mqctl's version and exit."),
+    ] = False,
+) -> None:
+    """Options of mqctl itself (the app's help is given above)."""
+app.command()(init.init)
 app.command()(specs.validate)
 app.command()(specs.plan)
 app.command()(specs.apply)

@@ -17,7 +17,7 @@ app = typer.Typer(help="Inspect the cluster of an environment.", no_args_is_help
 def info(
     env: EnvOption,
     root: RootOption = Path("."),
-    output: Annotated[str, typer.Option("-o", "--output", help="text or json")] = "text",
+    output: Annotated[str, typer.Option("-o", "--output", "--format", metavar="FORMAT", help="text or json")] = "text",
     no_color: NoColorOption = False,
 ) -> None:
     """Cluster id, controller, brokers (id, address, rack) and topic/partition counts."""

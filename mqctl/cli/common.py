@@ -25,24 +25,26 @@ if TYPE_CHECKING:
 
     from mqctl.config import ProjectConfig
 
-EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment name from mqctl.yaml.")]
+EnvOption = Annotated[str, typer.Option("--env", "-e", metavar="ENV", help="Environment name from mqctl.yaml.")]
 RootOption = Annotated[
-    Path, typer.Option("--root", help="Project root holding mqctl.yaml and the spec folders.")
+    Path, typer.Option("--root", metavar="DIR", help="Project root holding mqctl.yaml and the spec folders.")
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain output (also when NO_COLOR is set).")]
 OptionalEnvOption = Annotated[
-    str | None, typer.Option("--env", "-e", help="Environment name from mqctl.yaml (or --all-envs).")
+    str | None, typer.Option("--env", "-e", metavar="ENV", help="Environment name from mqctl.yaml (or --all-envs).")
 ]
 AllEnvsOption = Annotated[
     bool, typer.Option("--all-envs", help="Every environment of mqctl.yaml, concurrently; exit code: the worst.")
 ]
 TargetOption = Annotated[
     list[str] | None,
-    typer.Option("--target", help="Only KIND:NAME (globs, NAME without the environment), e.g. 'topics:order.*'."),
+    typer.Option("--target", metavar="KIND:NAME",
+        help="Only KIND:NAME (globs, NAME without the environment), e.g. 'topics:order.*'."),
 ]
 AllowOption = Annotated[
     list[str] | None,
-    typer.Option("--allow", help="A change class a policy forbids (retention-cut, keyed-partition-increase, ...)."),
+    typer.Option("--allow", metavar="CLASS",
+        help="A change class a policy forbids (retention-cut, keyed-partition-increase, ...)."),
 ]
 
 

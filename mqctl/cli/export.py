@@ -16,12 +16,14 @@ schema_app = typer.Typer(help="JSON Schemas of the spec files, for editor comple
 
 def export(
     env: EnvOption,
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the specs to.")],
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Directory to write the specs to.")],
     include: Annotated[
-        list[str] | None, typer.Option("--include", help="Only names (without the environment) matching this glob.")
+        list[str] | None, typer.Option("--include", metavar="GLOB",
+            help="Only names (without the environment) matching this glob.")
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", help="Skip names (without the environment) matching this glob.")
+        list[str] | None, typer.Option("--exclude", metavar="GLOB",
+            help="Skip names (without the environment) matching this glob.")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite spec files that already exist.")] = False,
     root: RootOption = Path("."),
@@ -63,7 +65,9 @@ def export(
 
 @schema_app.command("export")
 def schema_export(
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the schemas to.")] = Path(SCHEMA_DIR),
+    out_dir: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Directory to write the schemas to.")
+    ] = Path(SCHEMA_DIR),
     no_color: NoColorOption = False,
 ) -> None:
     """Write the JSON Schemas of mqctl.yaml and every spec kind, for yaml-language-server modelines."""

@@ -1,4 +1,5 @@
-"""`mqctl partitions calc`: how many partitions a topic needs (design §3), optionally measured for real."""
+"""`mqctl partitions calc`: how many partitions a topic needs (the order-system design, section 3),
+optionally measured for real."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
-from mqctl.cli.args import choice, number, optional_whole, whole
+from mqctl.cli.args import choice, number, optional_whole, rate, size, whole
 from mqctl.cli.common import NoColorOption, RootOption, console, handled, project
 from mqctl.diagnostics import MqctlError
 
@@ -45,32 +47,51 @@ def _measurement_lines(probe: ProbeResult) -> list[str]:
 @app.command("calc")
 def calc(
     target_throughput: Annotated[
-        str | None, typer.Option("--target-throughput", help="Messages per second the topic must carry.")
+        str | None,
+        typer.Option(
+            "--target-throughput", metavar="RATE",
+            help="Messages per second the topic must carry: 5000000, 5M, 200k; or bytes per second like the "
+            "sizes in specs (100MB, 1MiB/s) with --message-size.",
+        ),
     ] = None,
     partition_throughput: Annotated[
-        str | None, typer.Option("--partition-throughput", help="Messages per second one partition carries.")
+        str | None,
+        typer.Option(
+            "--partition-throughput", metavar="RATE",
+            help="What one partition carries, written like --target-throughput (or --measure it).",
+        ),
     ] = None,
     max_consumers: Annotated[
-        str | None, typer.Option("--max-consumers", help="Most consumers one group runs concurrently.")
+        str | None,
+        typer.Option(
+            "--max-consumers", metavar="N",
+            help="Most consumers one group runs concurrently (optional: without it, throughput alone).",
+        ),
     ] = None,
     message_size: Annotated[
-        str | None, typer.Option("--message-size", help="Bytes per message: MB/s shown; probe message size.")
+        str | None,
+        typer.Option(
+            "--message-size", metavar="SIZE",
+            help="Bytes per message (1024, 1KiB): MB/s shown, byte rates converted; probe message size.",
+        ),
     ] = None,
-    headroom: Annotated[str, typer.Option("--headroom", help="Growth factor ≥ 1 (1.5 = 50% growth).")] = "1",
-    brokers: Annotated[str | None, typer.Option("--brokers", help="Broker count of the cluster.")] = None,
+    headroom: Annotated[str, typer.Option("--headroom", metavar="FACTOR",
+        help="Growth factor ≥ 1 (1.5 = 50% growth).")] = "1",
+    brokers: Annotated[str | None, typer.Option("--brokers", metavar="N", help="Broker count of the cluster.")] = None,
     round_to_brokers: Annotated[
         bool, typer.Option("--round-to-brokers", help="Round up to a multiple of --brokers.")
     ] = False,
     measure_flag: Annotated[
         bool, typer.Option("--measure", help="Measure per-partition throughput on --env instead of guessing.")
     ] = False,
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Environment to measure on.")] = None,
-    measure_seconds: Annotated[str, typer.Option("--measure-seconds", help="How long to produce.")] = "5",
+    env: Annotated[str | None, typer.Option("--env", "-e", metavar="ENV", help="Environment to measure on.")] = None,
+    measure_seconds: Annotated[str, typer.Option("--measure-seconds", metavar="SECONDS",
+        help="How long to produce.")] = "5",
     profile: Annotated[
-        str, typer.Option("--profile", help="Producer template profile used by --measure.")
+        str, typer.Option("--profile", metavar="PROFILE", help="Producer template profile used by --measure.")
     ] = "durable",
     root: RootOption = Path("."),
-    output: Annotated[str, typer.Option("-o", "--output", help="text or json")] = "text",
+    output: Annotated[str, typer.Option("-o", "--output", "--format", metavar="FORMAT", help="text or json")] = "text",
     no_color: NoColorOption = False,
 ) -> None:
     """partitions = max(target / per-partition throughput, max consumers), then headroom and rounding."""
@@ -80,9 +101,8 @@ def calc(
     probe: ProbeResult | None = None
     with handled():
         fmt = choice("--output", output, ("text", "json"))
-        target = number("--target-throughput", _required("--target-throughput", target_throughput))
-        consumers = whole("--max-consumers", _required("--max-consumers", max_consumers))
-        size = optional_whole("--message-size", message_size)
+        consumers = None if max_consumers is None else whole("--max-consumers", max_consumers)
+        message_bytes = size("--message-size", message_size)
         growth = number("--headroom", headroom)
         broker_count = optional_whole("--brokers", brokers)
         if measure_flag:
@@ -92,29 +112,48 @@ def calc(
             if seconds > MAX_MEASURE_SECONDS:
                 raise MqctlError(f"--measure-seconds must be at most {MAX_MEASURE_SECONDS}: the probe loads a "
                                  f"real cluster that long, and a few seconds measure a rate well")
-            size = size or DEFAULT_PROBE_MESSAGE_SIZE
+            message_bytes = message_bytes or DEFAULT_PROBE_MESSAGE_SIZE
             template = templates.render("producer", choice("--profile", profile, templates.PROFILES))
             config = project(root, _required("--env (with --measure)", env))
             from mqctl.kafka.probe import measure
 
-            probe = measure(config.environment, seconds=seconds, message_size=size,
+            probe = measure(config.environment, seconds=seconds, message_size=message_bytes,
                             producer_template=template.values())
             per_partition = probe.produce_msgs_per_s
         else:
-            per_partition = number(
+            per_partition = rate(
                 "--partition-throughput",
                 _required("--partition-throughput (or --measure)", partition_throughput),
+                message_bytes,
             )
+        target = rate("--target-throughput", _required("--target-throughput", target_throughput), message_bytes)
         try:
             result: PartitionCalculation = calculate_partitions(
-                target, per_partition, consumers, message_size=size, headroom=growth,
+                target, per_partition, consumers, message_size=message_bytes, headroom=growth,
                 brokers=broker_count, round_to_brokers=round_to_brokers, limits=True,
             )
         except CalcError as exc:
             raise MqctlError(str(exc)) from None
+    warnings = _guidance(result, probe)
     out = console(no_color)
     if fmt == "json":
-        out.print_json(json.dumps({**result.to_dict(), "measurement": probe.to_dict() if probe else None}))
+        out.print_json(json.dumps({
+            **result.to_dict(), "measurement": probe.to_dict() if probe else None, "warnings": warnings,
+        }))
         return
     for line in ([*_measurement_lines(probe), ""] if probe else []) + explain(result):
         out.print(line, markup=False)
+    for warning in warnings:
+        out.print(f"[yellow]warning:[/] {escape(warning)}")  # rich is loaded: `out` is its console
+
+
+def _guidance(result: PartitionCalculation, probe: ProbeResult | None) -> list[str]:
+    """The answer against the cluster's size: the measured one's brokers and probe replicas, else
+    --brokers with the design's 3 replicas (fewer when there are fewer brokers)."""
+    from mqctl.calc import partition_guidance
+
+    if probe is not None and probe.brokers:
+        return partition_guidance(result.partitions, probe.brokers, probe.replication_factor)
+    if result.brokers:
+        return partition_guidance(result.partitions, result.brokers, min(3, result.brokers))
+    return []

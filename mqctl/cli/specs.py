@@ -33,10 +33,13 @@ if TYPE_CHECKING:  # each command imports what it runs (the workflows, rich), so
     from mqctl.workflows.plan import PlanOptions
 
 OutputOption = Annotated[
-    str, typer.Option("-o", "--output", help="text, json or markdown (a pull-request comment).")
+    str,
+    typer.Option(
+        "-o", "--output", "--format", metavar="FORMAT",
+        help="What is printed: text, json or markdown (a pull-request comment). To save a plan file: --out FILE.",
+    ),
 ]
 EXIT_CHANGES = 2
-EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 def _print_diagnostics(out: Console, diagnostics: list[Diagnostic]) -> None:
@@ -49,7 +52,7 @@ def _print_diagnostics(out: Console, diagnostics: list[Diagnostic]) -> None:
 
 def validate(
     env: Annotated[
-        str | None, typer.Option("--env", "-e", help="Validate for one environment (default: all).")
+        str | None, typer.Option("--env", "-e", metavar="ENV", help="Validate for one environment (default: all).")
     ] = None,
     root: RootOption = Path("."),
     no_color: NoColorOption = False,
@@ -111,7 +114,9 @@ def plan(
     out_file: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Also save the plan (JSON with fingerprints) for `mqctl apply --env ENV FILE`."
+            "--out", "--save-plan", metavar="FILE",
+            help="Also save the plan to FILE (JSON with fingerprints) for `mqctl apply --env ENV FILE`. "
+            "The format of what is printed is -o/--format.",
         ),
     ] = None,
     no_color: NoColorOption = False,
@@ -203,7 +208,7 @@ def _summary(out: Console, report: ApplyReport) -> None:
         parts.append(f"{len(report.skipped)} skipped")
     if report.interrupted:
         parts.append(f"{len(report.interrupted)} interrupted")
-    status = "Apply interrupted" if report.interrupted else "Apply complete" if report.ok else "Apply incomplete"
+    status = "Apply interrupted" if report.interrupted else "Apply complete" if report.complete else "Apply incomplete"
     out.print(f"{status}: {', '.join(parts)}.")
     if report.interrupted:
         out.print("Run apply again to finish: it starts from the live state, so it converges.")
@@ -211,6 +216,12 @@ def _summary(out: Console, report: ApplyReport) -> None:
         out.print(
             "Nothing else was changed. Fix the failures and run apply again; "
             "it starts from the live state, so it converges."
+        )
+    elif report.skipped:
+        flags = sorted({reason.removeprefix("needs ") for _, reason in report.skipped})
+        out.print(
+            f"{len(report.skipped)} planned change(s) left undone (exit 2): run apply again with "
+            f"{' '.join(flags)} to carry them out."
         )
 
 
@@ -295,6 +306,7 @@ def apply(
     plan_file: Annotated[
         Path | None,
         typer.Argument(
+            metavar="[PLAN_FILE]",
             help="A plan saved by `mqctl plan --out`: apply exactly it (no prompt), or refuse if the specs "
             "or the cluster changed since it was made.",
             show_default=False,
@@ -338,8 +350,7 @@ def apply(
         raise typer.Exit(1)
     if run.report is None:
         return
+    from mqctl.workflows.fleet import apply_exit_code
+
     _summary(out, run.report)
-    if run.report.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if not run.report.ok:
-        raise typer.Exit(1)
+    raise typer.Exit(apply_exit_code(run))

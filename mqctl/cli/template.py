@@ -15,8 +15,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ProfileOption = Annotated[str, typer.Option("--profile", "-p", help="durable, throughput or latency.")]
-OutputOption = Annotated[str, typer.Option("-o", "--output", help="properties, yaml or json.")]
+ProfileOption = Annotated[str, typer.Option("--profile", "-p", metavar="PROFILE",
+    help="durable, throughput or latency.")]
+OutputOption = Annotated[str, typer.Option("-o", "--output", "--format", metavar="FORMAT",
+    help="properties, yaml or json.")]
 
 
 def _print(kind: str, profile: str, output: str, cores: str | None = None, disks: str | None = None,
@@ -38,9 +40,9 @@ def _print(kind: str, profile: str, output: str, cores: str | None = None, disks
 @app.command("broker")
 def broker(
     profile: ProfileOption = "durable",
-    cores: Annotated[str | None, typer.Option("--cores", help="CPU cores of the broker host.")] = None,
-    disks: Annotated[str | None, typer.Option("--disks", help="Data disks (one log dir each).")] = None,
-    rack: Annotated[str | None, typer.Option("--rack", help="broker.rack of this host.")] = None,
+    cores: Annotated[str | None, typer.Option("--cores", metavar="N", help="CPU cores of the broker host.")] = None,
+    disks: Annotated[str | None, typer.Option("--disks", metavar="N", help="Data disks (one log dir each).")] = None,
+    rack: Annotated[str | None, typer.Option("--rack", metavar="RACK", help="broker.rack of this host.")] = None,
     output: OutputOption = "properties",
 ) -> None:
     """server.properties for a broker host; thread counts and log dirs follow --cores and --disks."""

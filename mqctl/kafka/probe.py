@@ -49,6 +49,7 @@ class ProbeResult:
     consumed: int
     consume_seconds: float
     producer_settings: dict[str, str]
+    brokers: int = 0  # brokers of the measured cluster
 
     @property
     def produce_msgs_per_s(self) -> float:
@@ -105,7 +106,8 @@ class _Probe:
         except (KafkaException, TimeoutError) as exc:
             raise kafka_failure(exc, self.env, doing) from exc
 
-    def create(self) -> int:
+    def create(self) -> tuple[int, int]:
+        """Create the probe topic; (its replication factor, the cluster's broker count)."""
         try:
             brokers = len(self.admin.list_topics(timeout=self.timeout).brokers)
         except KafkaException as exc:
@@ -116,7 +118,7 @@ class _Probe:
             request_timeout=self.timeout, operation_timeout=self.timeout,
         )
         self._wait(futures[self.topic], f"create probe topic {self.topic}")
-        return replication
+        return replication, brokers
 
     def delete(self) -> None:
         futures = self.admin.delete_topics([self.topic], request_timeout=self.timeout,
@@ -210,7 +212,7 @@ def measure(
     """Create the probe topic, produce for `seconds`, consume it back, delete it (always)."""
     settings = librdkafka_producer_settings(producer_template)
     probe = _Probe(env, seconds, message_size, settings)
-    replication = probe.create()
+    replication, brokers = probe.create()
     try:
         produced, produce_seconds = probe.produce()
         consumed, consume_seconds = probe.consume(produced)
@@ -232,4 +234,5 @@ def measure(
         consumed=consumed,
         consume_seconds=consume_seconds,
         producer_settings=settings,
+        brokers=brokers,
     )

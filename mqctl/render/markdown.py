@@ -87,9 +87,10 @@ def _heading(change: Change) -> str:
     return f"{SYMBOL[change.action]} **{change.action}** {change.resource_type} {code(change.name)}"
 
 
-def _change(change: Change, labels: Mapping[str, str]) -> list[str]:
+def _change(change: Change, labels: Mapping[str, str], needs: str | None = None) -> list[str]:
     flag = " ⚠️ **destructive**" if change.destructive else ""
-    lines = [f"- {_heading(change)}{flag}"]
+    note = f" ({plain(needs)})" if needs else ""
+    lines = [f"- {_heading(change)}{flag}{note}"]
     if labels:
         lines.append(f"  - labels: {', '.join(code(f'{k}={v}') for k, v in sorted(labels.items()))}")
     for diff in change.diffs:
@@ -108,7 +109,7 @@ def _changes(plan: Plan, budget: int) -> list[str]:
     lines: list[str] = []
     used = 0
     for shown, change in enumerate(plan.changes):
-        block = _change(change, plan.labels.get(change.key, {}))
+        block = _change(change, plan.labels.get(change.key, {}), plan.needs.get(change.key))
         used += sum(len(line) + 1 for line in block)
         if used > budget:
             rest = len(plan.changes) - shown

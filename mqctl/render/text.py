@@ -49,8 +49,9 @@ def _change(console: Console, change: Change, note: str | None, labels: Mapping[
 
 
 def render_plan(console: Console, plan: Plan, notes: dict[str, str] | None = None) -> None:
-    """Print the plan; `notes` adds a remark per change name (e.g. `needs --allow-delete`)."""
-    notes = notes or {}
+    """Print the plan; `notes` adds a remark per change key (default: the flag each change needs,
+    `needs --allow-delete`)."""
+    notes = {**plan.needs, **(notes or {})}
     if plan.changes:
         console.print(f"mqctl will make these changes in environment [bold]{_safe(plan.environment)}[/]:")
         console.print()
@@ -72,7 +73,9 @@ def summary_line(plan: Plan) -> str:
     counts = plan.counts()
     destructive = sum(c.destructive for c in plan.changes)
     tail = f", {destructive} destructive" if destructive else ""
+    needs = plan.needs_summary()
+    held = f"; {needs} to be applied" if needs else ""
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{counts['delete']} to delete{tail}."
+        f"{counts['delete']} to delete{tail}{held}."
     )

@@ -30,6 +30,14 @@ _SIZE_BYTES = {
 }
 
 
+# Rates on the command line (`partitions calc`): a count of messages with an SI suffix (5M = 5,000,000
+# msg/s), or a size per second (1MiB, 100MB/s) that a message size turns into messages. An optional
+# `/s` is allowed on both. No lower-case `m`: next to `ms` it would read as minutes or milli-.
+_COUNT_RATE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*([kKMG]?)\s*(?:/\s*s)?\s*$")
+_COUNT_SUFFIX = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9}
+_SIZE_RATE = re.compile(r"^\s*([0-9]+)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*(?:/\s*s)?\s*$")
+
+
 class UnitError(ValueError):
     """A value that is not the number, duration or size it should be; the message says why."""
 
@@ -44,6 +52,20 @@ def parse_size_bytes(text: Any) -> int | None:
     """`64KiB` -> 65536; None when `text` is not a size (or not a string)."""
     match = _SIZE.match(text) if isinstance(text, str) else None
     return int(match.group(1)) * _SIZE_BYTES[match.group(2)] if match else None
+
+
+def parse_rate(text: Any) -> tuple[float, bool] | None:
+    """`5M` -> (5000000.0, False): messages per second; `1MiB` or `100MB/s` -> (bytes, True): a byte
+    rate; None when `text` is neither (or not a string)."""
+    if not isinstance(text, str):
+        return None
+    sized = _SIZE_RATE.match(text)
+    if sized:
+        return float(int(sized.group(1)) * _SIZE_BYTES[sized.group(2)]), True
+    counted = _COUNT_RATE.match(text)
+    if counted:
+        return float(counted.group(1)) * _COUNT_SUFFIX[counted.group(2)], False
+    return None
 
 
 def parse_integer(value: Any) -> int | None:

@@ -60,6 +60,12 @@ class ApplyReport:
     def ok(self) -> bool:
         return not self.failed and not self.interrupted
 
+    @property
+    def complete(self) -> bool:
+        """Every planned change was carried out: none failed, none was held back for a flag, none
+        was left by an interruption."""
+        return self.ok and not self.skipped
+
 
 def execute(
     plan: Plan,

@@ -26,6 +26,7 @@ from mqctl.workflows.plan import PlanOptions, plan_project
 T = TypeVar("T")
 PLAN_GUARD_TIMEOUTS = 6  # a plan makes a handful of sequential calls, each bounded by the timeout
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 @dataclass
@@ -103,6 +104,12 @@ def plan_exit_code(plan: Plan) -> int:
 
 
 def apply_exit_code(run: ApplyRun) -> int:
+    """1 when something failed, 2 when planned changes were left undone (they need a flag such as
+    --allow-delete, so the next plan still shows them), 0 when the environment matches the plan."""
     if run.status in ("errors", "cancelled"):
         return EXIT_ERROR
-    return EXIT_ERROR if run.report is not None and not run.report.ok else EXIT_OK
+    if run.report is None:
+        return EXIT_OK
+    if run.report.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_ERROR if not run.report.ok else EXIT_OK if run.report.complete else EXIT_CHANGES

@@ -67,6 +67,7 @@ def compute_plan(
     plan = Plan.build(env.name, changes, [*problems, *unmatched], apply_order, by_key, options.targets)
     counts = {kind.name: kind.managed(snapshots.of(kind)) for kind in kinds}
     forbidden = check_changes(options.policies, plan.changes, desired, KINDS, options.allowed)
+    plan = plan.needing(plan.held_back(options.allow_delete))
     return plan.with_diagnostics([*plan.unsafe(env, counts), *forbidden])
 
 

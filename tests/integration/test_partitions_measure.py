@@ -39,6 +39,8 @@ def test_measure_reports_rates_uses_them_and_deletes_the_probe(project: Project,
     assert probe["producer_settings"]["compression.type"] == "lz4"
     assert probe["producer_settings"]["batch.size"] == "65536"
     assert probe["producer_settings"]["enable.idempotence"] == "true"
+    assert probe["brokers"] == 4  # the dev cluster's brokers, which the guidance warnings are measured against
+    assert data["warnings"] == [w for w in data["warnings"] if "per broker" in w or "per cluster" in w]
     # The measured produce rate is the per-partition throughput of the calculation.
     assert data["partition_throughput"] == pytest.approx(probe["produced"] / probe["produce_seconds"])
     assert data["partitions"] % 3 == 0

@@ -81,3 +81,40 @@ def test_ctrl_c_during_a_batch_reports_it_as_unknown_and_the_rest_as_not_started
     ]
     assert [kind for kind, _, _ in calls] == ["create"]  # nothing ran after the interrupt
     assert not report.ok and report.failed == []
+
+
+def test_apply_that_left_held_back_changes_undone_exits_2_and_says_so() -> None:
+    from mqctl.workflows.apply import ApplyRun
+    from mqctl.workflows.fleet import apply_exit_code
+
+    held = execute(plan(), recording([]), allow_delete=False)
+    assert held.ok and not held.complete
+    assert apply_exit_code(ApplyRun(plan(), "applied", held)) == 2
+    everything = execute(plan(), recording([]), allow_delete=True)
+    assert everything.complete and apply_exit_code(ApplyRun(plan(), "applied", everything)) == 0
+    failed = execute(plan(), recording([], failing=frozenset({"dev.a.v1"})), allow_delete=False)
+    assert apply_exit_code(ApplyRun(plan(), "applied", failed)) == 1  # a failure outranks what was held back
+
+
+def test_the_plan_itself_names_the_flag_each_held_back_change_needs() -> None:
+    import io
+
+    from rich.console import Console
+
+    from mqctl.render.markdown import render_markdown
+    from mqctl.render.text import render_plan, summary_line
+
+    needing = plan().needing(plan().held_back(allow_delete=False))
+    assert needing.needs == {"topic:dev.old.v1": "needs --allow-delete"}
+    assert summary_line(needing) == (
+        "Plan: 2 to create, 1 to update, 1 to delete, 1 destructive; 1 needs --allow-delete to be applied."
+    )
+    out = Console(file=io.StringIO(), no_color=True, width=200)
+    render_plan(out, needing)
+    assert "- topic dev.old.v1  ⚠ destructive  (needs --allow-delete)" in out.file.getvalue()  # type: ignore[attr-defined]
+    assert "(needs \\-\\-allow\\-delete)" not in render_markdown(needing)  # plain text: dashes need no escape
+    assert "dev.old.v1` ⚠️ **destructive** (needs --allow-delete)" in render_markdown(needing)
+    assert needing.to_dict()["needs"] == {"topic:dev.old.v1": "needs --allow-delete"}
+    assert "needs" not in plan().to_dict()  # absent when nothing needs a flag: format_version 1 unchanged
+    assert needing.fingerprint() == plan().fingerprint()  # the flag a change needs is not what it does
+    assert needing.with_diagnostics([]).needs == needing.needs

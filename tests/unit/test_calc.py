@@ -181,4 +181,61 @@ def test_cli_measure_needs_an_environment(offline_project: Project) -> None:
 def test_cli_missing_required_flag_is_exit_1(offline_project: Project) -> None:
     res = offline_project.run("partitions", "calc", "--target-throughput", "10")
     assert res.exit_code == 1
-    assert "--max-consumers is required" in res.stderr
+    assert "--partition-throughput (or --measure) is required" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "per_partition", "extra", "partitions"),
+    [
+        ("5M", "100k", [], 50),  # SI counts: 5,000,000 / 100,000 msg/s
+        ("5M/s", "100000", [], 50),
+        ("1.5M", "0.5M", [], 3),
+        ("100MB/s", "1MiB", ["--message-size", "1KiB"], 96),  # byte rates, the specs' size units
+        ("100MB", "1MB", ["--message-size", "1000"], 100),
+    ],
+)
+def test_cli_takes_rates_and_sizes_in_the_specs_notation(
+    offline_project: Project, target: str, per_partition: str, extra: list[str], partitions: int
+) -> None:
+    res = offline_project.run("partitions", "calc", "--target-throughput", target,
+                              "--partition-throughput", per_partition, *extra, "-o", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["partitions"] == partitions
+    assert data["max_consumers"] is None and data["consumer_term"] == 0  # --max-consumers is optional
+
+
+def test_cli_a_byte_rate_without_a_message_size_says_what_to_add(offline_project: Project) -> None:
+    res = offline_project.run("partitions", "calc", "--target-throughput", "1MiB", "--partition-throughput", "1k")
+    assert res.exit_code == 1
+    assert "'1MiB' is a byte rate: give --message-size too" in res.stderr
+
+
+def test_without_max_consumers_throughput_alone_decides_and_says_so(offline_project: Project) -> None:
+    res = offline_project.run("partitions", "calc", "--target-throughput", "5M", "--partition-throughput", "100k")
+    assert res.exit_code == 0, res.output
+    assert "consumer term    - (no --max-consumers: sized for throughput alone)" in res.stdout
+    assert res.stdout.rstrip().endswith("partitions       50")
+
+
+def test_guidance_warns_against_the_clusters_size() -> None:
+    from mqctl.calc import partition_guidance
+
+    assert partition_guidance(50, 3, 3) == []
+    (share,) = partition_guidance(1_454, 3, 3)  # what a slow probe once recommended for 3 brokers
+    assert share.startswith(
+        "1,454 partitions x 3 replicas on 3 broker(s) is 1,454 per broker: this one topic takes 36%"
+    )
+    (over,) = partition_guidance(5_000, 3, 3)
+    assert "more than the 4,000 per broker that Kafka's guidance allows" in over
+    assert any("200,000 per cluster" in w for w in partition_guidance(10_000, 100, 30))
+
+
+def test_cli_warns_when_one_topic_crowds_the_brokers(offline_project: Project) -> None:
+    res = offline_project.run("partitions", "calc", "--target-throughput", "5M", "--partition-throughput", "1000",
+                              "--brokers", "3", "--no-color")
+    assert res.exit_code == 0, res.output
+    assert "warning: 5,000 partitions x 3 replicas on 3 broker(s) is 5,000 per broker" in res.stdout
+    data = json.loads(offline_project.run("partitions", "calc", "--target-throughput", "5M", "--partition-throughput",
+                                          "1000", "--brokers", "3", "-o", "json").stdout)
+    assert len(data["warnings"]) == 1

@@ -93,3 +93,41 @@ def test_an_invalid_spec_still_gets_every_error_from_jsonschema(tmp_path: Path) 
     assert result.returncode == 1
     for expected in ("1 is not of type 'string'", "'x' is not of type 'integer'", "allowed keys"):
         assert expected in result.stdout + result.stderr
+
+
+def test_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    result = mqctl("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == f"mqctl {version('mqctl')}\n"
+
+
+def test_help_shows_flags_bare_and_values_by_name(tmp_path: Path) -> None:
+    """No `<bool>` / `<str>` type labels on options: flags alone, values as ENV, FILE, FORMAT."""
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from mqctl.cli import app
+
+    group = get_command(app)
+    commands: list[list[str]] = [[]]
+    for name, command in getattr(group, "commands", {}).items():
+        commands.append([name])
+        commands += [[name, sub] for sub in getattr(command, "commands", {})]
+    for path in commands:  # in process: one interpreter start per command would take a minute
+        shown = CliRunner().invoke(app, [*path, "--help"])
+        assert shown.exit_code == 0, (path, shown.output)
+        options = [line for line in shown.stdout.splitlines() if line.lstrip().startswith("-")]
+        labelled = [line for line in options if "<" in line.split("  ")[0]]
+        assert labelled == [], (path, labelled)
+    plan = mqctl("plan", "--help", cwd=tmp_path).stdout
+    assert "-e, --env ENV" in plan and "--out, --save-plan FILE" in plan and "-o, --output, --format FORMAT" in plan
+    assert "--install-completion" in mqctl("--help", cwd=tmp_path).stdout
+
+
+def test_save_plan_and_format_are_aliases_of_out_and_output(tmp_path: Path) -> None:
+    (tmp_path / "mqctl.yaml").write_text("environments:\n  dev:\n    bootstrap_servers: 127.0.0.1:1\n")
+    result = mqctl("plan", "--env", "dev", "--format", "xml", "--save-plan", "p.json", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "unknown output format 'xml'" in result.stderr  # both flags parsed; the format is checked first

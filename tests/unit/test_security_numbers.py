@@ -152,3 +152,10 @@ def test_template_refuses_absurd_machines_in_one_line(runner: CliRunner, args: l
 def test_the_largest_sane_machine_renders() -> None:
     rendered = templates.render("broker", "durable", cores=templates.MAX_CORES, disks=templates.MAX_DISKS, rack="r1")
     assert rendered.get("log.dirs").text is not None
+
+
+@pytest.mark.parametrize("value", [None, 5, "", "M", "5m", "5 MiBs", "\u0665M", "5²k", "1e3k", "-5M", "5MM", "1GiB/ms"])
+def test_parse_rate_takes_any_value_and_only_its_notation(value: object) -> None:
+    from mqctl.spec.units import parse_rate
+
+    assert parse_rate(value) is None

@@ -25,9 +25,7 @@ DESIGN: dict[str, dict[str, str]] = {
         "enable.idempotence": "true",
         "retries": "3",
         "request.timeout.ms": "30000",
-        "batch.size": "65536",
         "buffer.memory": "134217728",
-        "compression.type": "lz4",
     },
     "consumer": {
         "enable.auto.commit": "false",
@@ -46,9 +44,9 @@ PROFILE_VALUES: dict[tuple[str, str], dict[str, str]] = {
     ("broker", "durable"): {"compression.type": "lz4", "socket.send.buffer.bytes": "1048576"},
     ("broker", "throughput"): {"socket.send.buffer.bytes": "2097152", "queued.max.requests": "1000"},
     ("broker", "latency"): {"compression.type": "producer"},
-    ("producer", "durable"): {"linger.ms": "5"},
-    ("producer", "throughput"): {"linger.ms": "20"},
-    ("producer", "latency"): {"linger.ms": "0"},
+    ("producer", "durable"): {"linger.ms": "5", "batch.size": "65536", "compression.type": "lz4"},
+    ("producer", "throughput"): {"linger.ms": "50", "batch.size": "131072", "compression.type": "lz4"},
+    ("producer", "latency"): {"linger.ms": "0", "batch.size": "16384", "compression.type": "none"},
     ("consumer", "durable"): {"fetch.min.bytes": "1", "fetch.max.wait.ms": "500"},
     ("consumer", "throughput"): {"fetch.min.bytes": "65536", "max.partition.fetch.bytes": "2097152"},
     ("consumer", "latency"): {"fetch.min.bytes": "1", "fetch.max.wait.ms": "100"},
@@ -250,3 +248,26 @@ def test_cli_refusals_exit_1(offline_project: Project, args: list[str], message:
     assert res.exit_code == 1
     assert message in res.stderr
     assert res.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("kind", "profile", "keys"),
+    [
+        ("producer", "throughput", {"linger.ms", "batch.size"}),
+        ("producer", "latency", {"linger.ms", "batch.size", "compression.type"}),
+        ("consumer", "throughput", {"fetch.min.bytes", "max.partition.fetch.bytes"}),
+        ("consumer", "latency", {"fetch.max.wait.ms"}),
+    ],
+)
+def test_client_profiles_differ_where_the_guidance_says_and_say_why(kind: str, profile: str, keys: set[str]) -> None:
+    durable, other = render(kind, "durable"), render(kind, profile)
+    changed = {s.key for s in other.settings if s.value != durable.get(s.key).value}
+    assert changed == keys
+    assert all(other.get(key).why != durable.get(key).why for key in changed)  # each change has its own reason
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_reasons_name_the_order_system_design_never_an_unseen_document(kind: str) -> None:
+    for profile in PROFILES:
+        for setting in render(kind, profile).settings:
+            assert not setting.why.startswith("Design"), setting

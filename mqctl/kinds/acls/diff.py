@@ -45,6 +45,8 @@ def diff_acls(
     """Creates for declared bindings the cluster lacks; deletes for bindings in scope no spec declares,
     except grants of the principal mqctl connects as (`who`): those are errors unless mqctl.yaml allows it."""
     if not live.authorizer:
+        if not desired:  # nothing declared, so nothing left unapplied
+            return [], []
         files = sorted({spec.source.file for spec in desired}) or ["acls/"]
         note = (
             f"the cluster has no authorizer (authorizer.class.name is empty): Kafka neither stores nor "

@@ -43,12 +43,12 @@ def _lines(report: BrokerCheck) -> list[str]:
 def check(
     env: EnvOption,
     profile: Annotated[
-        str, typer.Option("--profile", "-p", help="durable, throughput or latency.")
+        str, typer.Option("--profile", "-p", metavar="PROFILE", help="durable, throughput or latency.")
     ] = "durable",
-    cores: Annotated[str | None, typer.Option("--cores", help="CPU cores of the broker hosts.")] = None,
-    disks: Annotated[str | None, typer.Option("--disks", help="Data disks per broker host.")] = None,
+    cores: Annotated[str | None, typer.Option("--cores", metavar="N", help="CPU cores of the broker hosts.")] = None,
+    disks: Annotated[str | None, typer.Option("--disks", metavar="N", help="Data disks per broker host.")] = None,
     root: RootOption = Path("."),
-    output: Annotated[str, typer.Option("-o", "--output", help="text or json")] = "text",
+    output: Annotated[str, typer.Option("-o", "--output", "--format", metavar="FORMAT", help="text or json")] = "text",
     no_color: NoColorOption = False,
 ) -> None:
     """Compare each broker's live config (static keys included) with `mqctl template broker`."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from mqctl.diagnostics import did_you_mean
 from mqctl.kinds.topics.configs import TOPIC_CONFIGS, ConfigDef, ValueKind, check_value
 
 Mode = Literal["cluster-wide", "per-broker"]
@@ -219,7 +220,10 @@ def broker_value(key: str, value: object, cluster_default: bool) -> tuple[str | 
                 "read-only broker config: it cannot be changed dynamically; set it in "
                 "server.properties and do a rolling restart"
             )
-        return None, "unknown dynamic broker config for Kafka 4.x (static keys need server.properties)"
+        return None, (
+            "unknown dynamic broker config for Kafka 4.x (static keys need server.properties)"
+            f"{did_you_mean(key, BROKER_CONFIGS)}"
+        )
     if cluster_default and spec.mode == "per-broker":
         return None, "per-broker config: it cannot be a cluster default; set it under per_broker"
     return check_value(key, value, spec.value)

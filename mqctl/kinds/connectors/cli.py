@@ -38,7 +38,7 @@ def _lines(report: ConnectorReport) -> list[str]:
 def status(
     env: EnvOption,
     root: RootOption = Path("."),
-    output: Annotated[str, typer.Option("-o", "--output", help="text or json")] = "text",
+    output: Annotated[str, typer.Option("-o", "--output", "--format", metavar="FORMAT", help="text or json")] = "text",
     no_color: NoColorOption = False,
 ) -> None:
     """Connector and task states, with the first line of each failure. Exit 2 when any is FAILED."""
@@ -68,7 +68,8 @@ def status(
 def restart(
     env: EnvOption,
     name: Annotated[
-        str | None, typer.Argument(help="One connector, written without the environment (default: all).")
+        str | None, typer.Argument(metavar="[NAME]",
+            help="One connector, written without the environment (default: all).")
     ] = None,
     failed: Annotated[
         bool, typer.Option("--failed", help="Only the connector instances and tasks that FAILED.")

@@ -7,7 +7,7 @@ diff and cluster modules load inside the methods that use them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mqctl.kind import ChangeTypes, Kind
 
@@ -38,6 +38,12 @@ class TopicsKind(Kind["TopicSpec", "LiveTopics"]):
         from mqctl.kinds.topics.spec import build_topics
 
         return build_topics(docs, ctx)
+
+    def describe(self, item: TopicSpec) -> dict[str, Any]:
+        """The default view without `partitions_line`, which says where the spec is, not what it is."""
+        data = super().describe(item)
+        data.pop("partitions_line", None)
+        return data
 
     def snapshot(self, edges: Edges) -> LiveTopics:
         from mqctl.kinds.topics.admin import TopicAdmin

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from mqctl.diagnostics import did_you_mean
 from mqctl.spec.units import UnitError, duration_ms, parse_finite, parse_integer, size_bytes
 
 ValueKind = Literal["int", "long", "double", "boolean", "string", "list", "enum", "enum_list"]
@@ -95,7 +96,7 @@ def normalise(key: str, value: object) -> tuple[str | None, str | None]:
         return None, f"unknown topic config: {REMOVED_IN_4[key]}"
     spec = TOPIC_CONFIGS.get(key)
     if spec is None:
-        return None, "unknown topic config for Kafka 4.x"
+        return None, f"unknown topic config for Kafka 4.x{did_you_mean(key, TOPIC_CONFIGS)}"
     return check_value(key, value, spec)
 
 

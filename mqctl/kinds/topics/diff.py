@@ -131,7 +131,8 @@ def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
     if spec.partitions < live.partitions:
         problems.append(
             error(
-                *where,
+                spec.source.file,
+                spec.partitions_line or spec.source.line,
                 "partitions",
                 f"{spec.full_name}: partitions cannot decrease ({live.partitions} -> {spec.partitions}); "
                 "Kafka only adds partitions. Keep the spec at "

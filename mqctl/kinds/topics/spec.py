@@ -4,7 +4,7 @@ problems collected."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mqctl.calc import CalcError, calculate_partitions
@@ -60,6 +60,9 @@ class TopicSpec:
     reset_unmanaged_config: bool = False
     sizing: Sizing | None = None
     key: TopicKey | None = None
+    # the line of `partitions:` (in the topic or its file's defaults), for errors about the count;
+    # not part of the resource (left out of comparisons and of the policies' view)
+    partitions_line: int | None = field(default=None, compare=False)
 
 
 def reserved_name(full_name: str, prefix: str) -> bool:
@@ -231,11 +234,13 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
     elif reserved_name(full_name, ctx.env.prefix):
         problems.append(doc.error(name_path, f"the domain {RESERVED_DOMAIN!r} is reserved for mqctl's own topics"))
     elif not ctx.naming.match(full_name):
+        # The same words for every environment, so `validate` (which builds every environment's
+        # specs) reports the name once, not once per environment.
         problems.append(
             doc.error(
                 name_path,
-                f"{full_name!r} breaks the naming rule {_rule(ctx)}; write the name without the "
-                "environment, e.g. order.created.v1",
+                f"{name!r} breaks the naming rule {_rule(ctx)} (the topic is named <env>.{name}); write the "
+                "name without the environment, e.g. order.created.v1",
             )
         )
     repeated = _repeated_environment(name, ctx)
@@ -276,6 +281,7 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
         replication_factor=rf,
         config=config,
         source=Source(doc.file, doc.line_of(item.path)),
+        partitions_line=doc.line_of(_key_path(item, "partitions")),
         protected=bool(fields.get("protected", False)),
         reset_unmanaged_config=fields.get("unmanaged_config", "warn") == "reset",
         sizing=_sizing(item, problems) if sizing else None,

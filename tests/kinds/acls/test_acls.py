@@ -172,7 +172,7 @@ def test_grants_are_enforced_and_revoked_and_secrets_never_shown(secure_project:
     # revoke: without --allow-delete the grant stays, with it the producer is refused
     write_specs(secure_project, users, producer_grant=False)
     held = secure_project.run("apply", "--env", env, "--auto-approve")
-    assert held.exit_code == 0 and "needs --allow-delete" in held.output, held.output
+    assert held.exit_code == 2 and "needs --allow-delete" in held.output, held.output  # left undone: exit 2
     assert produce(users.name("producer"), users.password("producer"), topic) is None
     revoked = secure_project.run("apply", "--env", env, "--auto-approve", "--allow-delete")
     assert revoked.exit_code == 0, revoked.output

@@ -75,3 +75,7 @@ def test_no_authorizer_means_a_warning_and_no_changes() -> None:
     assert changes == []
     (problem,) = problems
     assert problem.severity is Severity.WARNING and "no authorizer" in problem.message
+
+
+def test_no_authorizer_and_nothing_declared_is_nothing_to_say() -> None:
+    assert diff_acls([], LiveAcls(frozenset(), ""), PREFIX, frozenset()) == ([], [])

@@ -272,7 +272,7 @@ def test_delete_needs_allow_delete_and_other_connectors_are_never_touched(
         assert plan.exit_code == 2 and f"- connector {env}.lines" in plan.output and "⚠ destructive" in plan.output
         assert neighbour not in plan.output
         held = connect_project.run("apply", "--env", env, "--auto-approve", "--no-color")
-        assert held.exit_code == 0 and "needs --allow-delete" in held.output
+        assert held.exit_code == 2 and "needs --allow-delete" in held.output  # left undone: exit 2
         assert f"{env}.lines" in connect_worker.get("/connectors").json()
         deleted = connect_project.run("apply", "--env", env, "--auto-approve", "--allow-delete", "--no-color")
         assert deleted.exit_code == 0, deleted.output

@@ -118,7 +118,7 @@ def test_subject_absent_from_specs_is_soft_deleted_only_with_allow_delete(
     assert plan.exit_code == 2 and f"- subject {subject(schemas)}" in plan.output, plan.output
 
     held = schemas.run("apply", "-e", schemas.env, "--auto-approve")
-    assert held.exit_code == 0 and "needs --allow-delete" in held.output
+    assert held.exit_code == 2 and "needs --allow-delete" in held.output  # left undone: exit 2
     assert registry.get_subjects(subject_prefix=schemas.env + ".") == [subject(schemas)]
 
     deleted = schemas.run("apply", "-e", schemas.env, "--auto-approve", "--allow-delete")

@@ -129,9 +129,15 @@ def test_deletion_needs_allow_delete(project: Project, dev_admin: AdminClient) -
     project.write("topics/a.yaml", SPEC.split("  - name: payment")[0])
     gone = f"{project.env}.payment.events.v1"
 
-    held = project.run("apply", "--env", project.env, "--auto-approve")
-    assert held.exit_code == 0
+    planned = project.run("plan", "--env", project.env, "--no-color")
+    assert planned.exit_code == 2
+    assert f"- topic {gone}  (needs --allow-delete)" in planned.stdout
+    assert "1 to delete, 1 destructive; 1 needs --allow-delete to be applied." in planned.stdout
+    held = project.run("apply", "--env", project.env, "--auto-approve", "--no-color")
+    assert held.exit_code == 2, held.output  # planned changes left undone
     assert f"skipped delete of topic {gone} (needs --allow-delete)" in held.stdout
+    assert "Apply incomplete: 0 done, 0 failed, 1 skipped." in held.stdout
+    assert "run apply again with --allow-delete" in held.stdout
     assert gone in dev_admin.list_topics(timeout=10).topics
 
     deleted = project.run("apply", "--env", project.env, "--auto-approve", "--allow-delete")
