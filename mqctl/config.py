@@ -3,6 +3,10 @@
 Secrets are written as `${VAR}` and read from the environment only for the environment in use,
 so a missing variable of another environment never blocks work. They are wrapped in `Secret`, whose
 repr and str never show the value.
+
+Files named in `security` and `schema_registry` (CA, client certificate and key) are resolved
+against the project root, so `ssl_ca_location: .local-cluster/tls/ca.crt` works from any directory;
+a missing one is an error naming the key when an environment is used to connect.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mqctl import schema_check
-from mqctl.diagnostics import Diagnostic, MqctlError
-from mqctl.yamlsource import YamlDocument, load_yaml_file
+from mqctl.diagnostics import Diagnostic, MqctlError, errors_of, warning, warnings_of
+from mqctl.yamlsource import PathKey, YamlDocument, format_path, load_yaml_file
 
 CONFIG_FILE = "mqctl.yaml"
 DEFAULT_TIMEOUT_SECONDS = 15.0
@@ -25,6 +30,10 @@ DEFAULT_NAMING_PATTERN = (
 )
 RESERVED_DOMAIN = "mqctl"  # `<env>.mqctl.*` holds mqctl's own short-lived topics (throughput probes)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SECRET_KEYS = ("password", "ssl_key_password", "client_secret")  # become Secrets, in any section
+FILE_KEYS = ("ssl_ca_location", "ssl_certificate_location", "ssl_key_location")
+TLS_PROTOCOLS = ("SSL", "SASL_SSL")
+DEFAULT_CERTIFICATE_WARNING_DAYS = 30
 
 
 class Secret:
@@ -51,15 +60,40 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class OAuthConfig:
+    """OAuth 2 client credentials for SASL OAUTHBEARER: both Kafka clients fetch their tokens from
+    `token_endpoint_url` as `client_id` (HTTP Basic, as librdkafka sends them)."""
+
+    token_endpoint_url: str
+    client_id: str
+    client_secret: Secret
+    scope: str | None = None
+    # SASL extensions sent with the token (RFC 7628), e.g. Confluent Cloud's logicalCluster and identityPoolId
+    extensions: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        extensions = self.extensions.items() if isinstance(self.extensions, dict) else self.extensions
+        object.__setattr__(self, "extensions", tuple(sorted(extensions)))
+
+
+@dataclass(frozen=True)
 class SecurityConfig:
     protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     username: str | None = None
     password: Secret | None = None
-    ssl_ca_location: str | None = None
+    ssl_ca_location: str | None = None  # absolute (resolved against the project root); None: system CAs
     ssl_certificate_location: str | None = None
     ssl_key_location: str | None = None
     ssl_key_password: Secret | None = None
+    ssl_endpoint_identification: bool = True  # check the broker certificate names the host mqctl dialled
+    certificate_warning_days: int = DEFAULT_CERTIFICATE_WARNING_DAYS  # broker certificate expiry warning
+    oauth: OAuthConfig | None = None
+
+    @property
+    def tls(self) -> bool:
+        """Whether connections are encrypted (SSL or SASL_SSL)."""
+        return self.protocol in TLS_PROTOCOLS
 
 
 @dataclass(frozen=True)
@@ -125,6 +159,7 @@ class ProjectConfig:
     root: Path
     environment: Environment
     naming_pattern: str = DEFAULT_NAMING_PATTERN
+    warnings: tuple[Diagnostic, ...] = ()  # about the environment's settings; shown with the specs' diagnostics
 
 
 def _expand(
@@ -149,15 +184,87 @@ def _section(
     path: tuple[str | int, ...],
     problems: list[Diagnostic] | None,
 ) -> dict[str, Any]:
-    """Expand `${VAR}` in every string of one config section; passwords become Secrets."""
+    """Expand `${VAR}` in every string of one config section (and the sections inside it);
+    passwords and client secrets become Secrets."""
     out: dict[str, Any] = {}
     for key, value in (raw or {}).items():
-        if isinstance(value, str):
+        if isinstance(value, dict):
+            value = _section(value, doc, (*path, key), problems)
+        elif isinstance(value, str):
             value = _expand(value, doc, (*path, key), problems)
-            if key in ("password", "ssl_key_password"):
+            if key in SECRET_KEYS:
                 value = Secret(value)
         out[key] = value
     return out
+
+
+def _resolve_files(section: dict[str, Any], root: Path) -> None:
+    """File settings as absolute paths: relative ones are relative to the project root (`~` is the
+    home directory), whichever directory mqctl runs in."""
+    for key in FILE_KEYS:
+        if section.get(key):
+            section[key] = str(root / Path(section[key]).expanduser())
+
+
+def _file_problems(
+    section: dict[str, Any], raw: dict[str, Any], doc: YamlDocument, path: PathKey
+) -> list[Diagnostic]:
+    """A CA, certificate or key file that is not there (or not readable) fails the run before any
+    connection is tried, naming the key: the Kafka clients would only time out."""
+    problems = []
+    for key in FILE_KEYS:
+        location = section.get(key)
+        if location and not (os.path.isfile(location) and os.access(location, os.R_OK)):
+            written = "" if raw[key] == location else f" (written {raw[key]!r}, relative to the project root)"
+            problems.append(doc.error((*path, key), f"{location}{written}: no such readable file"))
+    return problems
+
+
+def _warning(doc: YamlDocument, path: PathKey, message: str) -> Diagnostic:
+    return warning(doc.file, doc.line_of(path), format_path(path), message)
+
+
+NO_HOSTNAME_CHECK = (
+    "false: the broker's certificate is not checked against the host mqctl connects to, so a server "
+    "holding any certificate from a trusted CA can pose as the cluster"
+)
+HTTP_TOKENS = "plain http:// to another host: the client secret and the tokens cross the network unencrypted"
+
+
+def _security_problems(security: dict[str, Any], doc: YamlDocument, path: PathKey) -> list[Diagnostic]:
+    """Errors and warnings about settings that only make sense together (the schema checks each alone)."""
+    found = []
+    protocol = security.get("protocol", "PLAINTEXT")
+    mechanism = security.get("sasl_mechanism")
+    oauth = security.get("oauth")
+    if mechanism == "OAUTHBEARER":
+        if oauth is None:
+            found.append(doc.error(path, "sasl_mechanism OAUTHBEARER needs an oauth: section "
+                                         "(token_endpoint_url, client_id, client_secret)"))  # fmt: skip
+        if "username" in security or "password" in security:
+            found.append(doc.error(path, "username and password are not used with OAUTHBEARER: remove them"))
+    elif oauth is not None:
+        found.append(doc.error((*path, "oauth"), "only used with sasl_mechanism: OAUTHBEARER"))
+    elif protocol.startswith("SASL") and not (mechanism and security.get("username") and "password" in security):
+        found.append(doc.error(path, "SASL needs sasl_mechanism, username and password"))
+    if ("ssl_certificate_location" in security) != ("ssl_key_location" in security):
+        found.append(doc.error(path, "a client certificate needs both ssl_certificate_location and ssl_key_location"))
+    if "ssl_key_password" in security and "ssl_key_location" not in security:
+        found.append(doc.error((*path, "ssl_key_password"), "set, but there is no ssl_key_location"))
+    tls_only = [key for key in (*FILE_KEYS, "ssl_key_password", "ssl_endpoint_identification") if key in security]
+    if protocol not in TLS_PROTOCOLS and tls_only:
+        found.append(_warning(doc, path, f"{', '.join(tls_only)}: ignored, protocol {protocol} does not use TLS "
+                                         "(SSL and SASL_SSL do)"))  # fmt: skip
+    elif security.get("ssl_endpoint_identification") is False:
+        found.append(_warning(doc, (*path, "ssl_endpoint_identification"), NO_HOSTNAME_CHECK))
+    if oauth is not None:
+        where = (*path, "oauth", "token_endpoint_url")
+        url = urlsplit(oauth["token_endpoint_url"])
+        if url.scheme not in ("http", "https") or not url.hostname:
+            found.append(doc.error(where, "must be an http:// or https:// URL"))
+        elif url.scheme == "http" and url.hostname not in ("localhost", "127.0.0.1", "::1"):
+            found.append(_warning(doc, where, HTTP_TOKENS))
+    return found
 
 
 def _read(root: Path) -> YamlDocument:
@@ -193,12 +300,16 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
     security = _section(raw.get("security"), doc, (*base, "security"), strict)
     registry = _section(raw.get("schema_registry"), doc, (*base, "schema_registry"), strict)
     servers = _expand(raw["bootstrap_servers"], doc, (*base, "bootstrap_servers"), strict)
-    if security.get("protocol", "PLAINTEXT").startswith("SASL") and not (
-        security.get("sasl_mechanism") and security.get("username") and "password" in security
-    ):
-        problems.append(doc.error((*base, "security"), "SASL needs sasl_mechanism, username and password"))
+    found = _security_problems(security, doc, (*base, "security"))
+    problems += errors_of(found)
+    for name, section in (("security", security), ("schema_registry", registry)):
+        _resolve_files(section, root)
+        if secrets:  # validate runs offline, e.g. on a laptop without CI's certificates
+            problems += _file_problems(section, raw.get(name) or {}, doc, (*base, name))
     if problems:
         raise MqctlError("invalid " + CONFIG_FILE, problems)
+    if "oauth" in security:
+        security["oauth"] = OAuthConfig(**security["oauth"])
     environment = Environment(
         name=env_name,
         bootstrap_servers=servers,
@@ -215,4 +326,4 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
         raise MqctlError(
             str(doc.error(("naming", "pattern"), f"not a valid regular expression: {exc}"))
         ) from exc
-    return ProjectConfig(root=root, environment=environment, naming_pattern=pattern)
+    return ProjectConfig(root=root, environment=environment, naming_pattern=pattern, warnings=tuple(warnings_of(found)))

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import subprocess
+import sys
 import textwrap
 import time
 import uuid
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from mqctl.cli import app
@@ -30,6 +34,14 @@ DEV_BOOTSTRAP = os.environ.get("MQCTL_TEST_BOOTSTRAP", "127.0.0.1:19092,127.0.0.
 SASL_BOOTSTRAP = os.environ.get("MQCTL_TEST_SASL_BOOTSTRAP", "127.0.0.1:49092")
 REGISTRY_URL = os.environ.get("MQCTL_TEST_REGISTRY", "http://127.0.0.1:8081/apis/ccompat/v7")
 ADMIN_PASSWORD = os.environ.setdefault("KAFKA_ADMIN_PASSWORD", "admin-secret")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# The SASL node's TLS listeners (docs/local-cluster.md) and the material `make cluster-up` wrote for them
+SSL_BOOTSTRAP = "127.0.0.1:49094"  # SSL, client certificate required (mTLS)
+SASL_SSL_BOOTSTRAP = "127.0.0.1:49095"  # SASL_SSL: SCRAM-SHA-512 and OAUTHBEARER
+WRONG_HOST_BOOTSTRAP = "127.0.0.1:49096"  # SSL, a certificate for wrong.example only
+TOKEN_URL = os.environ.get("MQCTL_TEST_TOKEN_URL", "http://127.0.0.1:8085/oauth2/token")
+TLS_DIR = Path(os.environ.get("MQCTL_CLUSTER_DIR", REPO_ROOT / ".local-cluster")).resolve() / "tls"
+KEY_PASSWORD = "order-key-secret"  # of order-service-encrypted.key (scripts/local_tls.py)
 
 
 @dataclass
@@ -50,6 +62,7 @@ class Project:
     root: Path
     env: str
     cleanup_topics: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)  # everything every run printed, for secret checks
 
     def write(self, relpath: str, text: str) -> Path:
         path = self.root / relpath
@@ -65,6 +78,7 @@ class Project:
             res = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
         finally:
             os.chdir(cwd)
+        self.outputs.append(res.stdout + res.stderr)
         return Result(res.exit_code, res.stdout, res.stderr)
 
 
@@ -80,6 +94,36 @@ def sasl_security(user: str = "admin", password: str = "${KAFKA_ADMIN_PASSWORD}"
             """),
         "    ",
     )
+
+
+def security_yaml(**settings: Any) -> str:
+    """A `security:` block of an environment from keyword settings (nested dicts for `oauth:`)."""
+    return textwrap.indent(yaml.safe_dump({"security": settings}, sort_keys=False), "    ")
+
+
+def tls_security(cert: str | None = "mqctl-admin", **settings: Any) -> str:
+    """mTLS settings for the SSL listener with the local cluster's CA and the client certificate
+    `cert` (a CN of docs/local-cluster.md; None: no client certificate); `settings` override."""
+    base: dict[str, Any] = {"protocol": "SSL", "ssl_ca_location": str(TLS_DIR / "ca.crt")}
+    if cert is not None:
+        base |= {"ssl_certificate_location": str(TLS_DIR / f"{cert}.crt"),
+                 "ssl_key_location": str(TLS_DIR / f"{cert}.key")}  # fmt: skip
+    return security_yaml(**(base | settings))
+
+
+def oauth_security(client: str = "mqctl-admin", secret: str = "${MQCTL_TEST_OAUTH_SECRET}", **oauth: Any) -> str:
+    """SASL_SSL with OAUTHBEARER for the local issuer's `client`; `oauth` overrides its settings."""
+    settings = {"token_endpoint_url": TOKEN_URL, "client_id": client, "client_secret": secret, "scope": "kafka"}
+    return security_yaml(protocol="SASL_SSL", sasl_mechanism="OAUTHBEARER",
+                         ssl_ca_location=str(TLS_DIR / "ca.crt"), oauth=settings | oauth)  # fmt: skip
+
+
+def assert_no_secrets(outputs: list[str], *secrets: str) -> None:
+    """No output holds a secret value, nor anything shaped like a JWT (a bearer token)."""
+    for text in outputs:
+        for secret in secrets:
+            assert secret not in text, f"a secret was printed: {text[:500]}"
+        assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]+\.", text), f"a token was printed: {text[:500]}"
 
 
 def config_text(env: str, bootstrap: str, security: str = "", extra: str = "") -> str:
@@ -286,3 +330,42 @@ def purge_subjects(registry: Any, prefix: str) -> None:
                 # still referenced, or already soft-deleted: the next round gets it
                 with contextlib.suppress(SchemaRegistryError):
                     registry.delete_subject(subject, permanent=permanent)
+
+
+# --- TLS and OAuth ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fresh TLS material made by the project's own script (the files `make cluster-up` writes), for
+    tests that need real certificates and keys but no cluster."""
+    out = tmp_path_factory.mktemp("tls")
+    subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "local_tls.py"), "--out", str(out)], check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tls_listeners() -> Path:
+    """The SASL node's TLS listeners and the material they were started with; fails (never skips)
+    when they or the files are not there."""
+    from confluent_kafka.admin import AdminClient
+
+    if not (TLS_DIR / "ca.crt").is_file():
+        pytest.fail(f"no TLS material in {TLS_DIR}: run `make cluster-up` (or set MQCTL_CLUSTER_DIR)")
+    admin = AdminClient({
+        "bootstrap.servers": SSL_BOOTSTRAP, "security.protocol": "SSL", "ssl.ca.location": str(TLS_DIR / "ca.crt"),
+        "ssl.certificate.location": str(TLS_DIR / "mqctl-admin.crt"),
+        "ssl.key.location": str(TLS_DIR / "mqctl-admin.key"),
+    })  # fmt: skip
+    try:
+        admin.describe_cluster(request_timeout=10).result(timeout=15)
+    except Exception as exc:
+        pytest.fail(f"the mTLS listener {SSL_BOOTSTRAP} does not answer ({exc}); run `make cluster-up`")
+    return TLS_DIR
+
+
+@pytest.fixture
+def oauth_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The local issuer's secret of client mqctl-admin, in MQCTL_TEST_OAUTH_SECRET (oauth_security's default)."""
+    monkeypatch.setenv("MQCTL_TEST_OAUTH_SECRET", "mqctl-admin-secret")
+    return "mqctl-admin-secret"

@@ -62,7 +62,7 @@ def spec_folders(root: Path, kinds: Sequence[Kind[Any, Any]] = KINDS) -> frozens
 def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
     """The desired state of `config.environment`, and every problem found on the way."""
     ctx = SpecContext(config.root, config.environment, re.compile(config.naming_pattern))
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = list(config.warnings)  # mqctl.yaml's, shown wherever spec problems are
     items: dict[str, tuple[object, ...]] = {}
     for kind in KINDS:
         built, found = kind.build(_documents(config.root, kind, problems), ctx)
