@@ -23,11 +23,23 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import client_config, describe_kafka_error, error_code, kafka_failure, unreachable
+from mqctl.kafka.certificates import PROBE_SECONDS, CertificateInfo, diagnose, read_certificates
+from mqctl.kafka.connection import (
+    cannot_connect,
+    client_config,
+    describe_kafka_error,
+    error_code,
+    kafka_failure,
+    plain_text,
+    principal,
+    unreachable,
+)
+from mqctl.kafka.oauth import explain
 from mqctl.kafka.protocol import CONFIG_SOURCES, ProtocolClient
 from mqctl.live import LiveConfig
 
 T = TypeVar("T")
+_TLS_TROUBLE = (KafkaError._SSL, KafkaError._TRANSPORT)  # certificate verification; alerts, handshakes cut short
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,10 @@ class ClusterInfo:
     topic_count: int
     partition_count: int
     internal_topic_count: int
+    protocol: str  # how mqctl connected: security protocol, SASL mechanism, who it is
+    sasl_mechanism: str | None
+    principal: str
+    certificates: Mapping[int, CertificateInfo | str]  # broker -> its TLS certificate (or why unread); {} without TLS
 
 
 class KafkaAdmin:
@@ -57,19 +73,44 @@ class KafkaAdmin:
         self.requests = 0  # admin requests sent; benchmarks read it to prove constant request counts
         self.notify = notify  # progress of long operations (throttled retries, replica moves)
         self._fatal: str | None = None  # why waiting is pointless (bad credentials, nothing answers)
+        self._diagnosis: tuple[str | None] | None = None  # see _cause()
         self._broker_configs: dict[int, dict[str, LiveConfig]] = {}  # see broker_configs()
         self.client = AdminClient(client_config(env, throttle_cb=self._throttled, error_cb=self._on_error))
 
     def _on_error(self, err: KafkaError) -> None:
-        """librdkafka reports connection-level trouble here, not through futures. Bad credentials,
-        or every bootstrap broker refusing before we ever got through, make waiting pointless."""
+        """librdkafka reports connection-level trouble here, not through futures. Bad credentials, a
+        TLS problem mqctl's own probe confirms, or every bootstrap broker refusing before we ever got
+        through, make waiting pointless."""
         code = err.code()
+        if self._fatal is not None:
+            return  # the first reason stands; librdkafka repeats itself at every retry
         if code == KafkaError._AUTHENTICATION or err.fatal():
-            self._fatal = f"authentication to environment {self.env.name!r} failed: {err.str()}"
-        elif code == KafkaError._ALL_BROKERS_DOWN and self._fatal is None and "cluster" not in self.__dict__:
-            self._fatal = unreachable(
-                self.env, f"every bootstrap broker refused or dropped the connection: {err.str()}"
-            )
+            self._fatal = self._authentication_failed(plain_text(err.str()))
+        elif "cluster" in self.__dict__:
+            return  # after the first contact librdkafka reconnects by itself; requests time out if it cannot
+        elif code == KafkaError._ALL_BROKERS_DOWN or (self.env.security.tls and code in _TLS_TROUBLE):
+            cause = self._cause()
+            if cause is not None:
+                self._fatal = cannot_connect(self.env, cause)
+            elif code == KafkaError._ALL_BROKERS_DOWN:
+                self._fatal = unreachable(
+                    self.env, f"every bootstrap broker refused or dropped the connection: {err.str()}"
+                )
+
+    def _authentication_failed(self, detail: str) -> str:
+        """For OAUTHBEARER, whether the token endpoint or the broker refused (mqctl.kafka.oauth)."""
+        oauth = self.env.security.oauth
+        if oauth is not None:
+            detail = explain(oauth, self.timeout, detail)
+        return f"authentication to environment {self.env.name!r} failed: {detail}"
+
+    def _cause(self) -> str | None:
+        """Why the first contact fails, from mqctl's own probe of the bootstrap brokers (TLS material,
+        host names, a TLS listener reached in plaintext or the reverse); None when it finds nothing.
+        Probed once per connection."""
+        if self._diagnosis is None:
+            self._diagnosis = (diagnose(self.env),)
+        return self._diagnosis[0]
 
     def _throttled(self, event: Any) -> None:
         """A broker delays librdkafka's requests for a quota (request or controller mutation
@@ -115,10 +156,17 @@ class KafkaAdmin:
         except KafkaException as exc:  # a first contact that times out means nothing answered
             reason = describe_kafka_error(exc, self.env)
             if error_code(exc) == KafkaError._TIMED_OUT:
-                reason = unreachable(self.env, f"no answer within {self.timeout:g}s")
+                reason = self._timed_out()
             raise MqctlError(f"connect: {reason}") from exc
         except TimeoutError as exc:
-            raise MqctlError(f"connect: {exc}") from exc
+            raise MqctlError(f"connect: {self._timed_out()}") from exc
+
+    def _timed_out(self) -> str:
+        """Nothing answered the first contact in time: over TLS, mqctl's probe may know why."""
+        cause = self._cause() if self.env.security.tls else None
+        if cause is not None:
+            return cannot_connect(self.env, cause)
+        return unreachable(self.env, f"no answer within {self.timeout:g}s")
 
     @cached_property
     def protocol(self) -> ProtocolClient:
@@ -177,7 +225,20 @@ class KafkaAdmin:
             topic_count=len(metadata.topics) - len(internal),
             partition_count=sum(len(t.partitions) for t in metadata.topics.values()),
             internal_topic_count=len(internal),
+            protocol=self.env.security.protocol,
+            sasl_mechanism=self.env.security.sasl_mechanism,
+            principal=principal(self.env),
+            certificates=self.broker_certificates(),
         )
+
+    def broker_certificates(self) -> dict[int, CertificateInfo | str]:
+        """Each live broker's TLS certificate, read at the address it advertises over a connection
+        verified with the environment's own TLS settings, or why it could not be read; {} when the
+        environment does not use TLS. One short TLS connection per broker, in parallel."""
+        if not self.env.security.tls:
+            return {}
+        addresses = {b.id: (b.host, b.port) for b in self.brokers()}
+        return read_certificates(self.env.security, addresses, min(self.timeout, PROBE_SECONDS))
 
 
 def _brokers(described: Any) -> tuple[BrokerInfo, ...]:
