@@ -34,6 +34,9 @@ SECRET_KEYS = ("password", "ssl_key_password", "client_secret")  # become Secret
 FILE_KEYS = ("ssl_ca_location", "ssl_certificate_location", "ssl_key_location")
 TLS_PROTOCOLS = ("SSL", "SASL_SSL")
 DEFAULT_CERTIFICATE_WARNING_DAYS = 30
+# Where a file lies on this machine is not part of what a saved plan is about (its digest of the
+# environment leaves it out): a plan saved in one checkout must apply from another directory.
+LOCAL_PATH: dict[str, Any] = {"fingerprint": False}
 
 
 class Secret:
@@ -82,9 +85,9 @@ class SecurityConfig:
     sasl_mechanism: str | None = None
     username: str | None = None
     password: Secret | None = None
-    ssl_ca_location: str | None = None  # absolute (resolved against the project root); None: system CAs
-    ssl_certificate_location: str | None = None
-    ssl_key_location: str | None = None
+    ssl_ca_location: str | None = field(default=None, metadata=LOCAL_PATH)  # absolute; None: the system's CAs
+    ssl_certificate_location: str | None = field(default=None, metadata=LOCAL_PATH)
+    ssl_key_location: str | None = field(default=None, metadata=LOCAL_PATH)
     ssl_key_password: Secret | None = None
     ssl_endpoint_identification: bool = True  # check the broker certificate names the host mqctl dialled
     certificate_warning_days: int = DEFAULT_CERTIFICATE_WARNING_DAYS  # broker certificate expiry warning
@@ -101,9 +104,9 @@ class RegistryConfig:
     url: str
     username: str | None = None
     password: Secret | None = None
-    ssl_ca_location: str | None = None
-    ssl_certificate_location: str | None = None
-    ssl_key_location: str | None = None
+    ssl_ca_location: str | None = field(default=None, metadata=LOCAL_PATH)
+    ssl_certificate_location: str | None = field(default=None, metadata=LOCAL_PATH)
+    ssl_key_location: str | None = field(default=None, metadata=LOCAL_PATH)
 
 
 @dataclass(frozen=True)

@@ -81,13 +81,16 @@ def info(
 
 
 def _certificate_cell(cert: CertificateInfo | str, warn_days: int) -> str:
-    """Subject, issuer and expiry; in yellow when it expires within `warn_days`, red when it has."""
+    """Subject, issuer and expiry on three lines; the expiry in yellow when it is within `warn_days`,
+    red once it has passed."""
     if isinstance(cert, str):
         return f"[red]{escape(cert)}[/]"
     days = cert.days_left()
-    text = escape(f"{cert.subject} (issued by {cert.issuer}), expires {cert.not_after:%Y-%m-%d %H:%M} UTC")
+    expiry = f"expires {cert.not_after:%Y-%m-%d %H:%M} UTC"
     if days < 0:
-        return f"[red]{text}: EXPIRED[/]"
-    if days < warn_days:
-        return f"[yellow]{text}: in {days:.0f} day(s), within {warn_days}[/]"
-    return f"{text} (in {days:.0f} days)"
+        expiry = f"[red]{expiry}: EXPIRED[/]"
+    elif days < warn_days:
+        expiry = f"[yellow]{expiry}, in {days:.0f} day(s) (warning at {warn_days})[/]"
+    else:
+        expiry += f", in {days:.0f} days"
+    return f"{escape(cert.subject)}\nissued by {escape(cert.issuer)}\n{expiry}"

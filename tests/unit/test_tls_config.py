@@ -181,3 +181,21 @@ def test_the_repository_environments_tls_and_oauth_use_the_local_cluster_files()
     assert oauth.security.oauth.client_id == "mqctl-admin"
     raw = yaml.safe_load((REPO_ROOT / "mqctl.yaml").read_text())["environments"]["oauth"]["security"]["oauth"]
     assert raw["client_secret"] == "${MQCTL_OAUTH_CLIENT_SECRET}"  # from the environment, never in the file
+
+
+def test_a_saved_plan_does_not_depend_on_where_the_checkout_lies(tmp_path: Path) -> None:
+    """File settings become absolute paths; the saved plan's digest of the environment leaves them
+    out, so a plan saved in one checkout applies from another."""
+    from mqctl.saved_plan import digest
+
+    envs = []
+    for checkout in ("laptop", "ci"):
+        root = tmp_path / checkout
+        (root / "tls").mkdir(parents=True)
+        for name in ("ca.crt", "me.crt", "me.key"):
+            (root / "tls" / name).write_text("x")
+        write(root, security_yaml(protocol="SSL", ssl_ca_location="tls/ca.crt", ssl_certificate_location="tls/me.crt",
+                                  ssl_key_location="tls/me.key"))  # fmt: skip
+        envs.append(load_config(root, "prod").environment)
+    assert envs[0].security.ssl_ca_location != envs[1].security.ssl_ca_location
+    assert digest({"environment": envs[0]}) == digest({"environment": envs[1]})
