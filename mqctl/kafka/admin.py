@@ -23,15 +23,16 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.certificates import PROBE_SECONDS, CertificateInfo, diagnose, read_certificates
+from mqctl.kafka.certificates import PROBE_SECONDS, CertificateInfo, read_certificates
 from mqctl.kafka.connection import (
-    cannot_connect,
     client_config,
+    connection_problem,
     describe_kafka_error,
     error_code,
     kafka_failure,
     plain_text,
     principal,
+    token_refused,
     unreachable,
 )
 from mqctl.kafka.oauth import explain
@@ -89,10 +90,8 @@ class KafkaAdmin:
         elif "cluster" in self.__dict__:
             return  # after the first contact librdkafka reconnects by itself; requests time out if it cannot
         elif code == KafkaError._ALL_BROKERS_DOWN or (self.env.security.tls and code in _TLS_TROUBLE):
-            cause = self._cause()
-            if cause is not None:
-                self._fatal = cannot_connect(self.env, cause)
-            elif code == KafkaError._ALL_BROKERS_DOWN:
+            self._fatal = self._cause()
+            if self._fatal is None and code == KafkaError._ALL_BROKERS_DOWN:
                 self._fatal = unreachable(
                     self.env, f"every bootstrap broker refused or dropped the connection: {err.str()}"
                 )
@@ -101,15 +100,15 @@ class KafkaAdmin:
         """For OAUTHBEARER, whether the token endpoint or the broker refused (mqctl.kafka.oauth)."""
         oauth = self.env.security.oauth
         if oauth is not None:
-            detail = explain(oauth, self.timeout, detail)
-        return f"authentication to environment {self.env.name!r} failed: {detail}"
+            detail = explain(oauth, min(PROBE_SECONDS, self.timeout), detail)
+        return token_refused(self.env, detail)
 
     def _cause(self) -> str | None:
-        """Why the first contact fails, from mqctl's own probe of the bootstrap brokers (TLS material,
-        host names, a TLS listener reached in plaintext or the reverse); None when it finds nothing.
-        Probed once per connection."""
+        """Why the first contact fails, as mqctl's own checks find it (the token endpoint, TLS
+        material, host names, a TLS listener reached in plaintext or the reverse); None when they
+        find nothing. Checked once per connection."""
         if self._diagnosis is None:
-            self._diagnosis = (diagnose(self.env),)
+            self._diagnosis = (connection_problem(self.env),)
         return self._diagnosis[0]
 
     def _throttled(self, event: Any) -> None:
@@ -162,11 +161,10 @@ class KafkaAdmin:
             raise MqctlError(f"connect: {self._timed_out()}") from exc
 
     def _timed_out(self) -> str:
-        """Nothing answered the first contact in time: over TLS, mqctl's probe may know why."""
-        cause = self._cause() if self.env.security.tls else None
-        if cause is not None:
-            return cannot_connect(self.env, cause)
-        return unreachable(self.env, f"no answer within {self.timeout:g}s")
+        """Nothing answered the first contact in time: over TLS or OAuth, mqctl's checks may know why."""
+        security = self.env.security
+        cause = self._cause() if security.tls or security.oauth is not None else None
+        return cause or unreachable(self.env, f"no answer within {self.timeout:g}s")
 
     @cached_property
     def protocol(self) -> ProtocolClient:

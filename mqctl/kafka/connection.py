@@ -10,8 +10,8 @@ from confluent_kafka import KafkaError, KafkaException
 
 from mqctl.config import Environment, OAuthConfig
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.certificates import read_certificate, tls_context
-from mqctl.kafka.oauth import ClientCredentials
+from mqctl.kafka.certificates import PROBE_SECONDS, diagnose, read_certificate, tls_context
+from mqctl.kafka.oauth import ClientCredentials, TokenError, fetch_token
 
 _QUIET = logging.getLogger("mqctl.librdkafka")
 _QUIET.addHandler(logging.NullHandler())
@@ -94,6 +94,24 @@ def cannot_connect(env: Environment, cause: str) -> str:
     return f"cannot connect to Kafka environment {env.name!r} over {env.security.protocol}: {cause}"
 
 
+def token_refused(env: Environment, reason: str) -> str:
+    return f"authentication to environment {env.name!r} failed: {reason}"
+
+
+def connection_problem(env: Environment) -> str | None:
+    """Why `env`'s clients cannot get through, as far as mqctl's own checks find it (None: they find
+    nothing): for OAUTHBEARER, a token request of its own; then its probe of the bootstrap brokers
+    (mqctl.kafka.certificates). Each bounded by PROBE_SECONDS or the environment's timeout."""
+    bound = min(PROBE_SECONDS, env.timeout_seconds)
+    if env.security.oauth is not None:
+        try:
+            fetch_token(env.security.oauth, bound)
+        except TokenError as exc:
+            return token_refused(env, exc.message)
+    cause = diagnose(env)
+    return cannot_connect(env, cause) if cause is not None else None
+
+
 _BROKER_PREFIX = re.compile(r"^[a-z_]+://\S+: ")  # "sasl_ssl://127.0.0.1:49095/bootstrap: "
 _STATE_SUFFIX = re.compile(r" \(after \d+ms in state \w+\)$")  # " (after 317ms in state AUTH_REQ)"
 
@@ -113,7 +131,7 @@ def describe_kafka_error(exc: BaseException, env: Environment) -> str:
         if code == KafkaError._TIMED_OUT:
             return f"timed out after {env.timeout_seconds:g}s ({err.str()}); the next plan shows whether it happened"
         if code == KafkaError._AUTHENTICATION:
-            return f"authentication to environment {env.name!r} failed: {plain_text(err.str())}"
+            return token_refused(env, plain_text(err.str()))
         return describe_broker_error(env, code, err.name(), err.str())
     return str(exc) or exc.__class__.__name__
 

@@ -25,8 +25,14 @@ from kafka.admin import KafkaAdminClient
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.certificates import diagnose
-from mqctl.kafka.connection import cannot_connect, describe_broker_error, kafka_python_config, unreachable
+from mqctl.kafka.certificates import PROBE_SECONDS
+from mqctl.kafka.connection import (
+    connection_problem,
+    describe_broker_error,
+    kafka_python_config,
+    token_refused,
+    unreachable,
+)
 from mqctl.kafka.oauth import ClientCredentials, explain
 from mqctl.kafka.wire import exchange
 
@@ -120,8 +126,8 @@ class ProtocolClient:
             reason = py_kafka_reason(exc)
             oauth = self.env.security.oauth
             if oauth is not None:
-                reason = explain(oauth, self.env.timeout_seconds, reason)
-            return f"authentication to environment {self.env.name!r} failed: {reason}"
+                reason = explain(oauth, min(PROBE_SECONDS, self.env.timeout_seconds), reason)
+            return token_refused(self.env, reason)
         bootstrapping = "admin_client" not in self.__dict__  # the cached client does not exist yet
         cause = self._cause() if bootstrapping and isinstance(exc, _CONNECTING) else None
         if cause is not None:
@@ -134,10 +140,9 @@ class ProtocolClient:
 
     def _cause(self) -> str | None:
         tokens = self._tokens
-        if tokens is not None and tokens.last_error is not None:
-            return f"authentication to environment {self.env.name!r} failed: {tokens.last_error}"
-        cause = diagnose(self.env)
-        return cannot_connect(self.env, cause) if cause is not None else None
+        if tokens is not None and tokens.last_error is not None:  # what the token provider met
+            return token_refused(self.env, tokens.last_error)
+        return connection_problem(self.env)
 
     def call(self, doing: str, call: Callable[[KafkaAdminClient], Any]) -> Any:
         """One of kafka-python's own admin methods (one request), failures as MqctlError."""

@@ -11,6 +11,7 @@ login comes first, and kafka-python is told nothing but "socket disconnected" by
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,3 +176,29 @@ def test_hostname_check_off_reaches_the_wrong_host_listener_with_a_warning(
     assert "CN=wrong.example" in res.stdout
     plan = project.run("plan", "--env", project.env, "--no-color")
     assert plan.exit_code == 2 and "ssl_endpoint_identification: false" in plan.stdout, plan.output
+
+
+@pytest.mark.parametrize("client", ["librdkafka", "kafka-python"])
+def test_a_token_endpoint_that_never_answers(
+    client: str, tmp_path: Path, tls_listeners: Path, oauth_secret: str
+) -> None:
+    """It accepts the connection and says nothing: both clients' waits end at the timeout, and mqctl's
+    own token request, bounded too, names the endpoint."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/oauth2/token"
+        project = _project(tmp_path, Case(SASL_SSL_BOOTSTRAP, oauth_security(token_endpoint_url=url), ""))
+        start = time.monotonic()
+        if client == "librdkafka":
+            res = project.run("plan", "--env", project.env, "--no-color")
+            assert res.exit_code == 1 and res.stdout == "", res.output
+            message = res.stderr.strip()
+        else:
+            with pytest.raises(MqctlError) as caught:
+                env = load_config(tmp_path, project.env).environment
+                ProtocolClient(env, lambda: None).call("describe the cluster", lambda c: c.describe_cluster())
+            message = caught.value.message
+        elapsed = time.monotonic() - start
+    assert "\n" not in message
+    assert f"authentication to environment '{project.env}' failed: the token endpoint {url} did not answer within" \
+        in message  # fmt: skip
+    assert elapsed < BOUND + 5, f"{elapsed:.1f} s"  # the timeout, then mqctl's own token request (5 s); slack
