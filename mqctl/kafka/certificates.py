@@ -25,7 +25,7 @@ import struct
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -40,7 +40,7 @@ _API_VERSIONS_V0 = b"\x00\x12\x00\x00\x7f\xff\xff\xff\x00\x05mqctl"  # api key 1
 # OpenSSL verify codes (X509_V_ERR_*) a user can act on differently
 _EXPIRED, _NOT_YET_VALID = 10, 9
 _HOSTNAME_MISMATCH = (62, 64)  # host name, IP address
-_UNTRUSTED = (2, 18, 19, 20, 21)  # no issuer certificate, self-signed (in the chain), leaf not verifiable
+_UNTRUSTED = (2, 7, 18, 19, 20, 21)  # no issuer, bad signature, self-signed (in the chain), leaf unverifiable
 
 
 @dataclass(frozen=True)
@@ -159,10 +159,6 @@ def _load_client_certificate(context: ssl.SSLContext, security: SecurityConfig) 
         raise MqctlError(f"ssl_key_location {key_file}: {reason}") from None
 
 
-def client_certificate(security: SecurityConfig) -> CertificateInfo | None:
-    return read_certificate(security.ssl_certificate_location) if security.ssl_certificate_location else None
-
-
 def addresses(bootstrap_servers: str) -> list[tuple[str, int]]:
     """host:port pairs of a bootstrap list (`[::1]:9093` included); entries without a port are skipped."""
     found = []
@@ -178,7 +174,6 @@ class Probe:
     """One broker as mqctl's own TLS connection found it."""
 
     address: str
-    reachable: bool
     certificate: CertificateInfo | None = None  # what the broker presented (even when it was not trusted)
     problem: str | None = None  # why the Kafka clients cannot talk to it, as one line; None: nothing found
 
@@ -264,52 +259,70 @@ def _handshake(security: SecurityConfig, address: str, host: str, sock: socket.s
             answer = tls.recv(4)
         except ssl.SSLError as exc:
             if _refusal(exc):
-                return Probe(address, True, cert, _refused_client(security, address, exc))
-            return Probe(address, True, cert, f"the broker at {address} ended the connection after the TLS "
+                return Probe(address, cert, _refused_client(security, address, exc))
+            return Probe(address, cert, f"the broker at {address} ended the connection after the TLS "
                                               f"handshake ({exc})")  # fmt: skip
         except TimeoutError:  # slow, not wrong: nothing to conclude
-            return Probe(address, True, cert)
+            return Probe(address, cert)
         except OSError:  # reset: the broker dropped us without a word
             answer = b""
         if not answer:
-            return Probe(address, True, cert, f"the broker at {address} closed the connection after the TLS "
+            return Probe(address, cert, f"the broker at {address} closed the connection after the TLS "
                                               "handshake, before answering a request")  # fmt: skip
-        return Probe(address, True, cert)
+        return Probe(address, cert)
 
 
 def probe(security: SecurityConfig, host: str, port: int, timeout: float) -> Probe:
     """Connect to one broker as the environment's clients would and say what stands in the way."""
     address = f"{host}:{port}"
-    sock = _connect(host, port, timeout)
-    if sock is None:
-        return Probe(address, reachable=False)
     if not security.tls:
-        return _plaintext_probe(address, host, port, sock, timeout)
+        return _plaintext_probe(address, host, port, timeout)
+    sock = _connect(host, port, timeout)
+    if sock is None:  # refused or unreachable: nothing TLS can tell
+        return Probe(address)
     try:
         return _handshake(security, address, host, sock)
     except ssl.SSLCertVerificationError as exc:
-        return Probe(address, True, None, _untrusted(security, host, address, _presented(host, port, timeout), exc))
+        error = exc
+        if exc.verify_code in _HOSTNAME_MISMATCH:  # OpenSSL checks the name before the signatures:
+            error = _chain_error(security, host, port, timeout) or exc  # an untrusted chain is worse news
+        return Probe(address, problem=_untrusted(security, host, address, _presented(host, port, timeout), error))
     except ssl.SSLError as exc:
         if _refusal(exc):  # TLS 1.2: the refusal comes within the handshake
-            return Probe(address, True, None, _refused_client(security, address, exc))
+            return Probe(address, problem=_refused_client(security, address, exc))
         if exc.reason in ("UNEXPECTED_EOF_WHILE_READING", "WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE"):
-            return Probe(address, True, None, _not_tls(address, exc))
-        return Probe(address, True, None, f"the TLS handshake with {address} failed ({exc})")
+            return Probe(address, problem=_not_tls(address, exc))
+        return Probe(address, problem=f"the TLS handshake with {address} failed ({exc})")
     except ConnectionError as exc:
-        return Probe(address, True, None, _not_tls(address, exc))
+        return Probe(address, problem=_not_tls(address, exc))
     except OSError:  # a timeout in the middle: nothing to conclude
-        return Probe(address, True)
+        return Probe(address)
     finally:
         sock.close()
 
 
-def _plaintext_probe(address: str, host: str, port: int, sock: socket.socket, timeout: float) -> Probe:
+def _chain_error(security: SecurityConfig, host: str, port: int, timeout: float) -> ssl.SSLCertVerificationError | None:
+    """The verification error of a handshake that does not check the host name, if there is one."""
+    sock = _connect(host, port, timeout)
+    if sock is None:
+        return None
+    try:
+        with tls_context(replace(security, ssl_endpoint_identification=False)).wrap_socket(sock, server_hostname=host):
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        return exc
+    except OSError:
+        return None
+    finally:
+        sock.close()
+
+
+def _plaintext_probe(address: str, host: str, port: int, timeout: float) -> Probe:
     """A plaintext client failed: does the listener expect TLS? A handshake with verification off
     that completes says it does."""
-    sock.close()
     if _presented(host, port, timeout) is None:
-        return Probe(address, True)
-    return Probe(address, True, None, f"the listener at {address} speaks TLS, and the environment's protocol does "
+        return Probe(address)
+    return Probe(address, problem=f"the listener at {address} speaks TLS, and the environment's protocol does "
                                       "not use it: set protocol SSL (or SASL_SSL) and ssl_ca_location")  # fmt: skip
 
 
@@ -338,7 +351,7 @@ def read_certificates(security: SecurityConfig, brokers: Mapping[int, tuple[str,
         if found.problem:
             return found.problem
         if found.certificate is None:
-            return f"{found.address}: no TLS connection within {timeout:g}s"
+            return f"{found.address}: no TLS connection (refused, or no answer within {timeout:g}s)"
         return found.certificate
 
     with ThreadPoolExecutor(max_workers=8) as pool:
