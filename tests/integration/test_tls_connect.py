@@ -2,9 +2,10 @@
 certificate of the super user mqctl-admin), SASL_SSL with SCRAM-SHA-512 (admin) and SASL_SSL with
 OAUTHBEARER (tokens from the local issuer for the OAuth client mqctl-admin).
 
-validate, plan, apply, plan again (converged), export, cluster info (text and JSON: protocol,
-mechanism, principal, the broker's certificate), brokers check and lock status run on each; no output
-of any of them holds a secret or a token. The repository's own `tls` and `oauth` environments, with
+validate, plan (saved), apply of the saved plan, plan again (converged), export, cluster info (text
+and JSON: protocol, mechanism, principal, the broker's certificate), brokers check, lock status and
+lock break run on each; no output of any of them, nor the plan file or the exported files, holds a
+secret or a token. The repository's own `tls` and `oauth` environments, with
 their files relative to the project root, are checked the same way.
 """
 
@@ -114,10 +115,11 @@ def test_every_command_works_over_the_protocol(
     _specs(project)
     assert project.run("validate", "--no-color").exit_code == 0
 
-    plan = project.run("plan", "--env", env, "--no-color")
+    saved = tmp_path / "plan.json"
+    plan = project.run("plan", "--env", env, "--out", str(saved), "--no-color")
     assert plan.exit_code == 2, plan.output
     assert f"{env}.orders.created.v1" in plan.stdout and f"User:{env}-svc" in plan.stdout
-    applied = project.run("apply", "--env", env, "--auto-approve", "--no-color")
+    applied = project.run("apply", "--env", env, str(saved), "--auto-approve", "--no-color")
     assert applied.exit_code == 0, applied.output
     assert f"{env}.orders.created.v1" in sasl_admin.list_topics(timeout=10).topics
     assert f"{env}-svc" in sasl_admin.describe_user_scram_credentials(request_timeout=10).result(timeout=15)
@@ -146,8 +148,11 @@ def test_every_command_works_over_the_protocol(
     assert "keys on 1 broker(s)" in checked.stdout and "≠ broker 1: 1 (static)" in checked.stdout
     locked = project.run("lock", "status", "--env", env, "--no-color")
     assert locked.exit_code == 0 and f"environment {env} is not locked" in locked.stdout, locked.output
+    broken = project.run("lock", "break", "--env", env, "--no-color")
+    assert broken.exit_code == 0 and "nothing to break" in broken.stdout, broken.output
 
-    assert_no_secrets(project.outputs, ADMIN_PASSWORD, OAUTH_SECRET, user_password)
+    written = [saved.read_text(), *(path.read_text() for path in (tmp_path / "adopted").rglob("*.yaml"))]
+    assert_no_secrets([*project.outputs, *written], ADMIN_PASSWORD, OAUTH_SECRET, user_password)
 
 
 def test_an_encrypted_client_key_with_its_password_from_the_environment(
