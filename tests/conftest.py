@@ -190,6 +190,15 @@ def offline_project(tmp_path: Path) -> Project:
     return Project(tmp_path, env)
 
 
+def require(admin: Any, what: str) -> None:
+    """Fail (never skip) when `admin`'s cluster does not answer: integration tests must not pass by
+    not running."""
+    try:
+        admin.describe_cluster(request_timeout=10).result(timeout=15)
+    except Exception as exc:
+        pytest.fail(f"{what} is not running ({exc}); run `make cluster-up`")
+
+
 @pytest.fixture(scope="session")
 def dev_admin() -> Iterator[object]:
     """A raw AdminClient on the 3-broker cluster for seeding and checking state out of band.
@@ -199,10 +208,7 @@ def dev_admin() -> Iterator[object]:
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": DEV_BOOTSTRAP})
-    try:
-        admin.describe_cluster(request_timeout=10).result(timeout=15)
-    except Exception as exc:
-        pytest.fail(f"local Kafka cluster at {DEV_BOOTSTRAP} is not running ({exc}); run `make cluster-up`")
+    require(admin, f"local Kafka cluster at {DEV_BOOTSTRAP}")
     yield admin
 
 
@@ -239,10 +245,7 @@ def sasl_admin() -> Iterator[object]:
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient(sasl_admin_config())
-    try:
-        admin.describe_cluster(request_timeout=10).result(timeout=15)
-    except Exception as exc:
-        pytest.fail(f"local SASL Kafka node at {SASL_BOOTSTRAP} is not running ({exc}); run `make cluster-up`")
+    require(admin, f"local SASL Kafka node at {SASL_BOOTSTRAP}")
     yield admin
 
 
@@ -357,10 +360,7 @@ def tls_listeners() -> Path:
         "ssl.certificate.location": str(TLS_DIR / "mqctl-admin.crt"),
         "ssl.key.location": str(TLS_DIR / "mqctl-admin.key"),
     })  # fmt: skip
-    try:
-        admin.describe_cluster(request_timeout=10).result(timeout=15)
-    except Exception as exc:
-        pytest.fail(f"the mTLS listener {SSL_BOOTSTRAP} does not answer ({exc}); run `make cluster-up`")
+    require(admin, f"the SASL node's mTLS listener at {SSL_BOOTSTRAP}")
     return TLS_DIR
 
 

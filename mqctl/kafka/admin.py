@@ -25,6 +25,7 @@ from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.certificates import PROBE_SECONDS, CertificateInfo, read_certificates
 from mqctl.kafka.connection import (
+    authentication_failed,
     client_config,
     connection_problem,
     describe_kafka_error,
@@ -32,7 +33,6 @@ from mqctl.kafka.connection import (
     kafka_failure,
     plain_text,
     principal,
-    token_refused,
     unreachable,
 )
 from mqctl.kafka.oauth import explain
@@ -86,7 +86,7 @@ class KafkaAdmin:
         if self._fatal is not None:
             return  # the first reason stands; librdkafka repeats itself at every retry
         if code == KafkaError._AUTHENTICATION or err.fatal():
-            self._fatal = self._authentication_failed(plain_text(err.str()))
+            self._fatal = self._refused_login(plain_text(err.str()))
         elif "cluster" in self.__dict__:
             return  # after the first contact librdkafka reconnects by itself; requests time out if it cannot
         elif code == KafkaError._ALL_BROKERS_DOWN or (self.env.security.tls and code in _TLS_TROUBLE):
@@ -96,12 +96,12 @@ class KafkaAdmin:
                     self.env, f"every bootstrap broker refused or dropped the connection: {err.str()}"
                 )
 
-    def _authentication_failed(self, detail: str) -> str:
+    def _refused_login(self, detail: str) -> str:
         """For OAUTHBEARER, whether the token endpoint or the broker refused (mqctl.kafka.oauth)."""
         oauth = self.env.security.oauth
         if oauth is not None:
             detail = explain(oauth, min(PROBE_SECONDS, self.timeout), detail)
-        return token_refused(self.env, detail)
+        return authentication_failed(self.env, detail)
 
     def _cause(self) -> str | None:
         """Why the first contact fails, as mqctl's own checks find it (the token endpoint, TLS

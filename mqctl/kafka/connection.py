@@ -94,7 +94,7 @@ def cannot_connect(env: Environment, cause: str) -> str:
     return f"cannot connect to Kafka environment {env.name!r} over {env.security.protocol}: {cause}"
 
 
-def token_refused(env: Environment, reason: str) -> str:
+def authentication_failed(env: Environment, reason: str) -> str:
     return f"authentication to environment {env.name!r} failed: {reason}"
 
 
@@ -107,7 +107,7 @@ def connection_problem(env: Environment) -> str | None:
         try:
             fetch_token(env.security.oauth, bound)
         except TokenError as exc:
-            return token_refused(env, exc.message)
+            return authentication_failed(env, exc.message)
     cause = diagnose(env)
     return cannot_connect(env, cause) if cause is not None else None
 
@@ -131,7 +131,7 @@ def describe_kafka_error(exc: BaseException, env: Environment) -> str:
         if code == KafkaError._TIMED_OUT:
             return f"timed out after {env.timeout_seconds:g}s ({err.str()}); the next plan shows whether it happened"
         if code == KafkaError._AUTHENTICATION:
-            return token_refused(env, plain_text(err.str()))
+            return authentication_failed(env, plain_text(err.str()))
         return describe_broker_error(env, code, err.name(), err.str())
     return str(exc) or exc.__class__.__name__
 

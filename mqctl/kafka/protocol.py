@@ -27,10 +27,10 @@ from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.certificates import PROBE_SECONDS
 from mqctl.kafka.connection import (
+    authentication_failed,
     connection_problem,
     describe_broker_error,
     kafka_python_config,
-    token_refused,
     unreachable,
 )
 from mqctl.kafka.oauth import ClientCredentials, explain
@@ -127,7 +127,7 @@ class ProtocolClient:
             oauth = self.env.security.oauth
             if oauth is not None:
                 reason = explain(oauth, min(PROBE_SECONDS, self.env.timeout_seconds), reason)
-            return token_refused(self.env, reason)
+            return authentication_failed(self.env, reason)
         bootstrapping = "admin_client" not in self.__dict__  # the cached client does not exist yet
         cause = self._cause() if bootstrapping and isinstance(exc, _CONNECTING) else None
         if cause is not None:
@@ -141,7 +141,7 @@ class ProtocolClient:
     def _cause(self) -> str | None:
         tokens = self._tokens
         if tokens is not None and tokens.last_error is not None:  # what the token provider met
-            return token_refused(self.env, tokens.last_error)
+            return authentication_failed(self.env, tokens.last_error)
         return connection_problem(self.env)
 
     def call(self, doing: str, call: Callable[[KafkaAdminClient], Any]) -> Any:

@@ -53,6 +53,10 @@ class Case:
     expected: str  # the line, or the part of it that does not depend on paths and timings
     kafka_python: bool = True  # kafka-python meets it too when it connects
 
+    def line(self, project: Project) -> str:
+        """`expected` with the test's environment name (ENV) and project root (ROOT) filled in."""
+        return self.expected.replace("ENV", project.env).replace("ROOT", str(project.root))
+
 
 def _cases() -> dict[str, Case]:
     encrypted = str(TLS_DIR / "order-service-encrypted.key")
@@ -120,6 +124,14 @@ def _project(tmp_path: Path, case: Case) -> Project:
     return project
 
 
+def _kafka_python_bootstrap(project: Project) -> str:
+    """The error of mqctl's kafka-python client connecting on its own (a missing file fails at load)."""
+    with pytest.raises(MqctlError) as caught:
+        env = load_config(project.root, project.env).environment
+        ProtocolClient(env, lambda: None).call("describe the cluster", lambda client: client.describe_cluster())
+    return str(caught.value.diagnostics[0]) if caught.value.diagnostics else caught.value.message
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_plan_fails_with_one_clear_line(
     name: str, tmp_path: Path, tls_listeners: Path, oauth_secret: str
@@ -130,7 +142,7 @@ def test_plan_fails_with_one_clear_line(
     res = project.run("plan", "--env", project.env, "--no-color")
     elapsed = time.monotonic() - start
     assert res.exit_code == 1, res.output
-    expected = case.expected.replace("ENV", project.env).replace("ROOT", str(tmp_path))
+    expected = case.line(project)
     lines = res.stderr.splitlines()
     if name == "missing-ca-file":  # a mistake in mqctl.yaml: the problem at its line, then the count
         assert lines[0].startswith("error: mqctl.yaml:") and expected in lines[0], res.stderr
@@ -152,12 +164,9 @@ def test_kafka_python_connecting_gives_the_same_reason(
     case = CASES[name]
     project = _project(tmp_path, case)
     start = time.monotonic()
-    with pytest.raises(MqctlError) as caught:
-        env = load_config(tmp_path, project.env).environment  # the missing file fails here
-        ProtocolClient(env, lambda: None).call("describe the cluster", lambda client: client.describe_cluster())
+    message = _kafka_python_bootstrap(project)
     elapsed = time.monotonic() - start
-    message = str(caught.value.diagnostics[0]) if caught.value.diagnostics else caught.value.message
-    assert case.expected.replace("ENV", project.env).replace("ROOT", str(tmp_path)) in message
+    assert case.line(project) in message
     assert "\n" not in message
     assert elapsed < BOUND, f"{elapsed:.1f} s"
     assert_no_secrets([message], *SECRETS)
@@ -193,10 +202,7 @@ def test_a_token_endpoint_that_never_answers(
             assert res.exit_code == 1 and res.stdout == "", res.output
             message = res.stderr.strip()
         else:
-            with pytest.raises(MqctlError) as caught:
-                env = load_config(tmp_path, project.env).environment
-                ProtocolClient(env, lambda: None).call("describe the cluster", lambda c: c.describe_cluster())
-            message = caught.value.message
+            message = _kafka_python_bootstrap(project)
         elapsed = time.monotonic() - start
     assert "\n" not in message
     assert f"authentication to environment '{project.env}' failed: the token endpoint {url} did not answer within" \
