@@ -9,6 +9,10 @@ backstop that masks it in any output.
 mqctl.yaml is trusted (owned by the platform team), but a mistake in it must still be a clear error
 naming the key, never a traceback nor an echo of a credential: credentials inside the registry
 `url:`, a bad port, `timeout_seconds` below 1, a missing TLS file, an empty file.
+
+Files named in `security` and `schema_registry` (CA, client certificate and key) are resolved
+against the project root, so `ssl_ca_location: .local-cluster/tls/ca.crt` works from any directory;
+a missing one is an error naming the key when an environment is used to connect.
 """
 
 from __future__ import annotations
@@ -23,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mqctl import redact
-from mqctl.diagnostics import Diagnostic, MqctlError
+from mqctl.diagnostics import Diagnostic, MqctlError, errors_of, warning, warnings_of
 from mqctl.safefiles import DEFAULT_MAX_BYTES
 from mqctl.textsafe import visible
 
 if TYPE_CHECKING:  # the YAML parser, JSON Schema and RE2 load when mqctl.yaml is read, not on import
     from mqctl.naming import NamingRule
-    from mqctl.yamlsource import YamlDocument
+    from mqctl.yamlsource import PathKey, YamlDocument
 
 CONFIG_FILE = "mqctl.yaml"
 DEFAULT_TIMEOUT_SECONDS = 15.0
@@ -39,8 +43,13 @@ DEFAULT_NAMING_PATTERN = (
 )
 RESERVED_DOMAIN = "mqctl"  # `<env>.mqctl.*` holds mqctl's own short-lived topics (throughput probes)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-SECRET_KEYS = ("password", "ssl_key_password")  # fields of security / schema_registry holding secrets
+SECRET_KEYS = ("password", "ssl_key_password", "client_secret")  # become Secrets, in any section
 FILE_KEYS = ("ssl_ca_location", "ssl_certificate_location", "ssl_key_location")
+TLS_PROTOCOLS = ("SSL", "SASL_SSL")
+DEFAULT_CERTIFICATE_WARNING_DAYS = 30
+# Where a file lies on this machine is not part of what a saved plan is about (its digest of the
+# environment leaves it out): a plan saved in one checkout must apply from another directory.
+LOCAL_PATH: dict[str, Any] = {"fingerprint": False}
 
 
 class Secret:
@@ -69,18 +78,43 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class OAuthConfig:
+    """OAuth 2 client credentials for SASL OAUTHBEARER: both Kafka clients fetch their tokens from
+    `token_endpoint_url` as `client_id` (HTTP Basic, as librdkafka sends them)."""
+
+    token_endpoint_url: str
+    client_id: str
+    client_secret: Secret
+    scope: str | None = None
+    # SASL extensions sent with the token (RFC 7628), e.g. Confluent Cloud's logicalCluster and identityPoolId
+    extensions: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        extensions = self.extensions.items() if isinstance(self.extensions, dict) else self.extensions
+        object.__setattr__(self, "extensions", tuple(sorted(extensions)))
+
+
+@dataclass(frozen=True)
 class SecurityConfig:
     protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     username: str | None = None
     password: Secret | None = None
-    ssl_ca_location: str | None = None
-    ssl_certificate_location: str | None = None
-    ssl_key_location: str | None = None
+    ssl_ca_location: str | None = field(default=None, metadata=LOCAL_PATH)  # absolute; None: the system's CAs
+    ssl_certificate_location: str | None = field(default=None, metadata=LOCAL_PATH)
+    ssl_key_location: str | None = field(default=None, metadata=LOCAL_PATH)
     ssl_key_password: Secret | None = None
     # `password: ${VAR}` names VAR: a users/ spec setting the connecting user's password from the
     # same variable changes nothing (mqctl.connecting), which validate can tell without the value
     password_var: str | None = None
+    ssl_endpoint_identification: bool = True  # check the broker certificate names the host mqctl dialled
+    certificate_warning_days: int = DEFAULT_CERTIFICATE_WARNING_DAYS  # broker certificate expiry warning
+    oauth: OAuthConfig | None = None
+
+    @property
+    def tls(self) -> bool:
+        """Whether connections are encrypted (SSL or SASL_SSL)."""
+        return self.protocol in TLS_PROTOCOLS
 
 
 @dataclass(frozen=True)
@@ -88,9 +122,9 @@ class RegistryConfig:
     url: str
     username: str | None = None
     password: Secret | None = None
-    ssl_ca_location: str | None = None
-    ssl_certificate_location: str | None = None
-    ssl_key_location: str | None = None
+    ssl_ca_location: str | None = field(default=None, metadata=LOCAL_PATH)
+    ssl_certificate_location: str | None = field(default=None, metadata=LOCAL_PATH)
+    ssl_key_location: str | None = field(default=None, metadata=LOCAL_PATH)
 
 
 @dataclass(frozen=True)
@@ -170,6 +204,7 @@ class ProjectConfig:
     naming_pattern: str = DEFAULT_NAMING_PATTERN
     environments: tuple[str, ...] = ()  # every environment mqctl.yaml declares
     limits: Limits = field(default_factory=Limits)
+    warnings: tuple[Diagnostic, ...] = ()  # about the environment's settings; shown with the specs' diagnostics
 
     @property
     def naming(self) -> NamingRule:
@@ -224,10 +259,14 @@ def _register_all_secrets(doc: YamlDocument) -> None:
     not only the one in use: CI may hold prod's password while planning dev."""
     envs = doc.data.get("environments")
     for env in envs.values() if isinstance(envs, dict) else ():  # runs before the schema check
-        for section in ("security", "schema_registry"):
-            raw = env.get(section) if isinstance(env, dict) else None
+        sections = [env.get(name) for name in ("security", "schema_registry")] if isinstance(env, dict) else []
+        while sections:  # and the sections inside them (security.oauth's client_secret)
+            raw = sections.pop()
+            if not isinstance(raw, dict):
+                continue
+            sections += [value for value in raw.values() if isinstance(value, dict)]
             for key in SECRET_KEYS:
-                value = raw.get(key) if isinstance(raw, dict) else None
+                value = raw.get(key)
                 if not isinstance(value, str):
                     continue
                 literal = _VAR.sub("", value)
@@ -242,10 +281,13 @@ def _section(
     path: tuple[str | int, ...],
     problems: list[Diagnostic] | None,
 ) -> dict[str, Any]:
-    """Expand `${VAR}` in every string of one config section; passwords become Secrets."""
+    """Expand `${VAR}` in every string of one config section (and the sections inside it);
+    passwords and client secrets become Secrets."""
     out: dict[str, Any] = {}
     for key, value in (raw or {}).items():
-        if isinstance(value, str):
+        if isinstance(value, dict):
+            value = _section(value, doc, (*path, key), problems)
+        elif isinstance(value, str):
             value = _expand(value, doc, (*path, key), problems, secret=key in SECRET_KEYS)
             if key in SECRET_KEYS:
                 value = Secret(value)
@@ -279,9 +321,7 @@ def _url_problems(raw: str, expanded: str) -> list[str]:
     return problems
 
 
-def _environment_problems(
-    doc: YamlDocument, raw: dict[str, Any], base: tuple[str | int, ...], connecting: bool
-) -> list[Diagnostic]:
+def _environment_problems(doc: YamlDocument, raw: dict[str, Any], base: tuple[str | int, ...]) -> list[Diagnostic]:
     """Checks of one environment the JSON Schema cannot express."""
     problems = []
     registry = raw.get("schema_registry")
@@ -289,20 +329,78 @@ def _environment_problems(
         url = registry["url"]
         expanded = _VAR.sub(lambda m: os.environ.get(m.group(1), "x"), url)
         problems += [doc.error((*base, "schema_registry", "url"), p) for p in _url_problems(url, expanded)]
-    if connecting:  # validate runs offline, e.g. on a laptop without CI's certificates
-        for section in ("security", "schema_registry"):
-            values = raw.get(section)
-            for key in FILE_KEYS:
-                location = values.get(key) if isinstance(values, dict) else None
-                if not isinstance(location, str):
-                    continue
-                if not os.path.isfile(_VAR.sub(lambda m: os.environ.get(m.group(1), ""), location)):
-                    problems.append(doc.error(
-                        (*base, section, key),
-                        f"{visible(location)} is not a file (missing, unreadable, or a directory); the TLS "
-                        "connection needs it. The path is used as written, relative to the directory mqctl runs in",
-                    ))
     return problems
+
+
+def _resolve_files(section: dict[str, Any], root: Path) -> None:
+    """File settings as absolute paths: relative ones are relative to the project root (`~` is the
+    home directory), whichever directory mqctl runs in."""
+    for key in FILE_KEYS:
+        if section.get(key):
+            section[key] = str(root / Path(section[key]).expanduser())
+
+
+def _file_problems(
+    section: dict[str, Any], raw: dict[str, Any], doc: YamlDocument, path: PathKey
+) -> list[Diagnostic]:
+    """A CA, certificate or key file that is not there (or not readable) fails the run before any
+    connection is tried, naming the key: the Kafka clients would only time out."""
+    problems = []
+    for key in FILE_KEYS:
+        location = section.get(key)
+        if location and not (os.path.isfile(location) and os.access(location, os.R_OK)):
+            written = "" if raw[key] == location else f" (written {raw[key]!r}, relative to the project root)"
+            problems.append(doc.error((*path, key), f"{location}{written}: no such readable file"))
+    return problems
+
+
+def _warning(doc: YamlDocument, path: PathKey, message: str) -> Diagnostic:
+    from mqctl.yamlsource import format_path
+
+    return warning(doc.file, doc.line_of(path), format_path(path), message)
+
+
+NO_HOSTNAME_CHECK = (
+    "false: the broker's certificate is not checked against the host mqctl connects to, so a server "
+    "holding any certificate from a trusted CA can pose as the cluster"
+)
+HTTP_TOKENS = "plain http:// to another host: the client secret and the tokens cross the network unencrypted"
+
+
+def _security_problems(security: dict[str, Any], doc: YamlDocument, path: PathKey) -> list[Diagnostic]:
+    """Errors and warnings about settings that only make sense together (the schema checks each alone)."""
+    found = []
+    protocol = security.get("protocol", "PLAINTEXT")
+    mechanism = security.get("sasl_mechanism")
+    oauth = security.get("oauth")
+    if mechanism == "OAUTHBEARER":
+        if oauth is None:
+            found.append(doc.error(path, "sasl_mechanism OAUTHBEARER needs an oauth: section "
+                                         "(token_endpoint_url, client_id, client_secret)"))  # fmt: skip
+        if "username" in security or "password" in security:
+            found.append(doc.error(path, "username and password are not used with OAUTHBEARER: remove them"))
+    elif oauth is not None:
+        found.append(doc.error((*path, "oauth"), "only used with sasl_mechanism: OAUTHBEARER"))
+    elif protocol.startswith("SASL") and not (mechanism and security.get("username") and "password" in security):
+        found.append(doc.error(path, "SASL needs sasl_mechanism, username and password"))
+    if ("ssl_certificate_location" in security) != ("ssl_key_location" in security):
+        found.append(doc.error(path, "a client certificate needs both ssl_certificate_location and ssl_key_location"))
+    if "ssl_key_password" in security and "ssl_key_location" not in security:
+        found.append(doc.error((*path, "ssl_key_password"), "set, but there is no ssl_key_location"))
+    tls_only = [key for key in (*FILE_KEYS, "ssl_key_password", "ssl_endpoint_identification") if key in security]
+    if protocol not in TLS_PROTOCOLS and tls_only:
+        found.append(_warning(doc, path, f"{', '.join(tls_only)}: ignored, protocol {protocol} does not use TLS "
+                                         "(SSL and SASL_SSL do)"))  # fmt: skip
+    elif security.get("ssl_endpoint_identification") is False:
+        found.append(_warning(doc, (*path, "ssl_endpoint_identification"), NO_HOSTNAME_CHECK))
+    if oauth is not None:
+        where = (*path, "oauth", "token_endpoint_url")
+        url = urlsplit(oauth["token_endpoint_url"])
+        if url.scheme not in ("http", "https") or not url.hostname:
+            found.append(doc.error(where, "must be an http:// or https:// URL"))
+        elif url.scheme == "http" and url.hostname not in ("localhost", "127.0.0.1", "::1"):
+            found.append(_warning(doc, where, HTTP_TOKENS))
+    return found
 
 
 def _read(root: Path) -> YamlDocument:
@@ -345,7 +443,7 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
         raise MqctlError(f"{CONFIG_FILE}: no environment named {env_name!r} (known: {known})")
     raw = envs[env_name]
     base: tuple[str | int, ...] = ("environments", env_name)
-    problems += _environment_problems(doc, raw, base, connecting=secrets)
+    problems += _environment_problems(doc, raw, base)
     security = _section(raw.get("security"), doc, (*base, "security"), strict)
     registry = _section(raw.get("schema_registry"), doc, (*base, "schema_registry"), strict)
     connect = _section(raw.get("connect"), doc, (*base, "connect"), strict)
@@ -353,12 +451,16 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
     reference = _VAR.fullmatch(str((raw.get("security") or {}).get("password", "")))
     if reference is not None:
         security["password_var"] = reference.group(1)
-    if security.get("protocol", "PLAINTEXT").startswith("SASL") and not (
-        security.get("sasl_mechanism") and security.get("username") and "password" in security
-    ):
-        problems.append(doc.error((*base, "security"), "SASL needs sasl_mechanism, username and password"))
+    found = _security_problems(security, doc, (*base, "security"))
+    problems += errors_of(found)
+    for name, section in (("security", security), ("schema_registry", registry)):
+        _resolve_files(section, root)
+        if secrets:  # validate runs offline, e.g. on a laptop without CI's certificates
+            problems += _file_problems(section, raw.get(name) or {}, doc, (*base, name))
     if problems:
         raise MqctlError("invalid " + CONFIG_FILE, problems)
+    if "oauth" in security:
+        security["oauth"] = OAuthConfig(**security["oauth"])
     environment = Environment(
         name=env_name,
         bootstrap_servers=servers,
@@ -379,4 +481,4 @@ def load_config(root: Path, env_name: str, secrets: bool = True) -> ProjectConfi
         raise MqctlError(str(doc.error(("naming", "pattern"), str(exc)))) from None
     limits = Limits(**doc.data.get("limits", {}))
     return ProjectConfig(root=root, environment=environment, naming_pattern=pattern,
-                         environments=tuple(sorted(envs)), limits=limits)
+                         environments=tuple(sorted(envs)), limits=limits, warnings=tuple(warnings_of(found)))

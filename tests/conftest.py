@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import subprocess
 import sys
 import textwrap
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from mqctl.cli import app
@@ -33,6 +36,14 @@ SASL_BOOTSTRAP = os.environ.get("MQCTL_TEST_SASL_BOOTSTRAP", "127.0.0.1:49092")
 REGISTRY_URL = os.environ.get("MQCTL_TEST_REGISTRY", "http://127.0.0.1:8081/apis/ccompat/v7")
 CONNECT_URL = os.environ.get("MQCTL_TEST_CONNECT", "http://127.0.0.1:8083")
 ADMIN_PASSWORD = os.environ.setdefault("KAFKA_ADMIN_PASSWORD", "admin-secret")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# The SASL node's TLS listeners (docs/local-cluster.md) and the material `make cluster-up` wrote for them
+SSL_BOOTSTRAP = "127.0.0.1:49094"  # SSL, client certificate required (mTLS)
+SASL_SSL_BOOTSTRAP = "127.0.0.1:49095"  # SASL_SSL: SCRAM-SHA-512 and OAUTHBEARER
+WRONG_HOST_BOOTSTRAP = "127.0.0.1:49096"  # SSL, a certificate for wrong.example only
+TOKEN_URL = os.environ.get("MQCTL_TEST_TOKEN_URL", "http://127.0.0.1:8085/oauth2/token")
+TLS_DIR = Path(os.environ.get("MQCTL_CLUSTER_DIR", REPO_ROOT / ".local-cluster")).resolve() / "tls"
+KEY_PASSWORD = "order-key-secret"  # of order-service-encrypted.key (scripts/local_tls.py)
 # the `mqctl` command `make install` puts next to the interpreter, for tests that need a real process
 # (a terminal, a signal)
 MQCTL = Path(sys.executable).with_name("mqctl")
@@ -57,6 +68,7 @@ class Project:
     env: str
     cleanup_topics: list[str] = field(default_factory=list)
     other_envs: list[str] = field(default_factory=list)  # more environments of its mqctl.yaml
+    outputs: list[str] = field(default_factory=list)  # everything every run printed, for secret checks
 
     def write(self, relpath: str, text: str) -> Path:
         path = self.root / relpath
@@ -72,6 +84,7 @@ class Project:
             res = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
         finally:
             os.chdir(cwd)
+        self.outputs.append(res.stdout + res.stderr)
         return Result(res.exit_code, res.stdout, res.stderr)
 
 
@@ -87,6 +100,36 @@ def sasl_security(user: str = "admin", password: str = "${KAFKA_ADMIN_PASSWORD}"
             """),
         "    ",
     )
+
+
+def security_yaml(**settings: Any) -> str:
+    """A `security:` block of an environment from keyword settings (nested dicts for `oauth:`)."""
+    return textwrap.indent(yaml.safe_dump({"security": settings}, sort_keys=False), "    ")
+
+
+def tls_security(cert: str | None = "mqctl-admin", **settings: Any) -> str:
+    """mTLS settings for the SSL listener with the local cluster's CA and the client certificate
+    `cert` (a CN of docs/local-cluster.md; None: no client certificate); `settings` override."""
+    base: dict[str, Any] = {"protocol": "SSL", "ssl_ca_location": str(TLS_DIR / "ca.crt")}
+    if cert is not None:
+        base |= {"ssl_certificate_location": str(TLS_DIR / f"{cert}.crt"),
+                 "ssl_key_location": str(TLS_DIR / f"{cert}.key")}  # fmt: skip
+    return security_yaml(**(base | settings))
+
+
+def oauth_security(client: str = "mqctl-admin", secret: str = "${MQCTL_TEST_OAUTH_SECRET}", **oauth: Any) -> str:
+    """SASL_SSL with OAUTHBEARER for the local issuer's `client`; `oauth` overrides its settings."""
+    settings = {"token_endpoint_url": TOKEN_URL, "client_id": client, "client_secret": secret, "scope": "kafka"}
+    return security_yaml(protocol="SASL_SSL", sasl_mechanism="OAUTHBEARER",
+                         ssl_ca_location=str(TLS_DIR / "ca.crt"), oauth=settings | oauth)  # fmt: skip
+
+
+def assert_no_secrets(outputs: list[str], *secrets: str) -> None:
+    """No output holds a secret value, nor anything shaped like a JWT (a bearer token)."""
+    for text in outputs:
+        for secret in secrets:
+            assert secret not in text, f"a secret was printed: {text[:500]}"
+        assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]+\.", text), f"a token was printed: {text[:500]}"
 
 
 def config_text(env: str, bootstrap: str, security: str = "", extra: str = "") -> str:
@@ -170,6 +213,15 @@ def offline_project(tmp_path: Path) -> Project:
     return Project(tmp_path, env)
 
 
+def require(admin: Any, what: str) -> None:
+    """Fail (never skip) when `admin`'s cluster does not answer: integration tests must not pass by
+    not running."""
+    try:
+        admin.describe_cluster(request_timeout=10).result(timeout=15)
+    except Exception as exc:
+        pytest.fail(f"{what} is not running ({exc}); run `make cluster-up`")
+
+
 @pytest.fixture(scope="session")
 def dev_admin() -> Iterator[object]:
     """A raw AdminClient on the 3-broker cluster for seeding and checking state out of band.
@@ -179,10 +231,7 @@ def dev_admin() -> Iterator[object]:
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": DEV_BOOTSTRAP})
-    try:
-        admin.describe_cluster(request_timeout=10).result(timeout=15)
-    except Exception as exc:
-        pytest.fail(f"local Kafka cluster at {DEV_BOOTSTRAP} is not running ({exc}); run `make cluster-up`")
+    require(admin, f"local Kafka cluster at {DEV_BOOTSTRAP}")
     yield admin
 
 
@@ -231,10 +280,7 @@ def sasl_admin() -> Iterator[object]:
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient(sasl_admin_config())
-    try:
-        admin.describe_cluster(request_timeout=10).result(timeout=15)
-    except Exception as exc:
-        pytest.fail(f"local SASL Kafka node at {SASL_BOOTSTRAP} is not running ({exc}); run `make cluster-up`")
+    require(admin, f"local SASL Kafka node at {SASL_BOOTSTRAP}")
     yield admin
 
 
@@ -393,13 +439,10 @@ def purge_subjects(registry: Any, prefix: str) -> None:
 
 # --- README.md's tested command blocks ---------------------------------------------------------
 
-REPO = Path(__file__).resolve().parents[1]
-
-
 def readme_block(marker: str) -> list[str]:
     """The commands of the README code block under `<!-- readme-test: MARKER -->`, one per line, as
     written (comments included: bash ignores them)."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     tag = f"<!-- readme-test: {marker} -->\n```sh\n"
     assert text.count(tag) == 1, f"README.md must hold exactly one block marked {marker!r}"
     body = text.split(tag, 1)[1].split("```", 1)[0]
@@ -425,3 +468,39 @@ def run_lines(lines: list[str], cwd: Path, env: dict[str, str], seconds: float =
             output += row
     assert len(results) == len(lines), f"bash stopped early: {done.stdout[-2000:]}{done.stderr[-2000:]}"
     return results
+
+
+# --- TLS and OAuth ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tls_material(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fresh TLS material made by the project's own script (the files `make cluster-up` writes), for
+    tests that need real certificates and keys but no cluster."""
+    out = tmp_path_factory.mktemp("tls")
+    subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "local_tls.py"), "--out", str(out)], check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tls_listeners() -> Path:
+    """The SASL node's TLS listeners and the material they were started with; fails (never skips)
+    when they or the files are not there."""
+    from confluent_kafka.admin import AdminClient
+
+    if not (TLS_DIR / "ca.crt").is_file():
+        pytest.fail(f"no TLS material in {TLS_DIR}: run `make cluster-up` (or set MQCTL_CLUSTER_DIR)")
+    admin = AdminClient({
+        "bootstrap.servers": SSL_BOOTSTRAP, "security.protocol": "SSL", "ssl.ca.location": str(TLS_DIR / "ca.crt"),
+        "ssl.certificate.location": str(TLS_DIR / "mqctl-admin.crt"),
+        "ssl.key.location": str(TLS_DIR / "mqctl-admin.key"),
+    })  # fmt: skip
+    require(admin, f"the SASL node's mTLS listener at {SSL_BOOTSTRAP}")
+    return TLS_DIR
+
+
+@pytest.fixture
+def oauth_secret(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The local issuer's secret of client mqctl-admin, in MQCTL_TEST_OAUTH_SECRET (oauth_security's default)."""
+    monkeypatch.setenv("MQCTL_TEST_OAUTH_SECRET", "mqctl-admin-secret")
+    return "mqctl-admin-secret"

@@ -23,19 +23,26 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
+from mqctl.kafka.certificates import PROBE_SECONDS, CertificateInfo, read_certificates
 from mqctl.kafka.connection import (
+    authentication_failed,
     client_config,
+    connection_problem,
     describe_kafka_error,
     error_code,
     kafka_failure,
+    plain_text,
+    principal,
     refused_by_all,
     setup_timeout_ms,
     unreachable,
 )
+from mqctl.kafka.oauth import explain
 from mqctl.kafka.protocol import CONFIG_SOURCES, ProtocolClient
 from mqctl.live import LiveConfig
 
 T = TypeVar("T")
+_TLS_TROUBLE = (KafkaError._SSL, KafkaError._TRANSPORT)  # certificate verification; alerts, handshakes cut short
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,10 @@ class ClusterInfo:
     topic_count: int
     partition_count: int
     internal_topic_count: int
+    protocol: str  # how mqctl connected: security protocol, SASL mechanism, who it is
+    sasl_mechanism: str | None
+    principal: str
+    certificates: Mapping[int, CertificateInfo | str]  # broker -> its TLS certificate (or why unread); {} without TLS
 
 
 class KafkaAdmin:
@@ -65,22 +76,47 @@ class KafkaAdmin:
         self.requests = 0  # admin requests sent; benchmarks read it to prove constant request counts
         self.notify = notify  # progress of long operations (throttled retries, replica moves)
         self._fatal: str | None = None  # why waiting is pointless (bad credentials, nothing answers)
+        self._diagnosis: tuple[str | None] | None = None  # see _cause()
         self._broker_configs: dict[int, dict[str, LiveConfig]] = {}  # see broker_configs()
         self._created = time.monotonic()
         self.client = AdminClient(client_config(env, throttle_cb=self._throttled, error_cb=self._on_error))
 
     def _on_error(self, err: KafkaError) -> None:
-        """librdkafka reports connection-level trouble here, not through futures. Bad credentials,
-        or every bootstrap broker refusing before we ever got through, make waiting pointless."""
+        """librdkafka reports connection-level trouble here, not through futures. Bad credentials, a
+        TLS problem mqctl's own probe confirms, or every bootstrap broker refusing before we ever got
+        through, make waiting pointless."""
         code = err.code()
+        if self._fatal is not None:
+            return  # the first reason stands; librdkafka repeats itself at every retry
         if code == KafkaError._AUTHENTICATION or err.fatal():
-            self._fatal = f"authentication to environment {self.env.name!r} failed: {err.str()}"
-        elif code == KafkaError._ALL_BROKERS_DOWN and self._fatal is None and "cluster" not in self.__dict__:
-            # All brokers down after the connection setup timeout: they accepted and never answered
-            # (a hung broker, a wrong port of another service); before it, they refused.
-            setup = setup_timeout_ms(self.env) / 1000
-            silent = time.monotonic() - self._created >= 0.9 * setup
-            self._fatal = unreachable(self.env, f"no answer within {setup:g}s" if silent else refused_by_all(self.env))
+            self._fatal = self._refused_login(plain_text(err.str()))
+        elif "cluster" in self.__dict__:
+            return  # after the first contact librdkafka reconnects by itself; requests time out if it cannot
+        elif code == KafkaError._ALL_BROKERS_DOWN or (self.env.security.tls and code in _TLS_TROUBLE):
+            self._fatal = self._cause()
+            if self._fatal is None and code == KafkaError._ALL_BROKERS_DOWN:
+                # All brokers down after the connection setup timeout: they accepted and never answered
+                # (a hung broker, a wrong port of another service); before it, they refused.
+                setup = setup_timeout_ms(self.env) / 1000
+                silent = time.monotonic() - self._created >= 0.9 * setup
+                self._fatal = unreachable(
+                    self.env, f"no answer within {setup:g}s" if silent else refused_by_all(self.env)
+                )
+
+    def _refused_login(self, detail: str) -> str:
+        """For OAUTHBEARER, whether the token endpoint or the broker refused (mqctl.kafka.oauth)."""
+        oauth = self.env.security.oauth
+        if oauth is not None:
+            detail = explain(oauth, min(PROBE_SECONDS, self.timeout), detail)
+        return authentication_failed(self.env, detail)
+
+    def _cause(self) -> str | None:
+        """Why the first contact fails, as mqctl's own checks find it (the token endpoint, TLS
+        material, host names, a TLS listener reached in plaintext or the reverse); None when they
+        find nothing. Checked once per connection."""
+        if self._diagnosis is None:
+            self._diagnosis = (connection_problem(self.env),)
+        return self._diagnosis[0]
 
     def _throttled(self, event: Any) -> None:
         """A broker delays librdkafka's requests for a quota (request or controller mutation
@@ -126,10 +162,16 @@ class KafkaAdmin:
         except KafkaException as exc:  # a first contact that times out means nothing answered
             reason = describe_kafka_error(exc, self.env)
             if error_code(exc) == KafkaError._TIMED_OUT:
-                reason = unreachable(self.env, f"no answer within {self.timeout:g}s")
+                reason = self._timed_out()
             raise MqctlError(f"connect: {reason}") from exc
         except TimeoutError as exc:
-            raise MqctlError(f"connect: {exc}") from exc
+            raise MqctlError(f"connect: {self._timed_out()}") from exc
+
+    def _timed_out(self) -> str:
+        """Nothing answered the first contact in time: over TLS or OAuth, mqctl's checks may know why."""
+        security = self.env.security
+        cause = self._cause() if security.tls or security.oauth is not None else None
+        return cause or unreachable(self.env, f"no answer within {self.timeout:g}s")
 
     @cached_property
     def protocol(self) -> ProtocolClient:
@@ -202,7 +244,20 @@ class KafkaAdmin:
             topic_count=len(metadata.topics) - len(internal),
             partition_count=sum(len(t.partitions) for t in metadata.topics.values()),
             internal_topic_count=len(internal),
+            protocol=self.env.security.protocol,
+            sasl_mechanism=self.env.security.sasl_mechanism,
+            principal=principal(self.env),
+            certificates=self.broker_certificates(),
         )
+
+    def broker_certificates(self) -> dict[int, CertificateInfo | str]:
+        """Each live broker's TLS certificate, read at the address it advertises over a connection
+        verified with the environment's own TLS settings, or why it could not be read; {} when the
+        environment does not use TLS. One short TLS connection per broker, in parallel."""
+        if not self.env.security.tls:
+            return {}
+        addresses = {b.id: (b.host, b.port) for b in self.brokers()}
+        return read_certificates(self.env.security, addresses, min(self.timeout, PROBE_SECONDS))
 
 
 def _brokers(described: Any) -> tuple[BrokerInfo, ...]:

@@ -25,13 +25,22 @@ from kafka.admin import KafkaAdminClient
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import describe_broker_error, kafka_python_config, unreachable
+from mqctl.kafka.certificates import PROBE_SECONDS
+from mqctl.kafka.connection import (
+    authentication_failed,
+    connection_problem,
+    describe_broker_error,
+    kafka_python_config,
+    unreachable,
+)
+from mqctl.kafka.oauth import ClientCredentials, explain
 from mqctl.kafka.wire import exchange_addressed
 
 _QUIET = logging.getLogger("kafka")  # kafka-python's own logger: failures surface as exceptions
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 
+_CONNECTING = (kafka.errors.KafkaConnectionError, kafka.errors.KafkaTimeoutError)  # how a refused handshake ends
 QUOTA_STALLS = 5  # quota rounds in a row that get nothing accepted before a mutation gives up
 
 # error codes mqctl acts on
@@ -98,22 +107,42 @@ class ProtocolClient:
         self.env = env
         self._count = count
         self.request_timeout_ms = env.timeout_ms  # per request, until its answer
+        self._tokens: ClientCredentials | None = None  # OAUTHBEARER's token provider, once connecting
 
     @cached_property
     def admin_client(self) -> KafkaAdminClient:
+        config = kafka_python_config(self.env)  # TLS material is checked here: MqctlError, never a prompt
+        self._tokens = config.get("sasl_oauth_token_provider")
         try:
-            return KafkaAdminClient(**kafka_python_config(self.env))
+            return KafkaAdminClient(**config)  # bootstraps: connects, authenticates, reads metadata
         except Exception as exc:  # kafka-python raises its own errors and plain ones alike
             raise MqctlError(f"connect: {self._failure(exc)}") from exc
 
     def _failure(self, exc: Exception) -> str:
+        """One line for a failed request. While kafka-python bootstraps, a refused TLS handshake or
+        token request only makes it time out (the cause is in its log): the OAuth token provider's
+        last error, or mqctl's own probe of the bootstrap brokers, says why."""
+        if isinstance(exc, kafka.errors.SaslAuthenticationFailedError):
+            reason = py_kafka_reason(exc)
+            oauth = self.env.security.oauth
+            if oauth is not None:
+                reason = explain(oauth, min(PROBE_SECONDS, self.env.timeout_seconds), reason)
+            return authentication_failed(self.env, reason)
+        bootstrapping = "admin_client" not in self.__dict__  # the cached client does not exist yet
+        cause = self._cause() if bootstrapping and isinstance(exc, _CONNECTING) else None
+        if cause is not None:
+            return cause
         if isinstance(exc, (kafka.errors.KafkaConnectionError, kafka.errors.UnknownBrokerIdError)):
             return unreachable(self.env, py_kafka_reason(exc))
         if isinstance(exc, kafka.errors.KafkaTimeoutError):
             return unreachable(self.env, f"no answer within {self.env.timeout_seconds:g}s")
-        if isinstance(exc, kafka.errors.SaslAuthenticationFailedError):
-            return f"authentication to environment {self.env.name!r} failed: {py_kafka_reason(exc)}"
         return py_kafka_reason(exc)
+
+    def _cause(self) -> str | None:
+        tokens = self._tokens
+        if tokens is not None and tokens.last_error is not None:  # what the token provider met
+            return authentication_failed(self.env, tokens.last_error)
+        return connection_problem(self.env)
 
     def call(self, doing: str, call: Callable[[KafkaAdminClient], Any]) -> Any:
         """One of kafka-python's own admin methods (one request), failures as MqctlError."""

@@ -80,7 +80,7 @@ def spec_folders(root: Path, kinds: Sequence[Kind[Any, Any]] = KINDS) -> frozens
 def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
     """The desired state of `config.environment`, and every problem found on the way."""
     ctx = SpecContext(config.root, config.environment, config.naming, config.environments, config.limits)
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = list(config.warnings)  # mqctl.yaml's, shown wherever spec problems are
     items: dict[str, tuple[object, ...]] = {}
     labels = SpecLabels()
     for kind in KINDS:

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, all_acls, delete_acls, purge_subjects, readme_block, run_lines, unique_env
+from tests.conftest import REPO_ROOT, all_acls, delete_acls, purge_subjects, readme_block, run_lines, unique_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.sasl, pytest.mark.registry]
 
@@ -53,7 +53,7 @@ def _replace(path: Path, replacements: list[tuple[str, str]]) -> None:
 
 def local_env() -> dict[str, str]:
     """local.env's variables, as the Makefile exports them."""
-    pairs = (line.split("=", 1) for line in (REPO / "local.env").read_text().splitlines())
+    pairs = (line.split("=", 1) for line in (REPO_ROOT / "local.env").read_text().splitlines())
     return {k: v for k, v in (p for p in pairs if len(p) == 2) if re.fullmatch(r"[A-Z][A-Z0-9_]*", k)}
 
 
@@ -92,7 +92,7 @@ def copy(tmp_path: Path, dev_admin: Any, sasl_admin: Any, registry: Any) -> Iter
     made = Copy(tmp_path / "project", dev, f"{dev}s")
     made.root.mkdir()
     for name in COPIED:
-        source = REPO / name
+        source = REPO_ROOT / name
         if source.is_dir():
             shutil.copytree(source, made.root / name)
         else:
@@ -118,7 +118,7 @@ def copy(tmp_path: Path, dev_admin: Any, sasl_admin: Any, registry: Any) -> Iter
 def test_the_demo_then_every_using_it_command_as_written(copy: Copy) -> None:
     passwords = local_env()
     demo = subprocess.run(
-        ["bash", str(REPO / "scripts" / "demo.sh"), copy.secure, copy.dev],
+        ["bash", str(REPO_ROOT / "scripts" / "demo.sh"), copy.secure, copy.dev],
         cwd=copy.root, env={**os.environ, **passwords}, capture_output=True, text=True, timeout=600, check=False,
     )
     shown = demo.stdout + demo.stderr

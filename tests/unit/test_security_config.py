@@ -92,9 +92,14 @@ def test_a_missing_tls_file_is_named_at_config_load(tmp_path: Path) -> None:
         + "}\nschema_registry: {url: 'https://r', ssl_key_location: /nonexistent/key.pem}",
     )
     found = problems(tmp_path)
-    assert any("security.ssl_ca_location: /nonexistent/ca.pem is not a file" in p for p in found)
-    assert any("security.ssl_certificate_location" in p and "is not a file" in p for p in found)  # a directory
-    assert any("schema_registry.ssl_key_location: /nonexistent/key.pem is not a file" in p for p in found)
+    assert any("security.ssl_ca_location: /nonexistent/ca.pem: no such readable file" in p for p in found)
+    assert any("security.ssl_certificate_location" in p and "no such readable file" in p for p in found)  # a directory
+    assert any("schema_registry.ssl_key_location: /nonexistent/key.pem: no such readable file" in p for p in found)
+    write_config(
+        tmp_path,
+        "security: {protocol: SSL, ssl_ca_location: /nonexistent/ca.pem, ssl_certificate_location: /nonexistent/c.pem,"
+        " ssl_key_location: /nonexistent/key.pem}",
+    )
     load_config(tmp_path, "prod", secrets=False)  # validate runs offline: CI's certificates are not needed
 
 
