@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from mqctl.kind import Kind
-from mqctl.kinds import acls, brokers, schemas, topics, users
+from mqctl.kinds import acls, brokers, quotas, schemas, topics, users
 from mqctl.plan import Action, Change
 
 KINDS: tuple[Kind[Any, Any], ...] = (
     brokers.KIND,  # first: topics created in the same run already see new broker defaults
     topics.KIND,
     users.KIND,
+    quotas.KIND,  # on users
     acls.KIND,
     schemas.KIND,
 )

@@ -21,6 +21,7 @@ from mqctl.kinds import KINDS, managed
 from mqctl.kinds.acls import KIND as ACLS
 from mqctl.kinds.acls.model import AclBinding, LiveAcls
 from mqctl.kinds.brokers.live import LiveBrokerConfigs
+from mqctl.kinds.quotas.model import LiveQuotas, QuotaEntity
 from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
 from mqctl.kinds.users.export import password_variables
@@ -47,6 +48,7 @@ def snapshots(
     users: dict[str, dict[str, int]] | None = None,
     subjects: tuple[LiveSubject, ...] = (),
     brokers: LiveBrokerConfigs | None = None,
+    quotas: LiveQuotas | None = None,
 ) -> Snapshots:
     return Snapshots({
         "topics": LiveTopics((1, 2, 3), {t.name: t for t in topics}, frozenset(t.name for t in topics)),
@@ -54,6 +56,7 @@ def snapshots(
         "users": users or {},
         "schemas": RegistryState({s.name: s for s in subjects}),
         "brokers": brokers or LiveBrokerConfigs({}, {1: {}, 2: {}, 3: {}}),
+        "quotas": quotas or LiveQuotas({}),
     })
 
 
@@ -391,3 +394,31 @@ def test_brokers_round_trip_and_selection(tmp_path: Path) -> None:
     out = export(snapshots(brokers=configs), select=Selection(exclude=("broker *",)))
     assert out["left_out"] == ["broker 1"]
     assert "per_broker" not in yaml.safe_load(str(out["brokers/cluster.yaml"]))["brokers"]
+
+
+def test_quotas_in_scope_round_trip_and_the_rest_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDER_SERVICE_PASSWORD", "x")
+    env = Environment("dev", "127.0.0.1:1", policy=Policy(managed_users=("*-service",)))
+    entities = {
+        QuotaEntity.of({"user": "order-service"}): {"producer_byte_rate": 10485760.0, "request_percentage": 12.5},
+        QuotaEntity.of({"user": "order-service", "client-id": "dev.web"}): {"consumer_byte_rate": 1000.0},
+        QuotaEntity.of({"user": None, "client-id": "dev.batch"}): {"controller_mutation_rate": 2.0},
+        QuotaEntity.of({"client-id": "staging.web"}): {"request_percentage": 5.0},  # another environment's
+        QuotaEntity.of({"user": None}): {"producer_byte_rate": 1.0},  # cluster-wide: not this env's
+        QuotaEntity.of({"user": "order-service", "client-id": "odd id"}): {"consumer_byte_rate": 1.0},
+    }
+    live = snapshots(users={"order-service": {"SCRAM-SHA-512": 8192}}, quotas=LiveQuotas(entities))
+    result = run(live, env=env)
+    (quotas,) = [f for f in result.files if f.path == "quotas/quotas.yaml"]
+    assert yaml.safe_load(quotas.text)["quotas"] == [
+        {"user": "default", "client_id": "batch", "controller_mutation_rate": 2},
+        {"user": "order-service", "producer_byte_rate": 10485760, "request_percentage": 12.5},
+        {"user": "order-service", "client_id": "web", "consumer_byte_rate": 1000},
+    ]
+    assert [n for n in result.notes if n.startswith("quota")] == [
+        "quota user=order-service, client-id=odd id is in this environment's scope but not exported (client id "
+        "'odd id' is not <env>.<client_id> of this environment); a plan deletes it"
+    ]
+    round_trip(tmp_path, snapshots(users={"order-service": {"SCRAM-SHA-512": 8192}},
+                                   quotas=LiveQuotas({k: v for k, v in entities.items() if "odd" not in str(k)})),
+               env)  # fmt: skip
