@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import tempfile
 import textwrap
 import time
 import uuid
@@ -30,6 +32,9 @@ DEV_BOOTSTRAP = os.environ.get("MQCTL_TEST_BOOTSTRAP", "127.0.0.1:19092,127.0.0.
 SASL_BOOTSTRAP = os.environ.get("MQCTL_TEST_SASL_BOOTSTRAP", "127.0.0.1:49092")
 REGISTRY_URL = os.environ.get("MQCTL_TEST_REGISTRY", "http://127.0.0.1:8081/apis/ccompat/v7")
 ADMIN_PASSWORD = os.environ.setdefault("KAFKA_ADMIN_PASSWORD", "admin-secret")
+ROOT = Path(__file__).resolve().parents[1]
+# the broker jars `make cluster-up` fetched (MQCTL_CACHE_DIR as for scripts/local-cluster.sh)
+KAFKA_LIB = Path(os.environ.get("MQCTL_CACHE_DIR", ROOT / ".cache")) / "kafka-4.1.1" / "lib"
 
 
 @dataclass
@@ -132,6 +137,24 @@ def protocol_request(request: Any, node: int | None = None) -> Any:
         return response
     finally:
         client.close()
+
+
+def config_command(*args: str, bootstrap: str = SASL_BOOTSTRAP) -> str:
+    """Kafka's own kafka-configs (kafka.admin.ConfigCommand from the broker jars), as the SASL super
+    user on the SASL node: a reader and writer independent of both Python clients. Its stdout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        props = Path(tmp) / "admin.properties"
+        props.touch(mode=0o600)
+        props.write_text(
+            "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+            "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="admin" password="{ADMIN_PASSWORD}";\n'
+        )
+        command = ["java", "-cp", f"{KAFKA_LIB}/*", "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap]
+        if bootstrap == SASL_BOOTSTRAP:
+            command += ["--command-config", str(props)]
+        done = subprocess.run([*command, *args], check=True, capture_output=True, text=True, timeout=60)
+    return done.stdout
 
 
 def unique_env() -> str:
