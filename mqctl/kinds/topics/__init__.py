@@ -40,7 +40,7 @@ class TopicsKind(Kind[TopicSpec, LiveTopics]):
         return len(live.topics)
 
     def diff(self, desired: DesiredState, live: LiveTopics, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
-        return diff_topics(desired.of(self), live, env.prefix, env.policy.protected_topics)
+        return diff_topics(desired.of(self), live, env.prefix, env.policy.protected_topics, env.policy.placement)
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
         from mqctl.kinds.topics.admin import TopicAdmin

@@ -40,6 +40,7 @@ class TopicSpec:
     protected: bool = False
     reset_unmanaged_config: bool = False
     sizing: Sizing | None = None
+    placement: str | None = None  # "rack-aware" or "as-is"; None: the environment's policy.placement
 
 
 def reserved_name(full_name: str, prefix: str) -> bool:
@@ -210,6 +211,7 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
         protected=bool(fields.get("protected", False)),
         reset_unmanaged_config=fields.get("unmanaged_config", "warn") == "reset",
         sizing=_sizing(item, problems) if sizing else None,
+        placement=fields.get("placement"),
     )
 
 
