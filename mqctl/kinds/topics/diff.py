@@ -49,7 +49,7 @@ def _min_isr(spec: TopicSpec, live: LiveTopic) -> int:
     return _as_int(spec.config.get("min.insync.replicas", current.value if current else None), 1)
 
 
-def _shown(moves: tuple[Move, ...]) -> tuple[FieldDiff, ...]:
+def shown_moves(moves: tuple[Move, ...]) -> tuple[FieldDiff, ...]:
     """Each partition's replica set old -> new, so the reviewer sees exactly what moves where."""
     return tuple(FieldDiff(f"replicas[{m.partition}]", m.before, m.after) for m in moves)
 
@@ -63,7 +63,7 @@ def _resume(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
         moves = tuple(Move(p, live.replicas[p], target) for p, target in sorted(live.moving.items()))
         return TopicReassign(
             spec.full_name,
-            (FieldDiff("reassignment", "in progress", "wait for it, then remove the throttle"), *_shown(moves)),
+            (FieldDiff("reassignment", "in progress", "wait for it, then remove the throttle"), *shown_moves(moves)),
             moves=moves,
             resume=True,
         )
@@ -84,14 +84,15 @@ def _respread(spec: TopicSpec, live: LiveTopic, racks: Mapping[int, str | None])
     """`placement: rack-aware` on a topic whose factor is right: move the partitions whose replicas
     do not span min(RF, racks) racks until they do."""
     narrow = sum(spans(r, racks) < wanted_domains(r, racks) for r in live.replicas)
-    moves = _moves(live.replicas, spread(live.replicas, racks))
+    moves = moves_between(live.replicas, spread(live.replicas, racks))
     if not moves:
         return None
     before = f"{narrow} of {live.partitions} partition(s) on fewer racks than min(RF, racks)"
-    return TopicReassign(spec.full_name, (FieldDiff("placement", before, "rack-aware"), *_shown(moves)), moves=moves)
+    diffs = (FieldDiff("placement", before, "rack-aware"), *shown_moves(moves))
+    return TopicReassign(spec.full_name, diffs, moves=moves)
 
 
-def _moves(current: Assignment, target: Assignment) -> tuple[Move, ...]:
+def moves_between(current: Assignment, target: Assignment) -> tuple[Move, ...]:
     return tuple(Move(p, old, new) for p, (old, new) in enumerate(zip(current, target, strict=True)) if old != new)
 
 
@@ -130,11 +131,11 @@ def _reassign(
         )
         return None
     target = place(live.replicas, rf, racks)
-    moves = _moves(live.replicas, spread(target, racks) if rack_aware else target)
+    moves = moves_between(live.replicas, spread(target, racks) if rack_aware else target)
     risk = f"replication factor cut from {before} to {rf}: fewer copies survive a broker loss" if rf < before else None
     return TopicReassign(
         spec.full_name,
-        (FieldDiff("replication_factor", before, rf, risk), *_shown(moves)),
+        (FieldDiff("replication_factor", before, rf, risk), *shown_moves(moves)),
         moves=moves,
     )
 
