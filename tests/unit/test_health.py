@@ -18,6 +18,7 @@ from mqctl.health import (
     log_dirs,
     preferred_elections,
     rack_spread,
+    under_min_isr_partitions,
 )
 from mqctl.live import LogDir, PartitionState, Quorum, QuorumReplica
 from mqctl.render.health import render_markdown_text, render_text
@@ -82,6 +83,10 @@ def test_a_broker_down_shows_offline_under_replicated_and_under_min_isr_partitio
     assert [(i["topic"], i["min_insync_replicas"]) for i in found["under_min_isr_partitions"][1]] == [
         ("prod.a.v1", 1), ("prod.b.v1", 3)
     ]
+    unread = under_min_isr_partitions(snapshot(part("prod.new.v1", 0, (1,), isr=()), min_isr={}))
+    assert unread.status is Status.OK and unread.note == (
+        "1 topic(s) not checked: their configs could not be read (created or deleted moments ago)"
+    )
     assert found["preferred_leaders"] == (Status.PROBLEMS, [
         {"topic": "prod.b.v1", "partition": 0, "leader": 1, "preferred": 4, "electable": False}])  # fmt: skip
     assert assess("prod", snap).status is Status.PROBLEMS
@@ -158,7 +163,7 @@ def test_partitions_are_selected_by_glob_and_elections_split_by_isr() -> None:
 
 
 def test_renderers_escape_what_the_cluster_names() -> None:
-    snap = snapshot(part("prod.[bold]x[/bold]_*v1*", 0, (1, 4)))
+    snap = snapshot(part("prod.[bold]x[/bold]_*v1*", 0, (1, 4)), min_isr={"prod.[bold]x[/bold]_*v1*": 1})
     report = assess("prod", snap, topics=["prod.*"])
     buffer = io.StringIO()
     render_text(Console(file=buffer, width=200, no_color=True), report)
