@@ -15,6 +15,7 @@ RUNS = (
     ("Plan cost in admin requests with 10, 1,000 and 10,000 ACLs (SASL node)", ["acls_bench.py"]),
     ("Plan and apply at scale (10 -> 10,000 topics; apply of 5,000)", ["scale.py"]),
     ("10,000 topics and 10,000 ACLs in one plan (SASL node)", ["combined_bench.py"]),
+    ("Cluster health of 10 -> 10,000 partitions", ["health_bench.py"]),
 )
 
 
