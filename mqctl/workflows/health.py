@@ -70,17 +70,18 @@ def _drift(root: Path, edges: Edges, kinds: Sequence[Kind[Any, Any]]) -> Drift |
     if errors:
         return Drift(error=f"{len(errors)} error(s) in the specs, first: {errors[0]}")
     try:
-        plan = compute_plan(desired, take_snapshots(edges, kinds), edges.env, kinds)
+        snapshots = take_snapshots(edges, kinds)
     except MqctlError as exc:
         return Drift(error=exc.message)
     items: list[dict[str, Any]] = []
-    for change in plan.changes:
-        items += [{"kind": change.kind, "resource": change.name, "field": d.field, "live": d.before, "spec": d.after}
-                  for d in change.diffs]  # fmt: skip
-    items += [{"kind": d.file.split("/")[0], "resource": d.key, "message": d.message}
-              for d in warnings_of(plan.diagnostics)]  # fmt: skip
-    if plan.errors:
-        return Drift(tuple(items), error=f"the plan has errors, first: {plan.errors[0]}")
+    for kind in kinds:
+        plan = compute_plan(desired, snapshots, edges.env, [kind])
+        if plan.errors:
+            return Drift(tuple(items), error=f"the {kind.name} plan has errors, first: {plan.errors[0]}")
+        for change in plan.changes:
+            items += [{"kind": kind.name, "resource": change.name, "field": d.field, "live": d.before,
+                       "spec": d.after} for d in change.diffs]  # fmt: skip
+        items += [{"kind": kind.name, "resource": d.key, "message": d.message} for d in warnings_of(plan.diagnostics)]
     return Drift(tuple(items))
 
 

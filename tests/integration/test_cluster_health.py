@@ -237,3 +237,23 @@ def test_the_health_report_reads_the_cluster_in_constant_requests(project: Proje
     # DescribeCluster, metadata, DescribeConfigs in min(6, topics) parts, DescribeLogDirs per broker, DescribeQuorum
     assert one.requests == 1 + 1 + 1 + asked(one) + 1
     assert many.requests == 1 + 1 + 6 + asked(many) + 1
+
+
+def test_broker_config_drift_is_the_brokers_specs_planned(project: Project) -> None:
+    """Read-only: the specs say something the cluster does not have, health reports it as drift
+    (nothing is applied: broker config is shared by everyone on this cluster)."""
+    env = project.env
+    _, checks = health(project)
+    assert checks["config_drift"] == {"check": "config_drift", "status": "skipped", "items": [],
+                                      "note": "no brokers/ specs in this project"}  # fmt: skip
+    project.write("brokers/cluster.yaml", "brokers:\n  cluster_defaults:\n    log.retention.ms: 3d\n"
+                                          "  per_broker:\n    4:\n      log.cleaner.threads: 1\n")  # fmt: skip
+    code, checks = health(project)
+    assert code == 2 and checks["config_drift"]["status"] == "problems"
+    changes = {(i["resource"], i["field"], i["spec"]) for i in checks["config_drift"]["items"] if "field" in i}
+    assert ("cluster-default", "config.log.retention.ms", "259200000") in changes
+    assert ("broker 4", "config.log.cleaner.threads", "1") in changes
+    project.write("brokers/cluster.yaml", "brokers:\n  cluster_defaults:\n    log.retention.ms: 3 days\n")
+    _, checks = health(project)
+    assert checks["config_drift"]["status"] == "error" and "brokers/cluster.yaml" in checks["config_drift"]["note"]
+    assert env in project.run("cluster", "health", "--env", env, "--topics", f"{env}.*", "-o", "markdown").stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 from rich.console import Console
 
@@ -23,6 +24,7 @@ from mqctl.health import (
 from mqctl.live import LogDir, PartitionState, Quorum, QuorumReplica
 from mqctl.render.health import render_markdown_text, render_text
 from mqctl.workflows.health import selected
+from tests.conftest import Project
 
 RACKS = {1: "dc-a", 2: "dc-b", 3: "dc-c", 4: "dc-a"}
 NOW = 1_000_000
@@ -172,3 +174,17 @@ def test_renderers_escape_what_the_cluster_names() -> None:
     markdown = render_markdown_text(report)
     assert "`prod.*`" in markdown and "**problems**" in markdown and "#### rack_spread" in markdown
     assert "`prod.[bold]x[/bold]_*v1*[0]  replicas 1,4" in markdown
+
+
+def test_an_unreachable_cluster_is_an_error_within_the_timeout(offline_project: Project) -> None:
+    config = offline_project.root / "mqctl.yaml"
+    config.write_text(config.read_text().replace("timeout_seconds: 15", "timeout_seconds: 2"))
+    env = offline_project.env
+    for command in (["cluster", "health"], ["cluster", "elect-leaders"], ["brokers", "drain", "4"]):
+        started = time.monotonic()
+        result = offline_project.run(*command[:2], "--env", env, *command[2:])
+        assert result.exit_code == 1, result.output
+        assert "cannot reach Kafka environment" in result.output and "Traceback" not in result.output
+        assert time.monotonic() - started < 2 + 5
+    bad = offline_project.run("cluster", "health", "--env", env, "--disk-warning", "85")
+    assert bad.exit_code == 1 and "--disk-warning is a fraction of the volume" in bad.output
