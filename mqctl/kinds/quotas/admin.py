@@ -53,11 +53,13 @@ class QuotaAdmin:
     def __init__(self, edges: Edges) -> None:
         self.admin = edges.kafka
 
-    def snapshot(self) -> LiveQuotas:
-        """Every quota entity of the cluster: one DescribeClientQuotas whose empty, non-strict
-        filter matches every entity (users, client ids, both, their defaults and IPs)."""
+    def snapshot(self, broker: int | None = None) -> LiveQuotas:
+        """Every quota entity of the cluster (as `broker`, or whichever answers first, knows them):
+        one DescribeClientQuotas whose empty, non-strict filter matches every entity (users, client
+        ids, both, their defaults and IPs)."""
         doing = "describe client quotas"
-        response = self.admin.protocol.send(doing, DescribeClientQuotasRequest(components=[], strict=False))
+        request = DescribeClientQuotasRequest(components=[], strict=False)
+        response = self.admin.protocol.send(doing, request, node=broker)
         if response.error_code:
             raise MqctlError(f"{doing}: {describe_error(self.admin.env, response.error_code, response.error_message)}")
         entities = {}
@@ -95,12 +97,20 @@ class QuotaAdmin:
         return outcome
 
     def _await_reported(self, changes: Sequence[QuotaChange]) -> None:
-        """Wait (up to REPORT_SECONDS) until a describe shows what was changed, so that a plan right
-        after the apply is empty; name any change not shown yet."""
+        """Wait (up to REPORT_SECONDS) until every broker shows what was changed (each learns it
+        from the metadata log, a loaded one seconds later), so that a plan right after the apply is
+        empty whichever broker it asks; name any change not shown yet. A broker that does not
+        answer is left out."""
         deadline = time.monotonic() + REPORT_SECONDS
-        while changes and time.monotonic() < deadline:
-            live = self.snapshot()
-            changes = [c for c in changes if not shows(c, live)]
+        brokers = [b.id for b in self.admin.brokers()]
+        while changes and brokers and time.monotonic() < deadline:
+            views = []
+            for broker in list(brokers):
+                try:
+                    views.append(self.snapshot(broker))
+                except MqctlError:
+                    brokers.remove(broker)
+            changes = [c for c in changes if not all(shows(c, live) for live in views)]
             if changes:
                 time.sleep(0.2)
         for change in changes:
