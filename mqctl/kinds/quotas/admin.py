@@ -8,7 +8,6 @@ alteration to the controller; apply then waits (briefly) until a describe shows 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from mqctl.kind import Executor, Results, executor
 from mqctl.kinds.quotas.changes import QuotaChange, QuotaCreate, QuotaDelete, QuotaUpdate
 from mqctl.kinds.quotas.model import ENTITY_TYPES, LiveQuotas, QuotaEntity
 from mqctl.plan import Change
+from mqctl.polling import wait_until_shown
 
 REPORT_SECONDS = 10.0  # how long apply waits for the brokers to show a quota change
 _ENTRY = AlterClientQuotasRequest.EntryData
@@ -101,19 +101,18 @@ class QuotaAdmin:
         from the metadata log, a loaded one seconds later), so that a plan right after the apply is
         empty whichever broker it asks; name any change not shown yet. A broker that does not
         answer is left out."""
-        deadline = time.monotonic() + REPORT_SECONDS
         brokers = [b.id for b in self.admin.brokers()]
-        while changes and brokers and time.monotonic() < deadline:
+
+        def not_shown(pending: Sequence[QuotaChange]) -> list[QuotaChange]:
             views = []
             for broker in list(brokers):
                 try:
                     views.append(self.snapshot(broker))
                 except MqctlError:
                     brokers.remove(broker)
-            changes = [c for c in changes if not all(shows(c, live) for live in views)]
-            if changes:
-                time.sleep(0.2)
-        for change in changes:
+            return [c for c in pending if views and not all(shows(c, live) for live in views)]
+
+        for change in wait_until_shown(changes, not_shown, REPORT_SECONDS):
             self.admin.notify(
                 f"quota {change.name}: changed, but the brokers do not show it yet after {REPORT_SECONDS:g}s; "
                 "the next plan may still show it"
