@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import kafka.errors
 from confluent_kafka import ElectionType, KafkaError, KafkaException, TopicPartition
 from kafka.protocol.admin import DescribeLogDirsRequest, DescribeQuorumRequest
 
@@ -58,14 +59,20 @@ def _replicas(states: Sequence[object]) -> tuple[QuorumReplica, ...]:
     )
 
 
-def quorum(admin: KafkaAdmin) -> Quorum:
-    """The KRaft controller quorum (DescribeQuorum of the metadata log): one request."""
+def quorum(admin: KafkaAdmin) -> Quorum | None:
+    """The KRaft controller quorum (DescribeQuorum of the metadata log): one request. None when
+    the brokers do not know the request (a ZooKeeper-based cluster, Kafka 3.x)."""
     topic = DescribeQuorumRequest.TopicData
     request = DescribeQuorumRequest(
         topics=[topic(topic_name=METADATA_TOPIC, partitions=[topic.PartitionData(partition_index=0)])]
     )
     doing = "describe the controller quorum"
-    response = admin.protocol.send(doing, request)
+    try:
+        response = admin.protocol.send(doing, request)
+    except MqctlError as exc:
+        if isinstance(exc.__cause__, kafka.errors.UnsupportedVersionError):
+            return None
+        raise
     if response.error_code:
         raise MqctlError(f"{doing}: {describe_error(admin.env, response.error_code, response.error_message)}")
     (part,) = response.topics[0].partitions

@@ -5,7 +5,7 @@ leaders where asked.
 Requests, whatever the partition count: the first contact (DescribeCluster), one metadata request,
 DescribeConfigs of the selected topics' min.insync.replicas in at most 6 parts, one DescribeLogDirs
 per broker, one DescribeQuorum, and for config drift what the drift kinds' snapshots cost (brokers/:
-one DescribeConfigs per broker, shared with nothing else, plus the cluster default).
+one DescribeConfigs per broker plus one of the cluster default).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _min_isr(edges: Edges, topics: set[str]) -> dict[str, int]:
     return found
 
 
-def _quorum(edges: Edges) -> Quorum | str:
+def _quorum(edges: Edges) -> Quorum | str | None:
     from mqctl.kafka import state
 
     try:
