@@ -27,6 +27,7 @@ RUNS = (
     ("policies", "CEL packages, and what policies add to validate", ["policies_bench.py"]),
     ("groups", "groups status: 1,000 groups x 10 partitions vs 10 groups", ["groups_bench.py"]),
     ("baseline", "Issue 21: side by side with the baseline checkout", ["baseline_ab.py"]),
+    ("health", "Cluster health of 10 -> 10,000 partitions", ["health_bench.py"]),
 )
 
 

@@ -154,6 +154,7 @@ class Policy:
     max_update_fraction: float = 1.0  # of a kind's managed resources (1: any number)
     protected_topics: tuple[str, ...] = ()  # name globs (without the env) never deleted
     managed_users: tuple[str, ...] = ()  # SCRAM user-name globs this environment owns (may delete)
+    manage_cluster_quotas: bool = False  # the <default> and IP quota entities are this environment's
     # replica moves (replication-factor changes): bytes/s each involved broker may spend copying,
     # so a reassignment never starves producers and consumers; and how long apply waits for it
     replication_throttle_bytes: int = 50 * 2**20
@@ -161,6 +162,8 @@ class Policy:
     # specs may change the user mqctl connects as (password, mechanisms, deletion) and its ACLs;
     # off by default, so a pull request cannot lock mqctl out of its cluster (mqctl.connecting)
     allow_self_changes: bool = False
+    # "rack-aware": topics whose partitions do not span min(RF, racks) racks are moved until they do
+    placement: str = "as-is"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "protected_topics", tuple(self.protected_topics))

@@ -162,6 +162,9 @@ class Kind(ABC, Generic[D, L]):
     name: ClassVar[str]  # the spec folder (`topics/`) and the kind's key everywhere
     schema: ClassVar[str]  # its JSON Schema: `<schema>.schema.json` in the kind's package
     changes: ClassVar[tuple[type[Change], ...]]  # its change types, in execution order within the kind
+    # Its specs describe the cluster's own configuration rather than an environment's resources:
+    # `mqctl cluster health` reports what its plan would change as drift (brokers/).
+    health_drift: ClassVar[bool] = False
 
     @property
     def schema_package(self) -> str:

@@ -1,4 +1,5 @@
-"""A config entry as the cluster reports it: the one live value several kinds and checks share."""
+"""Values as the cluster reports them, shared by the transport, several kinds and the health checks:
+a config entry, and the cluster's own state (partitions, log directories, the controller quorum)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,43 @@ class LiveConfig:
     def is_topic_override(self) -> bool:
         """Set on this topic itself (as opposed to inherited from broker or default)."""
         return self.source == "DYNAMIC_TOPIC_CONFIG"
+
+
+@dataclass(frozen=True)
+class PartitionState:
+    """One partition as the metadata shows it."""
+
+    topic: str
+    partition: int
+    leader: int  # -1: no leader (offline)
+    replicas: tuple[int, ...]  # preferred leader first
+    isr: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LogDir:
+    """One log directory of one broker, with the volume it is on."""
+
+    broker: int
+    path: str
+    error: str | None  # the broker's error for this directory (e.g. an offline disk), else None
+    total_bytes: int | None  # the volume's size; None when the broker does not report it
+    usable_bytes: int | None
+
+
+@dataclass(frozen=True)
+class QuorumReplica:
+    id: int
+    log_end_offset: int
+    last_caught_up_ms: int  # on the quorum leader's clock; -1 when unknown
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """The KRaft controller quorum of the metadata log."""
+
+    leader: int  # -1: no leader
+    epoch: int
+    high_watermark: int
+    voters: tuple[QuorumReplica, ...]
+    observers: tuple[QuorumReplica, ...]

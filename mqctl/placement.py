@@ -14,9 +14,19 @@ from collections.abc import Mapping, Sequence
 Assignment = tuple[tuple[int, ...], ...]  # replica broker ids per partition, preferred leader first
 
 
-def _rack(racks: Mapping[int, str | None], broker: int) -> str:
-    """A broker without a rack is its own failure domain."""
+def domain(racks: Mapping[int, str | None], broker: int) -> str:
+    """The failure domain of `broker`: its rack; a broker without a rack is its own domain."""
     return racks.get(broker) or f"broker-{broker}"
+
+
+def wanted_domains(replicas: Sequence[int], racks: Mapping[int, str | None]) -> int:
+    """How many failure domains a partition with these replicas should span: min(RF, domains)."""
+    return min(len(replicas), len({domain(racks, b) for b in racks}))
+
+
+def spans(replicas: Sequence[int], racks: Mapping[int, str | None]) -> int:
+    """How many failure domains the replicas span."""
+    return len({domain(racks, b) for b in replicas})
 
 
 def _shrink(replicas: tuple[int, ...], rf: int, racks: Mapping[int, str | None], load: Counter[int]) -> list[int]:
@@ -24,8 +34,8 @@ def _shrink(replicas: tuple[int, ...], rf: int, racks: Mapping[int, str | None],
     busiest broker; the preferred leader stays."""
     kept = list(replicas)
     while len(kept) > rf:
-        per_rack = Counter(_rack(racks, b) for b in kept)
-        victim = max(kept[1:], key=lambda b: (per_rack[_rack(racks, b)], load[b], b))
+        per_rack = Counter(domain(racks, b) for b in kept)
+        victim = max(kept[1:], key=lambda b: (per_rack[domain(racks, b)], load[b], b))
         kept.remove(victim)
         load[victim] -= 1
     return kept
@@ -38,11 +48,11 @@ def _grow(
     broker after the leader (as Kafka's own assignment does), so ties do not all land on one broker."""
     start = brokers.index(replicas[0]) if replicas else 0
     while len(replicas) < rf:
-        used = {_rack(racks, b) for b in replicas}
+        used = {domain(racks, b) for b in replicas}
         candidates = [b for b in brokers if b not in replicas]
         pick = min(
             candidates,
-            key=lambda b: (_rack(racks, b) in used, load[b], (brokers.index(b) - start) % len(brokers)),
+            key=lambda b: (domain(racks, b) in used, load[b], (brokers.index(b) - start) % len(brokers)),
         )
         replicas.append(pick)
         load[pick] += 1
@@ -76,3 +86,42 @@ def place(current: Assignment, rf: int, racks: Mapping[int, str | None]) -> Assi
     grown = [_grow(replicas, rf, brokers, racks, load) for replicas in kept]
     _balance_leaders(grown, tuple(live))
     return tuple(tuple(r) for r in grown)
+
+
+def spread(current: Assignment, racks: Mapping[int, str | None]) -> Assignment:
+    """Replica sets that span min(RF, racks) failure domains (`placement: rack-aware`). A partition
+    that already does is unchanged; otherwise followers whose rack another replica also covers are
+    replaced, least loaded broker on an unused rack first, each in its place in the list: the
+    preferred leader and the replication factor stay."""
+    brokers = sorted(racks)
+    load: Counter[int] = Counter({b: 0 for b in brokers})
+    for replicas in current:
+        load.update(replicas)
+    out = []
+    for replicas in current:
+        kept = list(replicas)
+        while spans(kept, racks) < wanted_domains(kept, racks):
+            per_rack = Counter(domain(racks, b) for b in kept)
+            victim = max((b for b in kept[1:] if per_rack[domain(racks, b)] > 1), key=lambda b: (load[b], b))
+            unused = [b for b in brokers if b not in kept and domain(racks, b) not in per_rack]
+            pick = min(unused, key=lambda b: (load[b], b))
+            kept[kept.index(victim)] = pick
+            load[victim] -= 1
+            load[pick] += 1
+        out.append(tuple(kept))
+    return tuple(out)
+
+
+def drain(current: Assignment, leaving: int, racks: Mapping[int, str | None]) -> Assignment:
+    """The replica sets of a topic once broker `leaving` holds none of them (a decommission): each
+    of its replicas goes to another broker, rack-aware and least loaded first, as `place` puts the
+    replicas of a broker that left; partitions without one on `leaving` are unchanged. Partitions
+    are placed in groups of equal replication factor."""
+    staying = {b: rack for b, rack in racks.items() if b != leaving}
+    out: list[tuple[int, ...]] = list(current)
+    for rf in sorted({len(r) for r in current}):
+        group = [p for p, replicas in enumerate(current) if len(replicas) == rf]
+        placed = place(tuple(current[p] for p in group), rf, staying)
+        for p, replicas in zip(group, placed, strict=True):
+            out[p] = replicas
+    return tuple(out)

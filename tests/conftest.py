@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import uuid
@@ -47,6 +48,8 @@ KEY_PASSWORD = "order-key-secret"  # of order-service-encrypted.key (scripts/loc
 # the `mqctl` command `make install` puts next to the interpreter, for tests that need a real process
 # (a terminal, a signal)
 MQCTL = Path(sys.executable).with_name("mqctl")
+# the broker jars `make cluster-up` fetched (MQCTL_CACHE_DIR as for scripts/local-cluster.sh)
+KAFKA_LIB = Path(os.environ.get("MQCTL_CACHE_DIR", REPO_ROOT / ".cache")) / "kafka-4.1.1" / "lib"
 
 
 @dataclass
@@ -199,6 +202,24 @@ def assert_matches_snapshot(rendered: str, path: Path) -> None:
         path.write_text(rendered, encoding="utf-8")
         pytest.fail(f"rewrote {path.name}: review the diff, then run the test again without {SNAPSHOT_SWITCH}")
     assert rendered == stored, f"output differs from {path.name} (intended? see {SNAPSHOT_SWITCH})"
+
+
+def config_command(*args: str, bootstrap: str = SASL_BOOTSTRAP) -> str:
+    """Kafka's own kafka-configs (kafka.admin.ConfigCommand from the broker jars), as the SASL super
+    user on the SASL node: a reader and writer independent of both Python clients. Its stdout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        props = Path(tmp) / "admin.properties"
+        props.touch(mode=0o600)
+        props.write_text(
+            "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+            "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="admin" password="{ADMIN_PASSWORD}";\n'
+        )
+        command = ["java", "-cp", f"{KAFKA_LIB}/*", "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap]
+        if bootstrap == SASL_BOOTSTRAP:
+            command += ["--command-config", str(props)]
+        done = subprocess.run([*command, *args], check=True, capture_output=True, text=True, timeout=60)
+    return done.stdout
 
 
 def unique_env() -> str:

@@ -1,4 +1,5 @@
-"""`mqctl cluster info`: what is this cluster, how does mqctl reach it, and can it."""
+"""`mqctl cluster info | health | elect-leaders`: what is this cluster, is it healthy, and put
+leadership back where it belongs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from mqctl.cli.args import choice, number
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled, project
+from mqctl.diagnostics import MqctlError
+from mqctl.health import DISK_WARNING_FRACTION, Status
+from mqctl.render.health import FORMATS as HEALTH_FORMATS
 
 if TYPE_CHECKING:
     from mqctl.kafka.certificates import CertificateInfo
@@ -95,3 +100,83 @@ def _certificate_cell(cert: CertificateInfo | str, warn_days: int) -> str:
     else:
         expiry += f", in {days:.0f} days"
     return f"{escape(cert.subject)}\nissued by {escape(cert.issuer)}\n{expiry}"
+
+
+TopicsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--topics",
+        metavar="GLOB",
+        help="Only topics matching this glob of full names (repeatable), e.g. 'prod.*' for one environment's.",
+    ),
+]
+EXIT_PROBLEMS = 2
+
+
+@app.command("health")
+def health(
+    env: EnvOption,
+    root: RootOption = Path("."),
+    output: Annotated[
+        str, typer.Option("-o", "--output", "--format", metavar="FORMAT", help="text, json or markdown")
+    ] = "text",
+    topics: TopicsOption = None,
+    disk_warning: Annotated[
+        str,
+        typer.Option(
+            "--disk-warning", metavar="FRACTION", help="Used fraction of a log dir's volume that is a problem."
+        ),
+    ] = str(DISK_WARNING_FRACTION),
+    no_color: NoColorOption = False,
+) -> None:
+    """One read of the cluster: offline, under-replicated and under-min-ISR partitions, rack spread,
+    leadership, the controller quorum, disk use and broker config drift. Exit 0 healthy, 2 problems,
+    1 error (including a check that could not run)."""
+    with handled(no_color):
+        fmt = choice("--output", output, tuple(HEALTH_FORMATS))
+        fraction = number("--disk-warning", disk_warning)
+        if fraction > 1:
+            raise MqctlError(f"--disk-warning is a fraction of the volume (0-1], got {disk_warning!r}")
+        from mqctl.workflows.health import HealthOptions, cluster_health
+
+        report = cluster_health(root, env, HealthOptions(tuple(topics or ()), fraction))
+    HEALTH_FORMATS[fmt](console(no_color), report)
+    if report.status is Status.PROBLEMS:
+        raise typer.Exit(EXIT_PROBLEMS)
+    if report.status is Status.ERROR:
+        raise typer.Exit(1)
+
+
+@app.command("elect-leaders")
+def elect_leaders(
+    env: EnvOption,
+    root: RootOption = Path("."),
+    topics: TopicsOption = None,
+    execute: Annotated[bool, typer.Option("--execute", help="Run the elections (default: only show them).")] = False,
+    no_color: NoColorOption = False,
+) -> None:
+    """Move leadership back to each partition's preferred replica (after a broker restart). A dry
+    run by default: exit 0 nothing to do, 2 elections to run; with --execute, 0 done, 1 failures."""
+    with handled(no_color):
+        from mqctl.workflows.health import elect_leaders as run
+
+        found = run(root, env, tuple(topics or ()), execute)
+    out = console(no_color)
+    for p in found.electable:
+        reason = (found.outcome or {}).get((p.topic, p.partition))
+        state = "" if found.outcome is None else ("  done" if reason is None else f"  failed: {reason}")
+        out.print(escape(f"  {p.topic}[{p.partition}]  leader {p.leader} → {p.replicas[0]}{state}"))
+    for p in found.blocked:
+        out.print(escape(f"  {p.topic}[{p.partition}]  leader {p.leader}; preferred {p.replicas[0]} is not in sync "
+                         f"(isr {','.join(map(str, p.isr)) or '-'}): not electable yet"))  # fmt: skip
+    if found.outcome is None:
+        verb = "would move" if found.electable else "No partition needs a preferred-leader election"
+        if found.electable:
+            out.print(f"{len(found.electable)} partition(s): the election {verb} leadership back; run with --execute.")
+            raise typer.Exit(EXIT_PROBLEMS)
+        out.print(f"{verb}.")
+        return
+    failed = [k for k, reason in found.outcome.items() if reason is not None]
+    out.print(f"Elected {len(found.outcome) - len(failed)} preferred leader(s), {len(failed)} failed.")
+    if failed:
+        raise typer.Exit(1)

@@ -12,7 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from mqctl.kind import Kind
-from mqctl.kinds import acls, brokers, connectors, groups, schemas, topics, users
+from mqctl.kinds import acls, brokers, connectors, groups, quotas, schemas, topics, users
 
 if TYPE_CHECKING:
     from mqctl.plan import Change
@@ -21,6 +21,7 @@ KINDS: tuple[Kind[Any, Any], ...] = (
     brokers.KIND,  # first: topics created in the same run already see new broker defaults
     topics.KIND,
     users.KIND,
+    quotas.KIND,  # on users
     acls.KIND,
     groups.KIND,  # after topics (its topics) and ACLs (which grant READ on the groups)
     schemas.KIND,

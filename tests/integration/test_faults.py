@@ -42,10 +42,10 @@ from mqctl.kafka.protocol import QUOTA_STALLS
 from mqctl.kinds.topics.admin import TopicAdmin
 from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
 from tests.conftest import (
-    ADMIN_PASSWORD,
     DEV_BOOTSTRAP,
     SASL_BOOTSTRAP,
     Project,
+    config_command,
     config_text,
     eventually,
     partitions,
@@ -58,7 +58,6 @@ ROOT = Path(__file__).resolve().parents[2]
 QUIET = logging.getLogger("tests.librdkafka")  # the stopped broker's connection errors are expected
 QUIET.addHandler(logging.NullHandler())
 QUIET.propagate = False
-KAFKA_LIB = ROOT / ".cache" / "kafka-4.1.1" / "lib"
 
 
 def topics_spec(count: int, rf: int = 1, extra: str = "") -> str:
@@ -212,21 +211,6 @@ def test_after_a_partition_increase_every_broker_already_shows_it(dev_admin: Adm
 # THROTTLING_QUOTA_EXCEEDED on the SASL node, for a user of the test's own
 
 
-def _config_command(*args: str) -> None:
-    props = ROOT / ".local-cluster" / "quota-admin.properties"
-    props.write_text(
-        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
-        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
-        f'username="admin" password="{ADMIN_PASSWORD}";\n'
-    )
-    props.chmod(0o600)
-    subprocess.run(
-        ["java", "-cp", f"{KAFKA_LIB}/*", "kafka.admin.ConfigCommand", "--bootstrap-server", SASL_BOOTSTRAP,
-         "--command-config", str(props), *args],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-
-
 @pytest.fixture
 def throttled_user(tmp_path: Path, sasl_admin: AdminClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     """A project on the SASL node as a fresh SCRAM user allowed its own topics, with a controller
@@ -249,7 +233,7 @@ def throttled_user(tmp_path: Path, sasl_admin: AdminClient, monkeypatch: pytest.
     ]  # fmt: skip
     for future in sasl_admin.create_acls(acls).values():
         future.result(timeout=15)
-    _config_command("--alter", "--add-config", "controller_mutation_rate=1", "--entity-type", "users",
+    config_command("--alter", "--add-config", "controller_mutation_rate=1", "--entity-type", "users",
                     "--entity-name", user)  # fmt: skip
     monkeypatch.setenv("MQCTL_TEST_QUOTA_PASSWORD", password)  # gone after the test
     (tmp_path / "mqctl.yaml").write_text(
@@ -262,7 +246,7 @@ def throttled_user(tmp_path: Path, sasl_admin: AdminClient, monkeypatch: pytest.
         if names:
             for future in sasl_admin.delete_topics(names, operation_timeout=30).values():
                 future.result(timeout=60)
-        _config_command("--alter", "--delete-config", "controller_mutation_rate", "--entity-type", "users",
+        config_command("--alter", "--delete-config", "controller_mutation_rate", "--entity-type", "users",
                         "--entity-name", user)  # fmt: skip
         for future in sasl_admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY,
                                                principal, None, AclOperation.ANY, AclPermissionType.ANY)]).values():

@@ -22,6 +22,7 @@ from mqctl.kinds.acls import KIND as ACLS
 from mqctl.kinds.acls.model import AclBinding, LiveAcls
 from mqctl.kinds.brokers.live import LiveBrokerConfigs
 from mqctl.kinds.groups.live import LiveGroup, LiveGroups
+from mqctl.kinds.quotas.model import LiveQuotas, QuotaEntity
 from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
 from mqctl.kinds.users.export import password_variables
@@ -49,6 +50,7 @@ def snapshots(
     subjects: tuple[LiveSubject, ...] = (),
     brokers: LiveBrokerConfigs | None = None,
     groups: LiveGroups | None = None,
+    quotas: LiveQuotas | None = None,
 ) -> Snapshots:
     return Snapshots({
         "topics": LiveTopics((1, 2, 3), {t.name: t for t in topics}, frozenset(t.name for t in topics)),
@@ -58,6 +60,7 @@ def snapshots(
         "brokers": brokers or LiveBrokerConfigs({}, {1: {}, 2: {}, 3: {}}),
         "groups": groups or LiveGroups({}, {}),
         "connectors": {},  # exported in tests/kinds/connectors/test_connector_export.py
+        "quotas": quotas or LiveQuotas({}),
     })
 
 
@@ -423,3 +426,31 @@ def test_groups_round_trip_with_their_configs_and_committed_topics(tmp_path: Pat
     ]}
     assert any("prod.order.created.v1" in note for note in out["notes"])
     round_trip(tmp_path, snapshots(groups=live))
+
+
+def test_quotas_in_scope_round_trip_and_the_rest_is_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDER_SERVICE_PASSWORD", "x")
+    env = Environment("dev", "127.0.0.1:1", policy=Policy(managed_users=("*-service",)))
+    entities = {
+        QuotaEntity.of({"user": "order-service"}): {"producer_byte_rate": 10485760.0, "request_percentage": 12.5},
+        QuotaEntity.of({"user": "order-service", "client-id": "dev.web"}): {"consumer_byte_rate": 1000.0},
+        QuotaEntity.of({"user": None, "client-id": "dev.batch"}): {"controller_mutation_rate": 2.0},
+        QuotaEntity.of({"client-id": "staging.web"}): {"request_percentage": 5.0},  # another environment's
+        QuotaEntity.of({"user": None}): {"producer_byte_rate": 1.0},  # cluster-wide: not this env's
+        QuotaEntity.of({"user": "order-service", "client-id": "odd id"}): {"consumer_byte_rate": 1.0},
+    }
+    live = snapshots(users={"order-service": {"SCRAM-SHA-512": 8192}}, quotas=LiveQuotas(entities))
+    result = run(live, env=env)
+    (quotas,) = [f for f in result.files if f.path == "quotas/quotas.yaml"]
+    assert yaml.safe_load(quotas.text)["quotas"] == [
+        {"user": "default", "client_id": "batch", "controller_mutation_rate": 2},
+        {"user": "order-service", "producer_byte_rate": 10485760, "request_percentage": 12.5},
+        {"user": "order-service", "client_id": "web", "consumer_byte_rate": 1000},
+    ]
+    assert [n for n in result.notes if n.startswith("quota")] == [
+        "quota user=order-service, client-id=odd id is in this environment's scope but not exported (client id "
+        "'odd id' is not <env>.<client_id> of this environment); a plan deletes it"
+    ]
+    round_trip(tmp_path, snapshots(users={"order-service": {"SCRAM-SHA-512": 8192}},
+                                   quotas=LiveQuotas({k: v for k, v in entities.items() if "odd" not in str(k)})),
+               env)  # fmt: skip

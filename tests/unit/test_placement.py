@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from mqctl.placement import place
+from mqctl.placement import drain, place, spans, spread, wanted_domains
 
 THREE_RACKS = {1: "dc-a", 2: "dc-b", 3: "dc-c"}
 SIX_TWO_RACKS = {1: "a", 2: "a", 3: "a", 4: "b", 5: "b", 6: "b"}
@@ -72,3 +72,37 @@ def test_brokers_without_racks_are_each_their_own_domain() -> None:
 def test_factor_beyond_the_broker_count_is_refused() -> None:
     with pytest.raises(ValueError, match=r"replication factor 4 needs 1\.\.3 brokers"):
         place(((1,),), 4, THREE_RACKS)
+
+
+FOUR_TWO_A = {1: "dc-a", 2: "dc-b", 3: "dc-c", 4: "dc-a"}  # the local cluster: broker 4 shares dc-a
+
+
+def test_spread_replaces_doubled_rack_followers_and_keeps_leader_and_factor() -> None:
+    current = ((1, 4), (4, 1), (1, 2), (4, 1, 2), (2, 3, 1))
+    new = spread(current, FOUR_TWO_A)
+    assert [r[0] for r in new] == [1, 4, 1, 4, 2]
+    assert [len(r) for r in new] == [2, 2, 2, 3, 3]
+    assert all(spans(r, FOUR_TWO_A) == wanted_domains(r, FOUR_TWO_A) for r in new)
+    assert new[2:3] == ((1, 2),) and new[4] == (2, 3, 1)  # already spread: untouched
+    assert new[3] == (4, 3, 2)  # the doubled-rack follower went to the unused rack, in its place
+
+
+def test_spread_counts_a_broker_without_a_rack_as_its_own_domain() -> None:
+    racks = {1: None, 2: None, 3: "x"}
+    assert spread(((1, 2), (3, 1)), racks) == ((1, 2), (3, 1))
+
+
+def test_drain_moves_every_replica_off_the_broker_rack_aware() -> None:
+    current = ((1, 4), (4, 1), (4, 2, 3), (2, 3, 1))
+    new = drain(current, 4, FOUR_TWO_A)
+    assert all(4 not in r for r in new)
+    assert new[3] == (2, 3, 1)  # no replica on 4: unchanged
+    assert new[0][0] == 1 and len(new[0]) == 2 and spans(new[0], FOUR_TWO_A) == 2
+    assert sorted(new[2]) == [1, 2, 3]  # the only rack left for it is dc-a's other broker
+    assert all(len(a) == len(b) for a, b in zip(current, new, strict=True))
+
+
+def test_drain_places_partitions_of_different_factors_separately() -> None:
+    new = drain(((4,), (4, 1, 2)), 4, FOUR_TWO_A)
+    assert len(new[0]) == 1 and new[0] != (4,)
+    assert sorted(new[1]) == [1, 2, 3]

@@ -21,8 +21,9 @@ from kafka.protocol.admin import (
 )
 
 from mqctl.config import Environment
+from mqctl.kafka.admin import live_configs
 from mqctl.kafka.protocol import ProtocolClient
-from mqctl.kinds.topics.admin import _incremental, _new_topic, _results, _shows, live_configs
+from mqctl.kinds.topics.admin import _incremental, _new_topic, _results, _shows
 from mqctl.kinds.topics.changes import TopicCreate, TopicUpdate
 
 

@@ -32,6 +32,7 @@ class BrokersKind(Kind["BrokerConfigSpec", "LiveBrokerConfigs"]):
     name = NAME
     schema = "brokers"
     changes = ChangeTypes(f"{__name__}.changes")
+    health_drift = True  # the brokers' configuration is part of the cluster's health
 
     def build(
         self, docs: Sequence[YamlDocument], ctx: SpecContext

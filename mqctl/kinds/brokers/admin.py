@@ -8,7 +8,6 @@ on the brokers, never on the topics. librdkafka cannot name the cluster-default 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 from confluent_kafka import KafkaException
@@ -24,6 +23,7 @@ from mqctl.kinds.brokers.diff import reported
 from mqctl.kinds.brokers.live import LiveBrokerConfigs
 from mqctl.live import LiveConfig
 from mqctl.plan import Change
+from mqctl.polling import wait_until_shown
 
 REPORT_SECONDS = 10.0  # how long apply waits for the brokers to report a changed broker config
 
@@ -89,15 +89,13 @@ class BrokerConfigAdmin:
     def _await_reported(self, changes: Sequence[BrokerConfigUpdate]) -> None:
         """Wait (up to REPORT_SECONDS) until the brokers report what was changed, so that a plan
         right after the apply is empty; name any change a broker does not report yet."""
-        deadline = time.monotonic() + REPORT_SECONDS
-        while changes:
+
+        def not_reported(pending: Sequence[BrokerConfigUpdate]) -> list[BrokerConfigUpdate]:
             live = LiveBrokerConfigs({}, self.describe_brokers())
             self.admin.forget_broker_configs()
-            changes = [c for c in changes if not reported(c, live)]
-            if not changes or time.monotonic() >= deadline:
-                break
-            time.sleep(0.2)
-        for change in changes:
+            return [c for c in pending if not reported(c, live)]
+
+        for change in wait_until_shown(changes, not_reported, REPORT_SECONDS):
             self.admin.notify(
                 f"{change.name}: changed, but the brokers do not report it yet after {REPORT_SECONDS:g}s; "
                 "the next plan may still show it"

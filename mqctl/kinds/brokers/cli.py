@@ -1,4 +1,5 @@
 """`mqctl brokers check`: does every broker run with the broker template's settings?
+`mqctl brokers drain`: move every replica (of the chosen topics) off a broker.
 
 Exit codes follow Terraform's -detailed-exitcode: 0 no difference, 2 differences, 1 error.
 """
@@ -17,6 +18,7 @@ from mqctl.diagnostics import MqctlError
 
 if TYPE_CHECKING:  # the templates (YAML) load when the command runs, not for `mqctl --help`
     from mqctl.kinds.brokers.check import BrokerCheck
+    from mqctl.plan import Plan
 
 app = typer.Typer(help="Inspect the brokers of an environment.", no_args_is_help=True)
 
@@ -89,3 +91,60 @@ def check(
             out.print("no differences", markup=False)
     if report.differences:
         raise typer.Exit(2)
+
+
+@app.command("drain")
+def drain(
+    env: EnvOption,
+    broker: Annotated[int, typer.Argument(help="The id of the broker to move replicas off.", show_default=False)],
+    topics: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--topics", metavar="GLOB",
+            help="Only topics matching this glob of full names (repeatable), e.g. 'prod.*'. "
+            "Default: every topic, other environments' and internal ones included.",
+        ),
+    ] = None,
+    execute: Annotated[bool, typer.Option("--execute", help="Move the replicas (default: show the plan).")] = False,
+    root: RootOption = Path("."),
+    output: Annotated[
+        str, typer.Option("-o", "--output", "--format", metavar="FORMAT", help="text, json or markdown")
+    ] = "text",
+    no_color: NoColorOption = False,
+) -> None:
+    """Plan moving every replica off BROKER (decommission), rack-aware, as a throttled reassignment;
+    a dry run unless --execute. Exit 0 nothing to move, 2 moves planned, 1 error (or a move failed)."""
+    from mqctl.render.formats import FORMATS
+
+    out = console(no_color)
+    with handled(no_color):
+        fmt = choice("--output", output, tuple(FORMATS))
+        config = project(root, env)
+        from mqctl.edges import Edges
+        from mqctl.kafka.lock import holding
+        from mqctl.kinds.topics.drain import execute_drain, read_drain
+
+        notify = lambda line: out.print(line, markup=False)  # noqa: E731 - progress of the moves
+        edges = Edges(config.environment, notify)
+        selected = tuple(topics or ())
+
+        def show(plan: Plan) -> None:
+            if plan.changes or plan.errors or fmt != "text":
+                FORMATS[fmt].render(out, plan)
+            else:
+                out.print(f"Broker {broker} holds no replica of the selected topics: nothing to move.", markup=False)
+
+        if not execute:
+            plan = read_drain(edges, broker, selected)
+            show(plan)
+            raise typer.Exit(1 if plan.errors else 2 if plan.changes else 0)
+        with holding(config.environment, f"mqctl brokers drain --env {env} {broker}", notify):
+            plan = read_drain(edges, broker, selected)  # read again under the lock
+            show(plan)
+            if plan.errors or not plan.changes:
+                raise typer.Exit(1 if plan.errors else 0)
+            outcome = execute_drain(edges, plan)
+    for topic, reason in sorted(outcome.items()):
+        out.print(f"✓ drained {topic}" if reason is None else f"✗ not drained {topic}: {reason}", markup=False)
+    if any(outcome.values()):
+        raise typer.Exit(1)

@@ -56,7 +56,7 @@ class TopicsKind(Kind["TopicSpec", "LiveTopics"]):
     def diff(self, desired: DesiredState, live: LiveTopics, env: Environment) -> tuple[list[Change], list[Diagnostic]]:
         from mqctl.kinds.topics.diff import diff_topics
 
-        return diff_topics(desired.of(self), live, env.prefix, env.policy.protected_topics)
+        return diff_topics(desired.of(self), live, env.prefix, env.policy.protected_topics, env.policy.placement)
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
         from mqctl.kinds.topics.admin import TopicAdmin

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from kafka.protocol.admin import (
@@ -21,7 +21,6 @@ from kafka.protocol.admin import (
     CreateTopicsResponse,
     DeleteTopicsRequest,
     DeleteTopicsResponse,
-    DescribeConfigsRequest,
     IncrementalAlterConfigsRequest,
     IncrementalAlterConfigsResponse,
 )
@@ -31,7 +30,6 @@ from mqctl.batching import MAX_RECORDS_PER_REQUEST, chunks
 from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
 from mqctl.kafka.protocol import (
-    CONFIG_SOURCES,
     QUOTA_STALLS,
     REQUEST_TIMED_OUT,
     THROTTLING_QUOTA_EXCEEDED,
@@ -48,13 +46,13 @@ from mqctl.kinds.topics.changes import TopicChange, TopicCreate, TopicDelete, To
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
 from mqctl.kinds.topics.reassign import ReassignAdmin
 from mqctl.kinds.topics.spec import create_records
-from mqctl.live import LiveConfig
 from mqctl.plan import Change
 
 C = TypeVar("C", bound=TopicChange)
 
 UNANSWERED = -1  # mqctl's own code: the request went out and no answer came back
 FAILED = -2  # mqctl's own code: the request failed before reaching a broker, or as a whole
+_TOPIC = 2  # the TOPIC config resource type of the protocol
 # codes after which a mutation may or may not have happened: re-read before calling it failed
 UNKNOWN_OUTCOME = frozenset({REQUEST_TIMED_OUT, UNANSWERED})
 ALREADY_EXISTS_HINT = (
@@ -64,32 +62,6 @@ ALREADY_EXISTS_HINT = (
 METADATA_SECONDS = 30.0  # how long apply waits for every broker to list what it created or deleted
 SETTLE_SECONDS = 3.0  # how long such an outcome is re-read for before it is reported as not done
 
-_TOPIC = 2  # the TOPIC config resource type of the protocol
-# DescribeConfigs of all topics is split into this many requests (a constant, whatever the topic
-# count), at most DESCRIBE_IN_FLIGHT of them at once: brokers answer in parallel, and the client
-# holds only those responses' ~33 entries per topic at a time. Measured locally at 10,000 topics:
-# one request 1.8 s, six 1.7 s; through librdkafka, six instead of one took the peak from 462 MB
-# to 203 MB.
-DESCRIBE_PARTS = 6
-DESCRIBE_IN_FLIGHT = 2
-# Fewer topics may have more of the parts in flight (all six up to ~3,400 topics) without holding
-# more topics' entries than two parts of 10,000 do: one round trip instead of three.
-DESCRIBE_HELD = 3_400
-
-
-def live_configs(entries: Iterable[Any], seen: dict[tuple[Any, ...], LiveConfig]) -> dict[str, LiveConfig]:
-    """Convert one topic's DescribeConfigs entries, sharing equal LiveConfigs across topics through
-    `seen`: most of a topic's ~33 entries are the same broker defaults, so 10,000 topics need a
-    few hundred objects instead of 330,000. A key and its source decide read-only and sensitive."""
-    out = {}
-    for entry in entries:
-        signature = (entry.name, entry.value, entry.config_source)
-        config = seen.get(signature)
-        if config is None:
-            source = CONFIG_SOURCES.get(entry.config_source, str(entry.config_source))
-            config = seen[signature] = LiveConfig(entry.value, source, entry.read_only, entry.is_sensitive)
-        out[entry.name] = config
-    return out
 
 
 class TopicAdmin:
@@ -104,28 +76,14 @@ class TopicAdmin:
     def snapshot(self, prefix: str) -> LiveTopics:
         """Brokers (with racks) and every topic under `prefix` with its configs and any replica move
         in progress: the first contact (DescribeCluster), metadata, DescribeConfigs of all topics
-        in DESCRIBE_PARTS requests, and ListPartitionReassignments: at most nine requests however
-        many topics there are."""
+        (KafkaAdmin.topic_configs: 6 requests at most), and ListPartitionReassignments: at most
+        nine requests however many topics there are."""
         self.admin.cluster  # noqa: B018 - the bounded first contact, before the two clients go their ways
         connecting = _Connecting(self.admin.protocol)  # kafka-python's bootstrap, while librdkafka reads metadata
         metadata = self.admin.call("list topics", lambda: self.client.list_topics(timeout=self.timeout))
         managed = sorted(name for name in metadata.topics if name.startswith(prefix))
         connecting.wait(needed=bool(managed))  # no topic, no request: its failure would change nothing
-        configs: dict[str, dict[str, LiveConfig]] = {}
-        seen: dict[tuple[Any, ...], LiveConfig] = {}
-        requests = [
-            DescribeConfigsRequest(resources=[(_TOPIC, name, None) for name in managed[i::DESCRIBE_PARTS]])
-            for i in range(min(DESCRIBE_PARTS, len(managed)))
-        ]
-        in_flight = max(DESCRIBE_IN_FLIGHT, min(DESCRIBE_PARTS, DESCRIBE_HELD * DESCRIBE_PARTS // max(1, len(managed))))
-        for response in self.admin.protocol.send_all("describe topic configs", requests, in_flight):
-            for result in response.results:  # each response is dropped once converted
-                if result.error_code == UNKNOWN_TOPIC_OR_PARTITION:
-                    continue  # deleted since the metadata was read: not part of the live state
-                if result.error_code:
-                    reason = describe_error(self.admin.env, result.error_code, result.error_message)
-                    raise MqctlError(f"describe configs of {result.resource_name}: {reason}")
-                configs[result.resource_name] = live_configs(result.configs, seen)
+        configs = self.admin.topic_configs(managed)
         moving = self.reassign.ongoing(managed) if managed else {}
         topics = {}
         for name in filter(configs.__contains__, managed):

@@ -6,7 +6,7 @@ through the LiveTopics snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 
 from mqctl.diagnostics import Diagnostic, error, warning
@@ -14,7 +14,7 @@ from mqctl.kinds.topics.changes import Move, TopicCreate, TopicDelete, TopicReas
 from mqctl.kinds.topics.configs import same_value
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
 from mqctl.kinds.topics.spec import TopicSpec, collision_key, reserved_name
-from mqctl.placement import place
+from mqctl.placement import Assignment, place, spans, spread, wanted_domains
 from mqctl.plan import Change, FieldDiff
 from mqctl.spec.units import format_ms
 
@@ -49,7 +49,7 @@ def _min_isr(spec: TopicSpec, live: LiveTopic) -> int:
     return _as_int(spec.config.get("min.insync.replicas", current.value if current else None), 1)
 
 
-def _shown(moves: tuple[Move, ...]) -> tuple[FieldDiff, ...]:
+def shown_moves(moves: tuple[Move, ...]) -> tuple[FieldDiff, ...]:
     """Each partition's replica set old -> new, so the reviewer sees exactly what moves where."""
     return tuple(FieldDiff(f"replicas[{m.partition}]", m.before, m.after) for m in moves)
 
@@ -63,7 +63,7 @@ def _resume(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
         moves = tuple(Move(p, live.replicas[p], target) for p, target in sorted(live.moving.items()))
         return TopicReassign(
             spec.full_name,
-            (FieldDiff("reassignment", "in progress", "wait for it, then remove the throttle"), *_shown(moves)),
+            (FieldDiff("reassignment", "in progress", "wait for it, then remove the throttle"), *shown_moves(moves)),
             moves=moves,
             resume=True,
         )
@@ -80,15 +80,34 @@ def _resume(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
     return None
 
 
+def _respread(spec: TopicSpec, live: LiveTopic, racks: Mapping[int, str | None]) -> TopicReassign | None:
+    """`placement: rack-aware` on a topic whose factor is right: move the partitions whose replicas
+    do not span min(RF, racks) racks until they do."""
+    narrow = sum(spans(r, racks) < wanted_domains(r, racks) for r in live.replicas)
+    moves = moves_between(live.replicas, spread(live.replicas, racks))
+    if not moves:
+        return None
+    before = f"{narrow} of {live.partitions} partition(s) on fewer racks than min(RF, racks)"
+    diffs = (FieldDiff("placement", before, "rack-aware"), *shown_moves(moves))
+    return TopicReassign(spec.full_name, diffs, moves=moves)
+
+
+def moves_between(current: Assignment, target: Assignment) -> tuple[Move, ...]:
+    return tuple(Move(p, old, new) for p, (old, new) in enumerate(zip(current, target, strict=True)) if old != new)
+
+
 def _reassign(
-    spec: TopicSpec, live: LiveTopic, state: LiveTopics, problems: list[Diagnostic]
+    spec: TopicSpec, live: LiveTopic, state: LiveTopics, problems: list[Diagnostic], placement: str
 ) -> TopicReassign | None:
-    """A replication-factor change as new replica sets per partition (rack-aware, see placement)."""
+    """A replication-factor change as new replica sets per partition (rack-aware, see placement),
+    or, with `placement: rack-aware`, the moves that spread a topic's partitions over the racks."""
     if live.moving:
         return _resume(spec, live, problems)
     rf, before = spec.replication_factor, live.replication_factor
+    racks = state.racks or dict.fromkeys(state.brokers)
+    rack_aware = (spec.placement or placement) == "rack-aware"
     if all(len(r) == rf for r in live.replicas):
-        return None
+        return _respread(spec, live, racks) if rack_aware else None
     where = (spec.source.file, spec.source.line)
     min_isr = _min_isr(spec, live)
     if rf > len(state.brokers):
@@ -111,15 +130,12 @@ def _reassign(
             )
         )
         return None
-    racks = state.racks or dict.fromkeys(state.brokers)
     target = place(live.replicas, rf, racks)
-    moves = tuple(
-        Move(p, old, new) for p, (old, new) in enumerate(zip(live.replicas, target, strict=True)) if old != new
-    )
+    moves = moves_between(live.replicas, spread(target, racks) if rack_aware else target)
     risk = f"replication factor cut from {before} to {rf}: fewer copies survive a broker loss" if rf < before else None
     return TopicReassign(
         spec.full_name,
-        (FieldDiff("replication_factor", before, rf, risk), *_shown(moves)),
+        (FieldDiff("replication_factor", before, rf, risk), *shown_moves(moves)),
         moves=moves,
     )
 
@@ -246,8 +262,10 @@ def diff_topics(
     live: LiveTopics,
     prefix: str,
     protected_patterns: Sequence[str] = (),
+    placement: str = "as-is",
 ) -> tuple[list[Change], list[Diagnostic]]:
-    """Changes that make the live topics under `prefix` match `desired`, and what blocks them."""
+    """Changes that make the live topics under `prefix` match `desired`, and what blocks them;
+    `placement` is the environment's (policy.placement), which a topic's own overrides."""
     problems: list[Diagnostic] = []
     changes: list[Change] = []
     wanted = {spec.full_name: spec for spec in desired}
@@ -256,7 +274,8 @@ def diff_topics(
         if current is None:
             changes.append(_create(spec, live, problems))
         else:
-            for change in (_reassign(spec, current, live, problems), _update(spec, current, problems)):
+            moved = _reassign(spec, current, live, problems, placement)
+            for change in (moved, _update(spec, current, problems)):
                 if change is not None:
                     _refuse_if_protected(spec, change, problems)
                     changes.append(change)

@@ -63,6 +63,7 @@ class TopicSpec:
     # the line of `partitions:` (in the topic or its file's defaults), for errors about the count;
     # not part of the resource (left out of comparisons and of the policies' view)
     partitions_line: int | None = field(default=None, compare=False)
+    placement: str | None = None  # "rack-aware" or "as-is"; None: the environment's policy.placement
 
 
 def reserved_name(full_name: str, prefix: str) -> bool:
@@ -286,6 +287,7 @@ def _build_topic(item: _Item, ctx: SpecContext, problems: list[Diagnostic]) -> T
         reset_unmanaged_config=fields.get("unmanaged_config", "warn") == "reset",
         sizing=_sizing(item, problems) if sizing else None,
         key=TopicKey(str(key["description"]), key.get("schema")) if key else None,
+        placement=fields.get("placement"),
     )
 
 

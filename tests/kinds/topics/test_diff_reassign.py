@@ -97,3 +97,41 @@ def test_reassignment_in_progress_elsewhere_blocks_a_new_one() -> None:
     (problem,) = problems
     assert "a reassignment of partitions [0] is in progress" in problem.message
     assert "never starts a second one" in problem.message
+
+
+FOUR = {1: "dc-a", 2: "dc-b", 3: "dc-c", 4: "dc-a"}
+
+
+def four_brokers(replicas: tuple[tuple[int, ...], ...]) -> LiveTopics:
+    topic = LiveTopic(NAME, len(replicas), replicas, {"min.insync.replicas": LiveConfig("1", "DEFAULT_CONFIG")})
+    return LiveTopics((1, 2, 3, 4), {NAME: topic}, frozenset([NAME]), FOUR)
+
+
+def test_rack_aware_placement_moves_partitions_that_do_not_span_the_racks() -> None:
+    current = ((1, 4), (4, 1), (1, 2))
+    wanted = [spec(partitions=3, rf=2)]
+    assert diff_topics(wanted, four_brokers(current), "prod.") == ([], [])  # as-is: left alone
+    (change,), problems = diff_topics(wanted, four_brokers(current), "prod.", placement="rack-aware")
+    assert problems == [] and isinstance(change, TopicReassign) and not change.destructive
+    assert change.moves == (Move(0, (1, 4), (1, 3)), Move(1, (4, 1), (4, 2)))  # least loaded first
+    counted = "2 of 3 partition(s) on fewer racks than min(RF, racks)"
+    assert change.diffs[0] == FieldDiff("placement", counted, "rack-aware")
+    assert change.diffs[1:] == (FieldDiff("replicas[0]", (1, 4), (1, 3)), FieldDiff("replicas[1]", (4, 1), (4, 2)))
+    spread_out = ((1, 3), (4, 2), (1, 2))
+    assert diff_topics(wanted, four_brokers(spread_out), "prod.", placement="rack-aware") == ([], [])
+
+
+def test_a_topics_own_placement_wins_over_the_environments() -> None:
+    current = ((1, 4),)
+    own = TopicSpec("order.created.v1", NAME, 1, 2, {}, Source("topics/a.yaml", 4), placement="rack-aware")
+    (change,), _ = diff_topics([own], four_brokers(current), "prod.")
+    assert isinstance(change, TopicReassign) and change.moves == (Move(0, (1, 4), (1, 2)),)
+    opted_out = TopicSpec("order.created.v1", NAME, 1, 2, {}, Source("topics/a.yaml", 4), placement="as-is")
+    assert diff_topics([opted_out], four_brokers(current), "prod.", placement="rack-aware") == ([], [])
+
+
+def test_a_factor_change_under_rack_aware_placement_also_spreads_the_kept_replicas() -> None:
+    (change,), _ = diff_topics([spec(partitions=1, rf=3)], four_brokers(((1, 4),)), "prod.", placement="rack-aware")
+    assert isinstance(change, TopicReassign)
+    (move,) = change.moves
+    assert move.after[0] == 1 and len({FOUR[b] for b in move.after}) == 3

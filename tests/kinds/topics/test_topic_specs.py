@@ -306,3 +306,17 @@ def test_sizing_warns_when_partitions_are_below_the_calculator(tmp_path: Path) -
     assert problem.severity is Severity.WARNING
     assert (problem.file, problem.line, problem.key) == ("topics/a.yaml", 3, "defaults.sizing")
     assert "order.created.v1: 12 partition(s), but its sizing needs 50" in problem.message
+
+
+def test_a_topic_may_ask_for_its_own_placement(tmp_path: Path) -> None:
+    desired, problems = load(tmp_path, {"topics/a.yaml": """\
+        defaults: {partitions: 1, replication_factor: 3}
+        topics:
+          - {name: order.created.v1, placement: rack-aware}
+          - {name: order.paid.v1, placement: as-is}
+          - {name: order.shipped.v1}
+          - {name: order.lost.v1, placement: everywhere}
+        """})  # fmt: skip
+    assert [t.placement for t in desired.items["topics"]] == ["rack-aware", "as-is", None]
+    problem = only_error(problems)
+    assert (problem.line, problem.key) == (6, "topics[3].placement")
