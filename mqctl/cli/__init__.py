@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from importlib.metadata import version
 from typing import Annotated
 
 import typer
@@ -35,6 +34,8 @@ app = typer.Typer(
 
 def _version(shown: bool) -> None:
     if shown:
+        from importlib.metadata import version  # 50 ms of imports: only for --version
+
         typer.echo(f"mqctl {version('mqctl')}")
         raise typer.Exit()
 

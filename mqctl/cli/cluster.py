@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from mqctl.cli.args import choice, number
-from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled, project
+from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, escape, handled, project
 from mqctl.diagnostics import MqctlError
 from mqctl.health import DISK_WARNING_FRACTION, Status
-from mqctl.render.health import FORMATS as HEALTH_FORMATS
 
 if TYPE_CHECKING:
     from mqctl.kafka.certificates import CertificateInfo
@@ -133,6 +131,8 @@ def health(
     leadership, the controller quorum, disk use and broker config drift. Exit 0 healthy, 2 problems,
     1 error (including a check that could not run)."""
     with handled(no_color):
+        from mqctl.render.health import FORMATS as HEALTH_FORMATS  # rendering loads with the command
+
         fmt = choice("--output", output, tuple(HEALTH_FORMATS))
         fraction = number("--disk-warning", disk_warning)
         if fraction > 1:

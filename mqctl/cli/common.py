@@ -48,6 +48,14 @@ AllowOption = Annotated[
 ]
 
 
+def escape(text: str) -> str:
+    """rich.markup.escape, loaded when something is printed (rich's markup module pulls in most of
+    rich: 0.3 s that `mqctl --help` need not pay)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def console(no_color: bool = False, stderr: bool = False) -> Console:
     """A rich console that respects --no-color / NO_COLOR and is never wider than a CI log needs.
     It writes through the redaction layer (mqctl.redact), even when `main` did not install it

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from mqctl.cli.common import NoColorOption, RootOption, console, handled
+from mqctl.cli.common import NoColorOption, RootOption, console, escape, handled
 
 
 def init(

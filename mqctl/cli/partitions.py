@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from mqctl.cli.args import choice, number, optional_whole, rate, size, whole
-from mqctl.cli.common import NoColorOption, RootOption, console, handled, project
+from mqctl.cli.common import NoColorOption, RootOption, console, escape, handled, project
 from mqctl.diagnostics import MqctlError
 
 if TYPE_CHECKING:  # the calculator and the templates (YAML) load when the command runs
