@@ -21,8 +21,8 @@ from mqctl.kinds import KINDS
 
 app = typer.Typer(
     name="mqctl",
-    help="Keep a Kafka cluster's topics, ACLs, users, schemas, broker config and connectors in the state your "
-    "git repository describes.\n\nExit codes: 0 ok or no changes, 1 error, 2 changes present (plan) or left "
+    help="Keep a Kafka cluster's topics, ACLs, users, client quotas, consumer groups, schemas, broker config "
+    "and connectors in the state your git repository describes.\n\nExit codes: 0 ok or no changes, 1 error, 2 changes present (plan) or left "
     "undone (apply). Shell completion: mqctl --install-completion.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
