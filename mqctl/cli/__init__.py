@@ -22,8 +22,8 @@ from mqctl.kinds import KINDS
 app = typer.Typer(
     name="mqctl",
     help="Keep a Kafka cluster's topics, ACLs, users, client quotas, consumer groups, schemas, broker config "
-    "and connectors in the state your git repository describes.\n\nExit codes: 0 ok or no changes, 1 error, 2 changes present (plan) or left "
-    "undone (apply). Shell completion: mqctl --install-completion.",
+    "and connectors in the state your git repository describes.\n\nExit codes: 0 ok or no changes, 1 error, "
+    "2 changes present (plan) or left undone (apply). Shell completion: mqctl --install-completion.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     # Click's plain help: typer's rich panels label every flag `<bool>` and every value `<str>`;
