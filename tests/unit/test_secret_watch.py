@@ -107,7 +107,8 @@ def test_a_subprocess_environment_names_its_secrets() -> None:
 
 
 def test_short_values_are_not_watched() -> None:
-    """"secret" in ordinary text is no leak of a 5-character made-up secret."""
+    """Values under 6 characters are not watched: a made-up secret such as "abcde" or "pw" would
+    match ordinary text."""
     watch = SecretWatch(["abcde"])
     watch.learn("pw")
     watch.check("abcde pw", "run")
