@@ -9,6 +9,7 @@ see each other's resources.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import subprocess
@@ -17,7 +18,7 @@ import tempfile
 import textwrap
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from mqctl import redact
 from mqctl.cli import app
 from mqctl.config import Environment, ProjectConfig
 from mqctl.diagnostics import Diagnostic, Severity
@@ -50,6 +52,7 @@ KEY_PASSWORD = "order-key-secret"  # of order-service-encrypted.key (scripts/loc
 MQCTL = Path(sys.executable).with_name("mqctl")
 # the broker jars `make cluster-up` fetched (MQCTL_CACHE_DIR as for scripts/local-cluster.sh)
 KAFKA_LIB = Path(os.environ.get("MQCTL_CACHE_DIR", REPO_ROOT / ".cache")) / "kafka-4.1.1" / "lib"
+pytest_plugins = ["pytester"]  # tests/unit/test_secret_watch.py runs sessions of its own
 
 
 @dataclass
@@ -525,3 +528,150 @@ def oauth_secret(monkeypatch: pytest.MonkeyPatch) -> str:
     """The local issuer's secret of client mqctl-admin, in MQCTL_TEST_OAUTH_SECRET (oauth_security's default)."""
     monkeypatch.setenv("MQCTL_TEST_OAUTH_SECRET", "mqctl-admin-secret")
     return "mqctl-admin-secret"
+
+
+# --- no test secret in any output of the suite -------------------------------------------------
+# Issue 12: "grepping every output of the whole test suite for the test secrets finds nothing".
+#
+# Watched values: local.env's secrets (the Makefile's passwords and OAuth client secret) and
+# KEY_PASSWORD always; during a test, also every environment variable whose name says it holds a
+# secret (mqctl.redact.SECRET_VARIABLE: the users' passwords tests generate, oauth_secret's), every
+# value mqctl registers as a secret (mqctl.redact.register: each Secret, each ${VAR} of a secret
+# field), and what the test hands to `watch_secret`. Watched outputs: stdout and stderr of every
+# in-process CLI run (typer's CliRunner.invoke, so Project.run too), of every `subprocess.run` of
+# mqctl (`python -m mqctl`, the `mqctl` script), every log record reaching the root logger, and
+# what pytest captured of each test phase (stdout, stderr, log). A phase in which one shows fails,
+# naming where, never the value. Not watched: files (a spec holding a password is fine) and
+# processes started with subprocess.Popen (the terminal tests). tests/unit/test_secret_watch.py
+# plants a secret in each watched output and expects it caught, so the watch cannot pass by not looking.
+
+MIN_WATCHED = 6  # shorter values would match ordinary text (as redact.MIN_GUESSED_LENGTH)
+
+
+def local_env() -> dict[str, str]:
+    """local.env's variables, as the Makefile exports them."""
+    pairs = (line.split("=", 1) for line in (REPO_ROOT / "local.env").read_text().splitlines())
+    return {k: v for k, v in (p for p in pairs if len(p) == 2) if re.fullmatch(r"[A-Z][A-Z0-9_]*", k)}
+
+
+class SecretWatch:
+    """The secrets watched, and the leaks seen since the last `take`."""
+
+    def __init__(self, always: Iterable[str]) -> None:
+        self.always = set(always)
+        self.learned: set[str] = set()  # the current test's (watch_secret, redact.register); see `forget`
+        self.leaks: list[str] = []
+
+    def secrets(self, environ: Iterable[tuple[str, str]] = ()) -> set[str]:
+        """Every watched value, with those of `environ` (a subprocess's own environment) as well."""
+        named = {value for name, value in (*os.environ.items(), *environ) if redact.SECRET_VARIABLE.search(name)}
+        return {s for s in (*self.always, *self.learned, *named) if len(s) >= MIN_WATCHED}
+
+    def learn(self, value: object) -> None:
+        if isinstance(value, str) and len(value) >= MIN_WATCHED:
+            self.learned.add(value)
+
+    def forget(self) -> None:
+        """At the end of a test: another test's made-up secret ("secret") may be its ordinary text."""
+        self.learned.clear()
+
+    def check(self, text: object, where: str, environ: Iterable[tuple[str, str]] = ()) -> None:
+        """Note a leak, at `where`, if `text` (str or bytes; anything else is no output) holds a
+        watched value; `environ`: the environment of the process that wrote `text`, if not ours."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        if isinstance(text, str) and text:
+            secrets = self.secrets(environ)
+            if found := sum(secret in text for secret in secrets):
+                for secret in secrets:  # `where` may quote the command line that printed it
+                    where = where.replace(secret, "***")
+                self.leaks.append(f"{where}: {found} test secret(s) in the output")
+
+    def take(self) -> list[str]:
+        leaks, self.leaks = list(dict.fromkeys(self.leaks)), []
+        return leaks
+
+
+SECRET_WATCH = SecretWatch([*(v for k, v in local_env().items() if redact.SECRET_VARIABLE.search(k)),
+                            ADMIN_PASSWORD, KEY_PASSWORD])  # fmt: skip
+
+
+class _WatchedLogs(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):  # a record that cannot be formatted is logging's problem
+            text = record.getMessage() + (record.exc_text or "") + (record.stack_info or "")
+            SECRET_WATCH.check(text, f"log record of {record.name}")
+
+
+def _runs_mqctl(command: object) -> bool:
+    """`python -m mqctl ...`, `.venv/bin/mqctl ...` (a list or a shell string)."""
+    parts = [str(a) for a in command] if isinstance(command, (list, tuple)) else str(command).split()
+    return any(p == "mqctl" or p.endswith("/mqctl") for p in parts)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secret_watch() -> Iterator[SecretWatch]:
+    """For the whole session: CLI runs, subprocess runs of mqctl, log records, redact.register."""
+    invoke, run, register = CliRunner.invoke, subprocess.run, redact.register
+
+    def watched_invoke(self: CliRunner, cli: Any, args: Any = None, *more: Any, **kwargs: Any) -> Any:
+        result = invoke(self, cli, args, *more, **kwargs)
+        for stream in (result.stdout_bytes, result.stderr_bytes):
+            SECRET_WATCH.check(stream, f"CLI run {args!r}")
+        return result
+
+    def watched_run(*args: Any, **kwargs: Any) -> Any:
+        done = run(*args, **kwargs)
+        command = args[0] if args else kwargs.get("args")
+        if _runs_mqctl(command):
+            for stream in (done.stdout, done.stderr):
+                SECRET_WATCH.check(stream, f"subprocess {command!r}", (kwargs.get("env") or {}).items())
+        return done
+
+    def learning_register(value: str | None) -> None:
+        SECRET_WATCH.learn(value)
+        register(value)
+
+    handler = _WatchedLogs(level=logging.NOTSET)
+    logging.getLogger().addHandler(handler)
+    CliRunner.invoke = watched_invoke  # type: ignore[method-assign]
+    subprocess.run = watched_run
+    redact.register = learning_register
+    try:
+        yield SECRET_WATCH
+    finally:
+        CliRunner.invoke = invoke  # type: ignore[method-assign]
+        subprocess.run = run
+        redact.register = register
+        logging.getLogger().removeHandler(handler)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Fail the test phase (setup, call, teardown) in which a secret showed: in a CLI run, a log
+    record, or what pytest captured of that phase."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    for title, text in report.sections:
+        if title.endswith(f" {report.when}"):  # "Captured stdout call": earlier phases were checked
+            SECRET_WATCH.check(text, title)
+    leaks = SECRET_WATCH.take()
+    if report.when == "teardown":
+        SECRET_WATCH.forget()
+    if leaks:
+        message = f"a test secret appeared in output ({report.when}):\n" + "\n".join(f"  - {leak}" for leak in leaks)
+        if report.failed:
+            report.sections.append(("secret watch", message))
+        else:
+            report.outcome, report.longrepr = "failed", f"{item.nodeid}: {message}"
+
+
+@pytest.fixture
+def watch_secret() -> Callable[[str], str]:
+    """Watch, until this test ends, a value the test made up as a secret; returns it."""
+
+    def watch(value: str) -> str:
+        SECRET_WATCH.learn(value)
+        return value
+
+    return watch

@@ -27,7 +27,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT, all_acls, delete_acls, purge_subjects, readme_block, run_lines, unique_env
+from tests.conftest import (
+    REPO_ROOT,
+    all_acls,
+    delete_acls,
+    local_env,
+    purge_subjects,
+    readme_block,
+    run_lines,
+    unique_env,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.sasl, pytest.mark.registry]
 
@@ -49,12 +58,6 @@ def _replace(path: Path, replacements: list[tuple[str, str]]) -> None:
         text, count = re.subn(pattern, new, text, flags=re.M)
         assert count, f"{path.name} no longer holds {pattern!r}: update this test with the example"
     path.write_text(text)
-
-
-def local_env() -> dict[str, str]:
-    """local.env's variables, as the Makefile exports them."""
-    pairs = (line.split("=", 1) for line in (REPO_ROOT / "local.env").read_text().splitlines())
-    return {k: v for k, v in (p for p in pairs if len(p) == 2) if re.fullmatch(r"[A-Z][A-Z0-9_]*", k)}
 
 
 def _delete_topics(admin: Any, prefix: str) -> None:

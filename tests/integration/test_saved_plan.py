@@ -180,7 +180,7 @@ def test_deletes_in_a_saved_plan_still_need_allow_delete(project: Project, dev_a
     held = project.run("apply", "--env", project.env, "plan.json")
     assert held.exit_code == 2, held.output  # planned changes left undone
     assert f"skipped delete of topic {gone} (needs --allow-delete)" in held.stdout
-    assert "Apply complete: 0 done, 0 failed, 1 skipped." in held.stdout
+    assert "Apply incomplete: 0 done, 0 failed, 1 skipped." in held.stdout
     assert gone in topics_of(dev_admin, project.env)
 
     deleted = project.run("apply", "--env", project.env, "--allow-delete", "plan.json")  # the same reviewed plan
