@@ -286,8 +286,20 @@ class KafkaProxy:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sockets: list[socket.socket] = []
-        self._threads = [threading.Thread(target=self._accept, name="proxy-accept", daemon=True)]
+        self.errors: list[str] = []  # what broke inside the proxy's threads: close() fails the test on it
+        self._threads = [self._thread("proxy-accept", self._accept)]
         self._threads[0].start()
+
+    def _thread(self, name: str, target: Callable[..., None], *args: Any) -> threading.Thread:
+        def run() -> None:
+            try:
+                target(*args)
+            except Exception as exc:  # recorded, so a broken proxy cannot pass for a quiet broker
+                if not self._stop.is_set():
+                    with self._lock:
+                        self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+
+        return threading.Thread(target=run, name=name, daemon=True)
 
     def close(self) -> None:
         """Stop accepting, end every connection (shutdown wakes the threads blocked on them) and
@@ -304,6 +316,7 @@ class KafkaProxy:
             thread.join(timeout=10)
         alive = [thread.name for thread in threads if thread.is_alive()]
         assert not alive, f"proxy threads still running after close: {alive}"
+        assert not self.errors, f"the proxy broke: {self.errors}"
 
     def reset(self) -> None:
         with self._lock:
@@ -332,11 +345,9 @@ class KafkaProxy:
                 connection = self.connections
                 self._sockets += [client, broker]
                 threads = [
-                    threading.Thread(target=self._requests, args=(client, broker, pending, connection),
-                                     name=f"proxy-{connection}-requests", daemon=True),
-                    threading.Thread(target=self._responses, args=(broker, client, pending),
-                                     name=f"proxy-{connection}-responses", daemon=True),
-                ]  # fmt: skip
+                    self._thread(f"proxy-{connection}-requests", self._requests, client, broker, pending, connection),
+                    self._thread(f"proxy-{connection}-responses", self._responses, broker, client, pending),
+                ]
                 self._threads += threads
             for thread in threads:
                 thread.start()
