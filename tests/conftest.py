@@ -12,10 +12,13 @@ import contextlib
 import logging
 import os
 import re
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -223,6 +226,203 @@ def config_command(*args: str, bootstrap: str = SASL_BOOTSTRAP) -> str:
             command += ["--command-config", str(props)]
         done = subprocess.run([*command, *args], check=True, capture_output=True, text=True, timeout=60)
     return done.stdout
+
+
+@dataclass(frozen=True)
+class WireRequest:
+    connection: int  # the proxy's count of client connections so far
+    client_id: str
+    api: str  # ApiKey name: Metadata, DescribeConfigs, SaslHandshake, ...
+    version: int
+    scope: str = ""  # of a Metadata request: "all topics", "N topics" or "brokers only"
+
+    @property
+    def kind(self) -> str:
+        return f"{self.api} ({self.scope})" if self.scope else self.api
+
+
+class KafkaProxy:
+    """A counting TCP proxy on loopback in front of ONE broker, for facts only the wire can show.
+
+    It reads Kafka's length-prefixed frames both ways: every request is counted by API key (`sent`,
+    including what the client libraries send on their own: ApiVersions, the SASL handshake, metadata
+    refreshes); Metadata and DescribeCluster responses have the broker's port rewritten to the
+    proxy's, so clients keep talking through it; everything else, the SASL exchange included, passes
+    byte for byte. Two faults, each for the requests of one API key, decided by the test rather
+    than by a race: `hold[api_key] = seconds` delays the responses (the broker has done the work;
+    the answer is late), and `answers[api_key]` keeps those responses, decoded; `drop.add(api_key)`
+    swallows the requests (counted, never forwarded: the broker never hears of them).
+    Only for a single-broker cluster (the SASL node advertises itself only): with several brokers,
+    clients would reach the others directly. `close()` ends every connection and joins every thread,
+    a held response included.
+    """
+
+    def __init__(self, upstream: str = SASL_BOOTSTRAP) -> None:
+        from collections import Counter
+
+        from kafka.protocol.admin import (
+            CreatePartitionsResponse,
+            CreateTopicsResponse,
+            DeleteTopicsResponse,
+            DescribeClusterResponse,
+        )
+        from kafka.protocol.api_key import ApiKey
+        from kafka.protocol.metadata import MetadataRequest, MetadataResponse
+
+        # imported here, in one thread: the connection threads would deadlock importing them at once
+        self._names = {int(key): key.name for key in ApiKey}
+        self._metadata_request = MetadataRequest
+        self._addressed: dict[int, Any] = {3: MetadataResponse, 60: DescribeClusterResponse}
+        self._readable = {19: CreateTopicsResponse, 20: DeleteTopicsResponse, 37: CreatePartitionsResponse,
+                          **self._addressed}  # fmt: skip
+        host, port = upstream.rsplit(":", 1)
+        self.upstream = (host, int(port))
+        self.sent: Counter[str] = Counter()  # API name -> requests sent through the proxy
+        self.log: list[WireRequest] = []  # every request, in order
+        self.hold: dict[int, float] = {}
+        self.drop: set[int] = set()
+        self.answers: dict[int, list[Any]] = {}
+        self.connections = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self.errors: list[str] = []  # what broke inside the proxy's threads: close() fails the test on it
+        self._threads = [self._thread("proxy-accept", self._accept)]
+        self._threads[0].start()
+
+    def _thread(self, name: str, target: Callable[..., None], *args: Any) -> threading.Thread:
+        def run() -> None:
+            try:
+                target(*args)
+            except Exception as exc:  # recorded, so a broken proxy cannot pass for a quiet broker
+                if not self._stop.is_set():
+                    with self._lock:
+                        self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+
+        return threading.Thread(target=run, name=name, daemon=True)
+
+    def close(self) -> None:
+        """Stop accepting, end every connection (shutdown wakes the threads blocked on them) and
+        join the threads; a thread still alive after that is a bug of the proxy, and fails the test."""
+        self._stop.set()
+        with self._lock:
+            sockets, threads = [self._server, *self._sockets], list(self._threads)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
+        for thread in threads:
+            thread.join(timeout=10)
+        alive = [thread.name for thread in threads if thread.is_alive()]
+        assert not alive, f"proxy threads still running after close: {alive}"
+        assert not self.errors, f"the proxy broke: {self.errors}"
+
+    def reset(self) -> None:
+        with self._lock:
+            self.sent.clear()
+            self.log.clear()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return  # closed
+            try:
+                broker = socket.create_connection(self.upstream, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            broker.settimeout(None)
+            pending: dict[int, tuple[int, int]] = {}  # correlation id -> (api key, version)
+            with self._lock:
+                if self._stop.is_set():
+                    client.close()
+                    broker.close()
+                    return
+                self.connections += 1
+                connection = self.connections
+                self._sockets += [client, broker]
+                threads = [
+                    self._thread(f"proxy-{connection}-requests", self._requests, client, broker, pending, connection),
+                    self._thread(f"proxy-{connection}-responses", self._responses, broker, client, pending),
+                ]
+                self._threads += threads
+            for thread in threads:
+                thread.start()
+
+    @staticmethod
+    def _frame(sock: socket.socket) -> bytes | None:
+        def exactly(size: int) -> bytes | None:
+            data = b""
+            while len(data) < size:
+                chunk = sock.recv(size - len(data))
+                if not chunk:
+                    return None
+                data += chunk
+            return data
+
+        with contextlib.suppress(OSError):
+            head = exactly(4)
+            if head is not None:
+                return exactly(struct.unpack(">i", head)[0])
+        return None
+
+    def _requests(
+        self, client: socket.socket, broker: socket.socket, pending: dict[int, tuple[int, int]], connection: int
+    ) -> None:
+        while (frame := self._frame(client)) is not None:
+            key, version, correlation, length = struct.unpack(">hhih", frame[:10])  # the request header
+            pending[correlation] = (key, version)
+            name = self._names.get(key, str(key))
+            scope = ""
+            if key == 3:  # which topics a metadata request asks for
+                topics = self._metadata_request.decode(frame, version=version, header=True).topics
+                scope = "all topics" if topics is None else f"{len(topics)} topics" if topics else "brokers only"
+            client_id = frame[10 : 10 + max(length, 0)].decode(errors="replace")
+            with self._lock:
+                self.sent[name] += 1
+                self.log.append(WireRequest(connection, client_id, name, version, scope))
+            if key in self.drop:
+                continue
+            with contextlib.suppress(OSError):
+                broker.sendall(struct.pack(">i", len(frame)) + frame)
+        with contextlib.suppress(OSError):
+            broker.shutdown(socket.SHUT_WR)
+
+    def _responses(self, broker: socket.socket, client: socket.socket, pending: dict[int, tuple[int, int]]) -> None:
+        addressed, readable = self._addressed, self._readable
+        while (frame := self._frame(broker)) is not None:
+            (correlation,) = struct.unpack(">i", frame[:4])
+            key, version = pending.pop(correlation, (-1, 0))
+            if key in addressed:
+                response = addressed[key].decode(frame, version=version, header=True)
+                for node in response.brokers:
+                    node.port = self.port
+                frame = bytes(response.encode(header=True))  # at the version it was decoded at
+            if key in self.hold:
+                if key in readable:
+                    decoded = readable[key].decode(frame, version=version, header=True)
+                    with self._lock:
+                        self.answers.setdefault(key, []).append(decoded)
+                if self._stop.wait(self.hold[key]):
+                    break  # closing: the held answer is never delivered
+            with contextlib.suppress(OSError):
+                client.sendall(struct.pack(">i", len(frame)) + frame)
+        with contextlib.suppress(OSError):
+            client.shutdown(socket.SHUT_WR)
+
+
+@pytest.fixture
+def sasl_proxy(sasl_admin: object) -> Iterator[KafkaProxy]:
+    """A KafkaProxy in front of the SASL node."""
+    proxy = KafkaProxy()
+    yield proxy
+    proxy.close()
 
 
 def unique_env() -> str:
