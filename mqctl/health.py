@@ -2,8 +2,8 @@
 
 The snapshot (`HealthSnapshot`) is plain data read by mqctl.workflows.health in a constant number
 of requests; every check here is a function of it alone, so unit tests drive them with plain data.
-Partition checks look at the partitions the caller selected (`--topics`); broker, disk, quorum and
-drift checks are about the whole cluster.
+Partition checks look at the partitions the caller selected (`--topics`); broker, disk, quorum,
+drift and certificate checks are about the whole cluster.
 
 The report's JSON form is documented in docs/cluster-health.md (format_version 1).
 """
@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mqctl.config import DEFAULT_CERTIFICATE_WARNING_DAYS
 from mqctl.live import LogDir, PartitionState, Quorum
 from mqctl.placement import domain, spans, wanted_domains
+
+if TYPE_CHECKING:  # the module loads `cryptography`; `cluster health --help` need not
+    from mqctl.kafka.certificates import Probe
 
 FORMAT_VERSION = 1
 DISK_WARNING_FRACTION = 0.85  # the design alerts at 85 % disk
@@ -28,7 +33,7 @@ QUORUM_BEHIND_MS = 30_000  # a controller or broker not caught up with the quoru
 class Status(StrEnum):
     OK = "ok"
     PROBLEMS = "problems"
-    SKIPPED = "skipped"  # nothing to check (no brokers/ specs, a broker that reports no sizes)
+    SKIPPED = "skipped"  # nothing to check (no brokers/ specs, not a KRaft cluster, no TLS)
     ERROR = "error"  # could not be read; the message says why
 
 
@@ -49,6 +54,7 @@ class HealthSnapshot:
     log_dirs: tuple[LogDir, ...] | str  # or why they could not be read
     quorum: Quorum | str | None  # or why it could not be read; None: not a KRaft cluster
     drift: Drift | None = None  # None: no kind with health drift is managed here
+    certificates: Mapping[int, Probe] | None = None  # broker -> its TLS probe; None: the environment has no TLS
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,36 @@ def config_drift(snap: HealthSnapshot) -> Check:
     return _found("config_drift", snap.drift.items)
 
 
+def broker_certificates(snap: HealthSnapshot, warn_days: float = DEFAULT_CERTIFICATE_WARNING_DAYS,
+                        now: datetime | None = None) -> Check:  # fmt: skip
+    """Each broker's TLS certificate as the environment's clients meet it: expiring within
+    `warn_days` (security.certificate_warning_days) or expired is a problem, and so is a broker the
+    clients cannot talk TLS to (a certificate failing verification, a refused client certificate);
+    a broker that did not answer at all leaves the check unread (error) unless something else is
+    a problem. One row per broker."""
+    if snap.certificates is None:
+        return Check("broker_certificates", Status.SKIPPED, note="the environment does not connect over TLS")
+    rows, flagged, unanswered = [], False, 0
+    for broker, found in sorted(snap.certificates.items()):
+        cert = found.certificate
+        days = round(cert.days_left(now), 1) if cert else None
+        expiring = days is not None and days < warn_days
+        error = found.problem
+        if cert is None and error is None:
+            unanswered += 1
+            error = "no TLS connection (refused, or no answer in time)"
+        flagged |= expiring or found.problem is not None
+        rows.append({"broker": broker, "address": found.address, "subject": cert.subject if cert else None,
+                     "issuer": cert.issuer if cert else None,
+                     "not_after": cert.not_after.isoformat() if cert else None, "days_left": days,
+                     "expiring": expiring, "error": error})  # fmt: skip
+    note = f"warning within {warn_days:g} day(s) of expiry"
+    if unanswered:
+        note += f"; {unanswered} broker(s) did not answer a TLS connection"
+    status = Status.PROBLEMS if flagged else Status.ERROR if unanswered else Status.OK
+    return Check("broker_certificates", status, tuple(rows), note, rows=True)
+
+
 PARTITION_CHECKS: tuple[Callable[[HealthSnapshot], Check], ...] = (
     offline_partitions,
     under_replicated_partitions,
@@ -249,10 +285,12 @@ class HealthReport:
 
 
 def assess(env: str, snap: HealthSnapshot, warn_fraction: float = DISK_WARNING_FRACTION,
-           topics: Sequence[str] = ()) -> HealthReport:  # fmt: skip
-    """Every check over one snapshot, in a fixed order."""
+           topics: Sequence[str] = (), certificate_days: float = DEFAULT_CERTIFICATE_WARNING_DAYS,
+           now: datetime | None = None) -> HealthReport:  # fmt: skip
+    """Every check over one snapshot, in a fixed order (a check added later comes last)."""
     checks = [check(snap) for check in PARTITION_CHECKS]
-    checks += [broker_racks(snap), controller_quorum(snap), log_dirs(snap, warn_fraction), config_drift(snap)]
+    checks += [broker_racks(snap), controller_quorum(snap), log_dirs(snap, warn_fraction), config_drift(snap),
+               broker_certificates(snap, certificate_days, now)]  # fmt: skip
     return HealthReport(env, tuple(checks), tuple(topics))
 
 

@@ -128,8 +128,8 @@ def health(
     no_color: NoColorOption = False,
 ) -> None:
     """One read of the cluster: offline, under-replicated and under-min-ISR partitions, rack spread,
-    leadership, the controller quorum, disk use and broker config drift. Exit 0 healthy, 2 problems,
-    1 error (including a check that could not run)."""
+    leadership, the controller quorum, disk use, broker config drift and, over TLS, broker certificate
+    expiry. Exit 0 healthy, 2 problems, 1 error (including a check that could not run)."""
     with handled(no_color):
         from mqctl.render.health import FORMATS as HEALTH_FORMATS  # rendering loads with the command
 

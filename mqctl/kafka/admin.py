@@ -24,7 +24,7 @@ from kafka.protocol.admin import DescribeConfigsRequest
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.certificates import PROBE_SECONDS, CertificateInfo, read_certificates
+from mqctl.kafka.certificates import PROBE_SECONDS, CertificateInfo, Probe, certificate_or_problem, probe_brokers
 from mqctl.kafka.connection import (
     authentication_failed,
     client_config,
@@ -292,10 +292,18 @@ class KafkaAdmin:
         """Each live broker's TLS certificate, read at the address it advertises over a connection
         verified with the environment's own TLS settings, or why it could not be read; {} when the
         environment does not use TLS. One short TLS connection per broker, in parallel."""
+        timeout = min(self.timeout, PROBE_SECONDS)
+        return {broker: certificate_or_problem(found, timeout) for broker, found in self.broker_probes().items()}
+
+    def broker_probes(self) -> dict[int, Probe]:
+        """Each live broker probed at the address it advertises as the clients connect (mqctl.kafka.
+        certificates.probe): its certificate and what stands in the way; {} without TLS. Each probe
+        is one TLS connection and one ApiVersions request, counted in `requests`."""
         if not self.env.security.tls:
             return {}
         addresses = {b.id: (b.host, b.port) for b in self.brokers()}
-        return read_certificates(self.env.security, addresses, min(self.timeout, PROBE_SECONDS))
+        self.requests += len(addresses)
+        return probe_brokers(self.env.security, addresses, min(self.timeout, PROBE_SECONDS))
 
 
 def _brokers(described: Any) -> tuple[BrokerInfo, ...]:

@@ -14,7 +14,8 @@ lets OpenSSL prompt for a key's pass phrase on the terminal. So mqctl:
   listener answers before authentication) to see whether the broker accepted the client certificate.
   OpenSSL's verify code tells a host-name mismatch from an unknown CA; a listener that does not
   complete a handshake is a plaintext one. Probing only after a failure costs a healthy run nothing;
-- reads the brokers' certificates (`read_certificates`) for `cluster info` and `cluster health`.
+- reads the brokers' certificates (`probe_brokers`, `read_certificates`) for `cluster info` and
+  `cluster health`.
 """
 
 from __future__ import annotations
@@ -286,7 +287,8 @@ def probe(security: SecurityConfig, host: str, port: int, timeout: float) -> Pro
         error = exc
         if exc.verify_code in _HOSTNAME_MISMATCH:  # OpenSSL checks the name before the signatures:
             error = _chain_error(security, host, port, timeout) or exc  # an untrusted chain is worse news
-        return Probe(address, problem=_untrusted(security, host, address, _presented(host, port, timeout), error))
+        presented = _presented(host, port, timeout)
+        return Probe(address, presented, _untrusted(security, host, address, presented, error))
     except ssl.SSLError as exc:
         if _refusal(exc):  # TLS 1.2: the refusal comes within the handshake
             return Probe(address, problem=_refused_client(security, address, exc))
@@ -341,32 +343,29 @@ def diagnose(env: Environment) -> str | None:
     return None
 
 
+def probe_brokers(security: SecurityConfig, brokers: Mapping[int, tuple[str, int]], timeout: float
+                  ) -> dict[int, Probe]:  # fmt: skip
+    """Each broker probed as the environment's clients would connect to it (one TLS connection and
+    one ApiVersions request each), brokers in parallel. A certificate that fails verification is
+    still there, beside the problem, so that an expired one can be told by its date."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = pool.map(lambda address: probe(security, address[0], address[1], timeout), brokers.values())
+        return dict(zip(brokers, found, strict=True))
+
+
+def certificate_or_problem(found: Probe, timeout: float) -> CertificateInfo | str:
+    """A probe as `cluster info` shows it: the certificate, or why the clients cannot use the broker,
+    or that nothing answered."""
+    if found.problem:
+        return found.problem
+    if found.certificate is None:
+        return f"{found.address}: no TLS connection (refused, or no answer within {timeout:g}s)"
+    return found.certificate
+
+
 def read_certificates(security: SecurityConfig, brokers: Mapping[int, tuple[str, int]], timeout: float
                       ) -> dict[int, CertificateInfo | str]:  # fmt: skip
     """Each broker's certificate, read over a TLS connection verified with the environment's own
     settings (or why it could not be read); brokers in parallel."""
-
-    def one(address: tuple[str, int]) -> CertificateInfo | str:
-        found = probe(security, address[0], address[1], timeout)
-        if found.problem:
-            return found.problem
-        if found.certificate is None:
-            return f"{found.address}: no TLS connection (refused, or no answer within {timeout:g}s)"
-        return found.certificate
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        return dict(zip(brokers, pool.map(one, brokers.values()), strict=True))
-
-
-def expiring(certificates: Mapping[int, CertificateInfo | str], within_days: float,
-             now: datetime | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """Pure: the brokers whose certificate expires within `within_days` (or has expired, or could not
-    be read), as items for a report: broker, subject, not_after, days_left (or error)."""
-    items: list[dict[str, Any]] = []
-    for broker, cert in sorted(certificates.items()):
-        if isinstance(cert, str):
-            items.append({"broker": broker, "error": cert})
-        elif cert.days_left(now) < within_days:
-            items.append({"broker": broker, "subject": cert.subject, "not_after": cert.not_after.isoformat(),
-                          "days_left": round(cert.days_left(now), 1)})  # fmt: skip
-    return items
+    found = probe_brokers(security, brokers, timeout)
+    return {broker: certificate_or_problem(one, timeout) for broker, one in found.items()}

@@ -5,7 +5,8 @@ leaders where asked.
 Requests, whatever the partition count: the first contact (DescribeCluster), one metadata request,
 DescribeConfigs of the selected topics' min.insync.replicas in at most 6 parts, one DescribeLogDirs
 per broker, one DescribeQuorum, and for config drift what the drift kinds' snapshots cost (brokers/:
-one DescribeConfigs per broker plus one of the cluster default).
+one DescribeConfigs per broker plus one of the cluster default). Over TLS, each broker's certificate
+is read by one TLS connection of its own carrying one ApiVersions request, counted as a request.
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def read_snapshot(root: Path, edges: Edges, topics: Sequence[str] = ()) -> Healt
     except MqctlError as exc:
         dirs = exc.message
     drift_kinds = [kind for kind in managed(spec_folders(root)) if kind.health_drift]
-    return HealthSnapshot(racks, chosen, min_isr, dirs, _quorum(edges), _drift(root, edges, drift_kinds))
+    drift = _drift(root, edges, drift_kinds)
+    certificates = admin.broker_probes() if edges.env.security.tls else None
+    return HealthSnapshot(racks, chosen, min_isr, dirs, _quorum(edges), drift, certificates)
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,8 @@ def cluster_health(root: Path, env: str, options: HealthOptions) -> HealthReport
     config = load_config(root.resolve(), env)
     edges = Edges(config.environment)
     snapshot = read_snapshot(config.root, edges, options.topics)
-    report = assess(env, snapshot, options.disk_warning, options.topics)
+    days = config.environment.security.certificate_warning_days
+    report = assess(env, snapshot, options.disk_warning, options.topics, days)
     return HealthReport(report.environment, report.checks, report.topics, edges.requests)
 
 

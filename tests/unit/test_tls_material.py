@@ -11,14 +11,14 @@ import signal
 import ssl
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from mqctl.config import Environment, OAuthConfig, Secret, SecurityConfig
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.certificates import CertificateInfo, addresses, expiring, read_certificate, tls_context
+from mqctl.kafka.certificates import addresses, read_certificate, tls_context
 from mqctl.kafka.connection import client_config, kafka_python_config, principal
 from mqctl.kafka.oauth import ClientCredentials
 from tests.conftest import KEY_PASSWORD
@@ -147,22 +147,6 @@ def test_certificate_info(tls_material: Path) -> None:
     assert (cert.subject, cert.issuer, cert.names) == ("CN=localhost", "CN=mqctl local CA", ("localhost", "127.0.0.1"))
     assert 364 < cert.days_left() < 366
     assert cert.to_dict(cert.not_after - timedelta(days=2))["days_left"] == 2.0
-
-
-def _cert(days_left: float, now: datetime) -> CertificateInfo:
-    return CertificateInfo("CN=b", "CN=ca", now - timedelta(days=300), now + timedelta(days=days_left), ("b",))
-
-
-def test_expiring_names_brokers_within_the_window_expired_and_unreadable() -> None:
-    now = datetime(2026, 12, 1, tzinfo=UTC)
-    found = {1: _cert(90, now), 2: _cert(29.5, now), 3: _cert(-1, now), 4: "the broker at b:9093 ...",
-             5: _cert(30, now)}  # fmt: skip
-    assert expiring(found, 30, now) == [
-        {"broker": 2, "subject": "CN=b", "not_after": "2026-12-30T12:00:00+00:00", "days_left": 29.5},
-        {"broker": 3, "subject": "CN=b", "not_after": "2026-11-30T00:00:00+00:00", "days_left": -1.0},
-        {"broker": 4, "error": "the broker at b:9093 ..."},
-    ]
-    assert expiring({1: _cert(90, now)}, 30, now) == []
 
 
 def test_addresses_of_a_bootstrap_list() -> None:

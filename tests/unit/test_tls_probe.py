@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from mqctl.config import Environment, SecurityConfig
-from mqctl.kafka.certificates import CertificateInfo, diagnose, expiring, read_certificates
+from mqctl.health import Check, HealthSnapshot, Status, broker_certificates
+from mqctl.kafka.certificates import CertificateInfo, Probe, diagnose, probe_brokers, read_certificates
 
 NOW = datetime.now(UTC)
 
@@ -122,12 +123,13 @@ def test_a_broker_certificate_expiring_soon_is_read_and_flagged(tmp_path: Path) 
         assert diagnose(env) is None  # nothing wrong yet
         host, port = bootstrap.split(":")
         found = read_certificates(env.security, {1: (host, int(port))}, 5)
+        probes = probe_brokers(env.security, {1: (host, int(port))}, 5)
     cert = found[1]
     assert isinstance(cert, CertificateInfo)
     assert (cert.subject, cert.issuer, cert.names) == ("CN=broker-1", "CN=test CA", ("localhost", "127.0.0.1"))
     assert 11.9 < cert.days_left() <= 12
-    assert [item["broker"] for item in expiring(found, 30)] == [1]
-    assert expiring(found, 7) == []
+    assert health_of(probes, 30).status is Status.PROBLEMS and health_of(probes, 30).items[0]["expiring"]
+    assert health_of(probes, 7).status is Status.OK
 
 
 def test_an_expired_broker_certificate_is_named_with_its_date(tmp_path: Path) -> None:
@@ -140,7 +142,20 @@ def test_an_expired_broker_certificate_is_named_with_its_date(tmp_path: Path) ->
     assert said is not None and said.startswith(f"the broker at {bootstrap} presents a certificate that expired "
                                                 f"on {expired}")  # fmt: skip
     assert "(CN=broker-1, issued by CN=test CA; certificate verify failed)" in said
-    assert expiring(found, 30) == [{"broker": 1, "error": said}]
+    assert found == {1: said}
+    with tls_server(material.broker("broker-1", (-300, -2), LOCALHOST)) as bootstrap:
+        host, port = bootstrap.split(":")
+        probes = probe_brokers(tls_env(material, bootstrap).security, {1: (host, int(port))}, 5)
+    (row,) = health_of(probes, 30).items  # the expired certificate is still read, beside the problem
+    assert row["subject"] == "CN=broker-1" and -2.1 < row["days_left"] < -1.9 and row["expiring"]
+    assert str(row["error"]).startswith("the broker at 127.0.0.1:") and "expired on" in str(row["error"])
+    assert health_of(probes, 30).status is Status.PROBLEMS
+
+
+def health_of(probes: dict[int, Probe], warn_days: int) -> Check:
+    """cluster health's certificate check over these probes alone."""
+    snap = HealthSnapshot({}, (), {}, (), None, certificates=probes)
+    return broker_certificates(snap, warn_days)
 
 
 def test_another_host_and_an_unknown_ca_are_told_apart(tmp_path: Path) -> None:
