@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import re
+import selectors
 import socket
 import struct
 import subprocess
@@ -875,3 +876,12 @@ def watch_secret() -> Callable[[str], str]:
         return value
 
     return watch
+
+
+def readable(stream: Any, seconds: float) -> bool:
+    """Whether `stream` (a pipe, a pty) has data within `seconds`. Not select.select: by then the
+    test process may hold file descriptors above 1024 (each in-process CLI run's clients), which
+    select refuses."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        return bool(selector.select(seconds))

@@ -70,8 +70,10 @@ class ApplyLock:
 
     def _write(self, holder: Holder) -> None:
         """The holder record, confirmed by every in-sync replica: flush() alone would also return
-        once the message expired undelivered (a broker that does not know the new topic yet)."""
-        producer = Producer(client_config(self.env, acks="all", **{"message.timeout.ms": 10_000}))
+        once the message expired undelivered (a broker that does not know the new topic yet). The
+        message may take the environment's whole timeout: a loaded broker takes seconds to bring up
+        the new topic's partition (10 s was seen to run out on a busy test machine)."""
+        producer = Producer(client_config(self.env, acks="all", **{"message.timeout.ms": self.env.timeout_ms}))
         failed: list[str] = []
 
         def delivered(err: KafkaError | None, _message: object) -> None:
@@ -79,7 +81,7 @@ class ApplyLock:
                 failed.append(err.str())
 
         producer.produce(self.topic, json.dumps(asdict(holder)).encode(), on_delivery=delivered)
-        if producer.flush(self.env.timeout_seconds) != 0 or failed:
+        if producer.flush(self.env.timeout_seconds + 1) != 0 or failed:
             reason = failed[0] if failed else f"no acknowledgement within {self.env.timeout_seconds:g}s"
             raise MqctlError(f"took the lock {self.topic} but could not record the holder in it: {reason}")
 

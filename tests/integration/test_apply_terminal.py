@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import pty
 import re
-import select
 import subprocess
 import time
 
 import pytest
 from confluent_kafka.admin import AdminClient
 
-from tests.conftest import MQCTL, Project
+from tests.conftest import MQCTL, Project, readable
 
 pytestmark = pytest.mark.kafka
 
@@ -36,7 +35,7 @@ def at_a_terminal(project: Project, answer: str, *args: str, seconds: float = 12
     try:
         while True:
             assert time.monotonic() < deadline, f"mqctl still running after {seconds} s:\n{shown.decode()}"
-            ready, _, _ = select.select([controller], [], [], 0.5)
+            ready = readable(controller, 0.5)
             if not ready:
                 continue
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 from confluent_kafka.admin import AclBinding as KafkaBinding
@@ -17,12 +18,15 @@ from confluent_kafka.admin import (
 )
 
 from mqctl.batching import chunks
+from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
 from mqctl.kafka.batch import send
+from mqctl.kafka.protocol import describe_error
 from mqctl.kind import Executor, Results, executor
 from mqctl.kinds.acls.changes import AclChange, AclCreate, AclDelete
 from mqctl.kinds.acls.model import AclBinding, LiveAcls
 from mqctl.plan import Change
+from mqctl.polling import await_every_broker
 
 # librdkafka calls Kafka's CLUSTER resource type BROKER (same wire value, 4).
 _TYPES = {
@@ -72,6 +76,24 @@ def _from_kafka(acl: Any) -> AclBinding | None:
     return AclBinding(acl.principal, kind, acl.name, pattern, acl.operation.name, permission, acl.host)
 
 
+def _from_wire(resource: Any, acl: Any) -> AclBinding | None:
+    """One binding of a DescribeAcls response (kafka-python: the protocol's integer codes)."""
+    try:
+        described = SimpleNamespace(
+            restype=ResourceType(resource.resource_type), name=resource.resource_name,
+            resource_pattern_type=ResourcePatternType(resource.pattern_type), principal=acl.principal,
+            host=acl.host, operation=AclOperation(acl.operation),
+            permission_type=AclPermissionType(acl.permission_type),
+        )  # fmt: skip
+    except ValueError:  # a code this librdkafka does not know: not something mqctl manages
+        return None
+    return _from_kafka(described)
+
+
+def shows(change: AclChange, live: frozenset[AclBinding]) -> bool:
+    return (change.binding in live) is isinstance(change, AclCreate)
+
+
 class AclAdmin:
     """Snapshot and batched execution for ACL bindings, over one KafkaAdmin connection."""
 
@@ -95,6 +117,22 @@ class AclAdmin:
         found = (_from_kafka(acl) for acl in self.admin.wait(future, "describe ACLs"))
         return LiveAcls(frozenset(b for b in found if b is not None), self._authorizer())
 
+    def on_broker(self, broker: int) -> frozenset[AclBinding]:
+        """Every binding as `broker`'s authorizer knows it (from the metadata log, a loaded broker late)."""
+        from kafka.protocol.admin import DescribeAclsRequest
+
+        doing = "describe ACLs"
+        anything = DescribeAclsRequest(
+            resource_type_filter=ResourceType.ANY.value, resource_name_filter=None,
+            pattern_type_filter=ResourcePatternType.ANY.value, principal_filter=None, host_filter=None,
+            operation=AclOperation.ANY.value, permission_type=AclPermissionType.ANY.value,
+        )  # fmt: skip
+        response = self.admin.protocol.send(doing, anything, node=broker)
+        if response.error_code:
+            raise MqctlError(f"{doing}: {describe_error(self.admin.env, response.error_code, response.error_message)}")
+        found = (_from_wire(resource, acl) for resource in response.resources for acl in resource.acls)
+        return frozenset(b for b in found if b is not None)
+
     def _batch(self, doing: str, method: Callable[..., Any], cls: Any, changes: Sequence[AclChange]) -> Results:
         """One request per 9,000 bindings (each is one metadata record; KRaft caps a request at 10,000)."""
         outcome: Results = {}
@@ -102,6 +140,7 @@ class AclAdmin:
             items = {_to_kafka(c.binding, cls): c.name for c in batch}
             start = partial(method, list(items), request_timeout=self.admin.timeout)
             send(self.admin, doing, start, items, outcome)
+        await_every_broker(self.admin, [c for c in changes if outcome.get(c.name) is None], self.on_broker, shows)
         return outcome
 
     def create(self, changes: Sequence[AclCreate], validate_only: bool = False) -> Results:

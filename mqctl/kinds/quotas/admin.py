@@ -20,9 +20,8 @@ from mqctl.kind import Executor, Results, executor
 from mqctl.kinds.quotas.changes import QuotaChange, QuotaCreate, QuotaDelete, QuotaUpdate
 from mqctl.kinds.quotas.model import ENTITY_TYPES, LiveQuotas, QuotaEntity
 from mqctl.plan import Change
-from mqctl.polling import wait_until_shown
+from mqctl.polling import await_every_broker
 
-REPORT_SECONDS = 10.0  # how long apply waits for the brokers to show a quota change
 _ENTRY = AlterClientQuotasRequest.EntryData
 
 
@@ -93,30 +92,9 @@ class QuotaAdmin:
             else:
                 outcome[change.name] = None
         if not validate_only:
-            self._await_reported([c for c in changes if outcome[c.name] is None])
+            # every broker learns it from the metadata log, a loaded one seconds later
+            await_every_broker(self.admin, [c for c in changes if outcome[c.name] is None], self.snapshot, shows)
         return outcome
-
-    def _await_reported(self, changes: Sequence[QuotaChange]) -> None:
-        """Wait (up to REPORT_SECONDS) until every broker shows what was changed (each learns it
-        from the metadata log, a loaded one seconds later), so that a plan right after the apply is
-        empty whichever broker it asks; name any change not shown yet. A broker that does not
-        answer is left out."""
-        brokers = [b.id for b in self.admin.brokers()]
-
-        def not_shown(pending: Sequence[QuotaChange]) -> list[QuotaChange]:
-            views = []
-            for broker in list(brokers):
-                try:
-                    views.append(self.snapshot(broker))
-                except MqctlError:
-                    brokers.remove(broker)
-            return [c for c in pending if views and not all(shows(c, live) for live in views)]
-
-        for change in wait_until_shown(changes, not_shown, REPORT_SECONDS):
-            self.admin.notify(
-                f"quota {change.name}: changed, but the brokers do not show it yet after {REPORT_SECONDS:g}s; "
-                "the next plan may still show it"
-            )
 
     def executors(self) -> dict[type[Change], Executor]:
         return dict([executor(kind, self.alter) for kind in (QuotaCreate, QuotaUpdate, QuotaDelete)])

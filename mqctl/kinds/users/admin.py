@@ -13,14 +13,27 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
+from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
 from mqctl.kafka.batch import send
+from mqctl.kafka.protocol import describe_error
 from mqctl.kind import Executor, Results, executor
 from mqctl.kinds.users.changes import LiveUsers, UserChange, UserCreate, UserDelete, UserUpdate
 from mqctl.plan import Change
+from mqctl.polling import await_every_broker
 
 _MECHANISMS = {"SCRAM-SHA-256": ScramMechanism.SCRAM_SHA_256, "SCRAM-SHA-512": ScramMechanism.SCRAM_SHA_512}
 _MECHANISM_NAMES = {v: k for k, v in _MECHANISMS.items()}
+_WIRE_MECHANISMS = {1: "SCRAM-SHA-256", 2: "SCRAM-SHA-512"}  # the protocol's ScramMechanism codes
+
+
+def shows(change: UserChange, live: LiveUsers) -> bool:
+    """Whether `live` has what `change` did: its mechanisms set (with its iterations), the
+    removed ones gone."""
+    have = live.get(change.name, {})
+    return all(have.get(m) == change.iterations for m in change.set_mechanisms) and not any(
+        m in have for m in change.remove_mechanisms
+    )
 
 
 def _alterations(change: UserChange) -> list[Any]:
@@ -60,6 +73,24 @@ class UserAdmin:
             for user, description in described.items()
         }
 
+    def on_broker(self, broker: int) -> LiveUsers:
+        """Every SCRAM user as `broker` knows it (from the metadata log, a loaded broker late)."""
+        from kafka.protocol.admin import DescribeUserScramCredentialsRequest
+
+        doing = "describe SCRAM users"
+        response = self.admin.protocol.send(doing, DescribeUserScramCredentialsRequest(users=None), node=broker)
+        if response.error_code:
+            raise MqctlError(f"{doing}: {describe_error(self.admin.env, response.error_code, response.error_message)}")
+        return {
+            result.user: {
+                _WIRE_MECHANISMS[info.mechanism]: info.iterations
+                for info in result.credential_infos
+                if info.mechanism in _WIRE_MECHANISMS
+            }
+            for result in response.results
+            if not result.error_code
+        }
+
     def alter(self, changes: Sequence[UserChange], validate_only: bool = False) -> Results:
         """AlterUserScramCredentials for every user of the batch, in as many requests as the user
         with the most mechanisms needs: Kafka refuses two alterations of one user in one request
@@ -76,6 +107,7 @@ class UserAdmin:
             for name, reason in found.items():  # a user's first failure is its outcome
                 if outcome.get(name) is None:
                     outcome[name] = reason
+        await_every_broker(self.admin, [c for c in changes if outcome.get(c.name) is None], self.on_broker, shows)
         return outcome
 
     def _request(self, alterations: list[Any]) -> Callable[[], Any]:

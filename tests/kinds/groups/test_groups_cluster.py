@@ -85,7 +85,7 @@ def test_group_configs_are_planned_applied_read_back_and_refused_by_the_brokers_
     delete = by_key[("group", f"{project.env}.stray-group")]
     assert delete["action"] == "delete" and delete["destructive"]
     held = project.run("apply", "--env", project.env, "--auto-approve")
-    assert held.exit_code == 0 and "needs --allow-delete" in held.output
+    assert held.exit_code == 2 and "needs --allow-delete" in held.output
     assert group_configs(dev_admin, group) == {"consumer.session.timeout.ms": "55000"}
     deleted = project.run("apply", "--env", project.env, "--auto-approve", "--allow-delete")
     assert deleted.exit_code == 0, deleted.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
 import signal
 import subprocess
 import time
@@ -17,7 +16,7 @@ from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, C
 from kafka import KafkaAdminClient, TopicPartition
 
 from mqctl.kinds.topics.reassign import BROKER_RATES, TOPIC_REPLICAS
-from tests.conftest import DEV_BOOTSTRAP, MQCTL, Project, eventually, live_configs, partitions
+from tests.conftest import DEV_BOOTSTRAP, MQCTL, Project, eventually, live_configs, partitions, readable
 
 pytestmark = pytest.mark.kafka
 
@@ -263,7 +262,7 @@ def read_until(process: subprocess.Popen[bytes], text: str, seconds: float) -> s
     deadline = time.monotonic() + seconds
     while text not in seen:
         assert time.monotonic() < deadline and process.poll() is None, f"no {text!r} in:\n{seen}"
-        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        ready = readable(process.stdout, 0.5)
         if ready:
             seen += os.read(process.stdout.fileno(), 4096).decode()
     return seen

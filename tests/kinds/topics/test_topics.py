@@ -131,7 +131,7 @@ def test_deletion_needs_allow_delete(project: Project, dev_admin: AdminClient) -
 
     planned = project.run("plan", "--env", project.env, "--no-color")
     assert planned.exit_code == 2
-    assert f"- topic {gone}  (needs --allow-delete)" in planned.stdout
+    assert f"- topic {gone}  ⚠ destructive  (needs --allow-delete)" in planned.stdout
     assert "1 to delete, 1 destructive; 1 needs --allow-delete to be applied." in planned.stdout
     held = project.run("apply", "--env", project.env, "--auto-approve", "--no-color")
     assert held.exit_code == 2, held.output  # planned changes left undone
