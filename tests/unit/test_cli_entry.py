@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def mqctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "mqctl", *args], cwd=cwd, capture_output=True, text=True, check=False)
@@ -132,3 +134,34 @@ def test_save_plan_and_format_are_aliases_of_out_and_output(tmp_path: Path) -> N
     result = mqctl("plan", "--env", "dev", "--format", "xml", "--save-plan", "p.json", cwd=tmp_path)
     assert result.returncode == 1
     assert "unknown output format 'xml'" in result.stderr  # both flags parsed; the format is checked first
+
+
+def test_no_color_and_the_flag_turn_colour_off_and_pipes_never_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/ci.md: `NO_COLOR=1` turns colours off everywhere, `--no-color` for its command; off a
+    terminal lines are never folded. The control: on a terminal, without either, red is red."""
+    import io
+
+    from mqctl.cli.common import console
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def shown(no_color: bool = False) -> str:
+        monkeypatch.setattr(sys, "stdout", Terminal())
+        out = console(no_color)
+        out.print("[red]refused[/red]")
+        return sys.stdout.getvalue()  # type: ignore[attr-defined]
+
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert "\x1b[31m" in shown()  # the control: colour on a terminal
+    assert "\x1b" not in shown(no_color=True) and "refused" in shown(no_color=True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b" not in shown() and "refused" in shown()
+
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # a pipe
+    assert console().soft_wrap is True
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert console().soft_wrap is False

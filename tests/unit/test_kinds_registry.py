@@ -12,6 +12,8 @@ from mqctl.kind import Kind
 from mqctl.kinds import BY_NAME, KINDS, apply_order
 from mqctl.kinds.acls.changes import AclCreate, AclDelete
 from mqctl.kinds.acls.model import AclBinding
+from mqctl.kinds.brokers.changes import BrokerConfigUpdate
+from mqctl.kinds.connectors.changes import ConnectorCreate, ConnectorDelete
 from mqctl.kinds.topics.changes import TopicCreate, TopicDelete
 from mqctl.kinds.users.changes import UserCreate, UserDelete
 from mqctl.plan import Plan
@@ -30,6 +32,18 @@ def test_acl_changes_run_after_topic_and_user_creates_and_before_deletes() -> No
     ], order=apply_order)
     assert [type(c).__name__ for c in plan.changes] == [
         "TopicCreate", "UserCreate", "AclCreate", "AclDelete", "UserDelete", "TopicDelete"
+    ]
+
+
+def test_broker_config_runs_first_and_connectors_last_with_their_deletes_first() -> None:
+    """docs/brokers.md: broker config changes run first (new topics see new defaults); docs/connect.md:
+    connector creates and updates run after every other kind's, connector deletes before any other."""
+    plan = Plan.build("prod", [
+        ConnectorDelete("prod.old"), TopicDelete("prod.t"), ConnectorCreate("prod.sink"), TopicCreate("prod.n"),
+        BrokerConfigUpdate("cluster-default", broker=None, set_config={"log.cleaner.threads": "2"}),
+    ], order=apply_order)
+    assert [type(c).__name__ for c in plan.changes] == [
+        "BrokerConfigUpdate", "TopicCreate", "ConnectorCreate", "ConnectorDelete", "TopicDelete"
     ]
 
 

@@ -36,6 +36,7 @@ def test_the_example_groups_give_rules_promtool_accepts(offline_project: Project
     assert "SUCCESS: 20 rules found" in checked.stdout  # 5 groups x lag, time lag, offline, too many
 
     rules = {(g["name"], r["alert"]): r for g in yaml.safe_load(out.read_text())["groups"] for r in g["rules"]}
+    assert {rule["for"] for rule in rules.values()} == {"1m"}  # docs/groups.md: every rule waits 1 minute
     env = offline_project.env
     metrics = EXPORTERS[exporter]
     lag = rules[(f"mqctl-{env}-order-processor-group", "KafkaConsumerGroupLag")]
