@@ -66,3 +66,17 @@ def test_no_documents_declare_nothing_so_the_loader_skips_the_kind(kind: Kind[ob
     the schema parsers, never loads): that must be what `build` would have said."""
     ctx = SpecContext(tmp_path, Environment("dev", "127.0.0.1:1"), re.compile(".*"))
     assert kind.build([], ctx) == ([], [])
+
+
+def test_only_kinds_whose_folder_exists_are_managed_and_an_empty_folder_counts(tmp_path: Path) -> None:
+    """README "Kinds": a project without `acls/` never reads or touches ACLs (plan snapshots only
+    `managed(spec_folders(root))`); an empty `topics/` folder still means "topics, none of them"."""
+    from mqctl.kinds import managed
+    from mqctl.spec.loader import spec_folders
+
+    (tmp_path / "topics").mkdir()
+    (tmp_path / "users").mkdir()
+    (tmp_path / "users" / "u.yaml").write_text("users: []\n")
+    (tmp_path / "acls.yaml").write_text("acls: []\n")  # a file, not the folder
+    assert spec_folders(tmp_path) == {"topics", "users"}
+    assert [kind.name for kind in managed(spec_folders(tmp_path))] == ["topics", "users"]
