@@ -79,3 +79,13 @@ def test_no_authorizer_means_a_warning_and_no_changes() -> None:
 
 def test_no_authorizer_and_nothing_declared_is_nothing_to_say() -> None:
     assert diff_acls([], LiveAcls(frozenset(), ""), PREFIX, frozenset()) == ([], [])
+
+
+def test_apply_waits_until_a_broker_has_a_created_binding_and_lacks_a_deleted_one() -> None:
+    from mqctl.kinds.acls.admin import shows
+
+    binding = acl()
+    assert shows(AclCreate(str(binding), binding=binding), frozenset({binding}))
+    assert not shows(AclCreate(str(binding), binding=binding), frozenset({acl(op="READ")}))
+    assert shows(AclDelete(str(binding), binding=binding), frozenset())
+    assert not shows(AclDelete(str(binding), binding=binding), frozenset({binding}))

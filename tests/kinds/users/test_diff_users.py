@@ -69,3 +69,17 @@ def test_only_managed_undeclared_users_are_deleted_never_the_connecting_one() ->
     assert change.remove_mechanisms == ("SCRAM-SHA-512",) and change.destructive
     (problem,) = problems
     assert problem.severity is Severity.WARNING and "svc-admin" in problem.message
+
+
+def test_apply_waits_for_what_each_change_leaves_on_a_broker() -> None:
+    """What apply polls every broker for (kinds/users/admin.shows): the mechanisms set with their
+    iterations, the removed ones gone; another iteration count is not shown yet."""
+    from mqctl.kinds.users.admin import shows
+
+    create = UserCreate("svc", set_mechanisms=("SCRAM-SHA-512",), iterations=8192)
+    assert shows(create, {"svc": {"SCRAM-SHA-512": 8192}})
+    assert not shows(create, {}) and not shows(create, {"svc": {"SCRAM-SHA-512": 4096}})
+    drop = UserUpdate("svc", remove_mechanisms=("SCRAM-SHA-256",))
+    assert shows(drop, {"svc": {"SCRAM-SHA-512": 8192}}) and not shows(drop, {"svc": {"SCRAM-SHA-256": 4096}})
+    delete = UserDelete("svc", remove_mechanisms=("SCRAM-SHA-512",))
+    assert shows(delete, {}) and not shows(delete, {"svc": {"SCRAM-SHA-512": 8192}})
