@@ -18,11 +18,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from mqctl.config import DEFAULT_CERTIFICATE_WARNING_DAYS
-from mqctl.live import LogDir, PartitionState, Quorum
 from mqctl.placement import domain, spans, wanted_domains
 
-if TYPE_CHECKING:  # the module loads `cryptography`; `cluster health --help` need not
+if TYPE_CHECKING:  # certificates loads `cryptography`, live its dataclasses: `validate` needs neither
     from mqctl.kafka.certificates import Probe
+    from mqctl.live import LogDir, PartitionState, Quorum
 
 FORMAT_VERSION = 1
 DISK_WARNING_FRACTION = 0.85  # the design alerts at 85 % disk
