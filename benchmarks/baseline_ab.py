@@ -169,39 +169,37 @@ def write_config(root: Path, env: str, bootstrap: str = BOOTSTRAP, sasl: bool = 
     )
 
 
-def write_topics(root: Path, count: int, partitions: int, replication: int, per_file: int = 500) -> None:
-    """`count` topics with configs, spread over files of `per_file` as teams would."""
-    folder = root / "topics"
+def write_spec_files(
+    root: Path, kind: str, count: int, entry: Callable[[int], str], header: str = "", per_file: int = 500
+) -> None:
+    """`count` entries of `kind` (entry(i) each), spread over files of `per_file` as teams would;
+    an empty list when `count` is 0 (the folder still says "none of this kind")."""
+    folder = root / kind
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     if not count:
-        (folder / "none.yaml").write_text("topics: []\n")
+        (folder / "none.yaml").write_text(f"{kind}: []\n")
     for start in range(0, count, per_file):
-        lines = [
-            f"defaults:\n  partitions: {partitions}\n  replication_factor: {replication}\n"
-            f"  config:\n    min.insync.replicas: {min(2, replication)}\n    compression.type: lz4\n",
-            "topics:\n",
-        ]
-        for i in range(start, min(start + per_file, count)):
-            lines.append(f"  - name: domain{i % 50}.event{i}.v1\n    retention: 7d\n")
-        (folder / f"part{start // per_file:03d}.yaml").write_text("".join(lines))
+        body = "".join(entry(i) for i in range(start, min(start + per_file, count)))
+        (folder / f"part{start // per_file:03d}.yaml").write_text(f"{header}{kind}:\n{body}")
 
 
-def write_acls(root: Path, count: int, per_file: int = 500) -> None:
+def write_topics(root: Path, count: int, partitions: int, replication: int) -> None:
+    """`count` topics with configs and a 7-day retention."""
+    defaults = (
+        f"defaults:\n  partitions: {partitions}\n  replication_factor: {replication}\n"
+        f"  config:\n    min.insync.replicas: {min(2, replication)}\n    compression.type: lz4\n"
+    )
+    write_spec_files(root, "topics", count, lambda i: f"  - name: domain{i % 50}.event{i}.v1\n    retention: 7d\n",
+                     defaults)  # fmt: skip
+
+
+def write_acls(root: Path, count: int) -> None:
     """`count` explicit bindings, one per entry: READ on topic i for one of 50 principals."""
-    folder = root / "acls"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    if not count:
-        (folder / "none.yaml").write_text("acls: []\n")
-    for start in range(0, count, per_file):
-        lines = ["acls:\n"]
-        for i in range(start, min(start + per_file, count)):
-            lines.append(
-                f"  - principal: User:service-{i % 50}\n    resource_type: topic\n"
-                f"    name: domain{i % 50}.event{i}.v1\n    operations: [READ]\n"
-            )
-        (folder / f"part{start // per_file:03d}.yaml").write_text("".join(lines))
+    write_spec_files(root, "acls", count, lambda i: (
+        f"  - principal: User:service-{i % 50}\n    resource_type: topic\n"
+        f"    name: domain{i % 50}.event{i}.v1\n    operations: [READ]\n"
+    ))  # fmt: skip
 
 
 SETUP = {"PYTHONPATH": str(REPO)}  # the checkout whose `mqctl apply` sets up and tears down (--new)
@@ -379,8 +377,7 @@ READINGS: tuple[Reading, ...] = (
     Reading("connectors status", write_connectors, connectors_status_requests, sizes=(1, 10), connect=True),
     Reading("groups snapshot", write_groups, snapshot_requests("groups")),
     Reading("groups status (declared groups; groups_bench.py commits offsets)", write_groups, groups_status_requests),
-    # on branch quotas: Reading("quotas snapshot", write_quotas, snapshot_requests("quotas")), and
-    # Reading("cluster health", lambda root, n: write_topics(root, n, 1, 1), cluster_health_requests)
+    # not yet here: the quotas snapshot, and cluster health (benchmarks/health_bench.py counts its requests)
 )
 
 
