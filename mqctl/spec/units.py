@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 LONG_MAX = 2**63 - 1  # Kafka's long: durations and sizes beyond it are refused by every broker
@@ -93,28 +94,26 @@ def parse_finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def duration_ms(value: Any) -> int:
-    """Milliseconds from an integer or a duration like `7d`; UnitError with a readable reason."""
+def _long(value: Any, parse: Callable[[Any], int | None], what: str, examples: str, unit: str) -> int:
+    """An integer, or `parse`'s reading of a unit form, within Kafka's long; UnitError otherwise."""
     number = parse_integer(value)
     if number is None:
-        number = parse_duration_ms(value)
+        number = parse(value)
     if number is None:
-        raise UnitError(f"{value!r} is not a duration (e.g. 7d, 12h, 30m, 500ms, or milliseconds)")
+        raise UnitError(f"{value!r} is not a {what} (e.g. {examples}, or {unit})")
     if abs(number) > LONG_MAX:
-        raise UnitError(f"{value!r} is too large: Kafka durations are at most {LONG_MAX:,} ms")
+        raise UnitError(f"{value!r} is too large: Kafka {what}s are at most {LONG_MAX:,} {unit}")
     return number
+
+
+def duration_ms(value: Any) -> int:
+    """Milliseconds from an integer or a duration like `7d`; UnitError with a readable reason."""
+    return _long(value, parse_duration_ms, "duration", "7d, 12h, 30m, 500ms", "milliseconds")
 
 
 def size_bytes(value: Any) -> int:
     """Bytes from an integer or a size like `64KiB`; UnitError with a readable reason."""
-    number = parse_integer(value)
-    if number is None:
-        number = parse_size_bytes(value)
-    if number is None:
-        raise UnitError(f"{value!r} is not a size (e.g. 64KiB, 1GiB, 500MB, or bytes)")
-    if abs(number) > LONG_MAX:
-        raise UnitError(f"{value!r} is too large: Kafka sizes are at most {LONG_MAX:,} bytes")
-    return number
+    return _long(value, parse_size_bytes, "size", "64KiB, 1GiB, 500MB", "bytes")
 
 
 def format_ms(value: str | int | None) -> str:
