@@ -31,9 +31,32 @@ def exchange_addressed(
     """`exchange` with a broker per request: (request, node) pairs all sent at once, each to its
     own node (a group's coordinator, a partition's leader), the responses in order."""
     manager = client._manager
+    limit = client.config["max_in_flight_requests_per_connection"]
+    out: list[Any] = []
+    for batch in _rounds(addressed, limit, len(manager.cluster.brokers())):
 
-    async def send_all() -> list[Any]:
-        sent = [manager.send(request, node_id=node, request_timeout_ms=timeout_ms) for request, node in addressed]
-        return [await future for future in sent]
+        async def send_all(batch: Sequence[tuple[Any, int | None]] = batch) -> list[Any]:
+            sent = [manager.send(request, node_id=node, request_timeout_ms=timeout_ms) for request, node in batch]
+            return [await future for future in sent]
 
-    return list(manager.run(send_all))
+        out += manager.run(send_all)
+    return out
+
+
+def _rounds(
+    addressed: Sequence[tuple[Any, int | None]], limit: int, brokers: int
+) -> list[list[tuple[Any, int | None]]]:
+    """Consecutive groups sent at once, none over kafka-python's in-flight limit per connection: at
+    that limit it pauses the connection, and a request for "any broker" then finds none ("No node_id
+    provided": six DescribeConfigs parts to a one-broker cluster). At most `limit` per named broker,
+    and `limit` x brokers in all, so a broker with room is always left for the unnamed ones."""
+    rounds: list[list[tuple[Any, int | None]]] = []
+    per_node: dict[int | None, int] = {}
+    for request, node in addressed:
+        full = len(rounds[-1]) >= limit * max(1, brokers) if rounds else True
+        if full or (node is not None and per_node.get(node, 0) >= limit):
+            rounds.append([])
+            per_node = {}
+        rounds[-1].append((request, node))
+        per_node[node] = per_node.get(node, 0) + 1
+    return rounds

@@ -24,3 +24,17 @@ def test_the_connection_manager_sends_to_a_node_with_a_timeout_and_runs_coroutin
     send = inspect.signature(KafkaConnectionManager.send)
     assert list(send.parameters) == ["self", "request", "node_id", "request_timeout_ms"]
     assert list(inspect.signature(KafkaConnectionManager.run).parameters)[:2] == ["self", "coro"]
+
+
+def test_no_round_puts_more_on_a_connection_than_kafka_python_lets_in_flight() -> None:
+    """At max_in_flight_requests_per_connection kafka-python pauses a connection, and a request for
+    any broker then fails with "No node_id provided": six DescribeConfigs parts to a one-broker
+    cluster did (the SASL node's plan in `make demo`)."""
+    from mqctl.kafka.wire import _rounds
+
+    six_any = [(f"part{i}", None) for i in range(6)]
+    assert [len(r) for r in _rounds(six_any, 5, 1)] == [5, 1]
+    assert [len(r) for r in _rounds(six_any, 5, 3)] == [6]
+    named = [("a", 1), ("b", 1), ("c", 2), ("d", 1)]
+    assert _rounds(named, 2, 3) == [[("a", 1), ("b", 1), ("c", 2)], [("d", 1)]]
+    assert [r for batch in _rounds(six_any + named, 2, 2) for r in batch] == six_any + named  # order kept
