@@ -2,7 +2,10 @@
 
 Pure. What mqctl may delete is its scope: every binding on a topic, group or transactional id under
 `<env>.` (literal or prefixed), and every binding of a principal this environment declares (in
-acls/ or users/). Anything else on the cluster belongs to someone else and is never touched.
+acls/ or users/) that names no other namespace: on the cluster, or on the `*` wildcard. A declared
+principal's grant on a name outside `<env>.` belongs to whoever declares it there: environments that
+share a cluster and their service users (secure, tls and oauth in this repository's mqctl.yaml)
+would otherwise delete each other's grants. Anything else on the cluster is never touched.
 A cluster without an authorizer stores no ACLs (and would enforce none): the plan says so and skips them.
 """
 
@@ -21,9 +24,10 @@ NAMESPACED = frozenset({"topic", "group", "transactional_id"})  # the types whos
 
 def in_scope(binding: AclBinding, prefix: str, principals: frozenset[str]) -> bool:
     """Whether this environment owns `binding` (and so deletes it when no spec declares it)."""
-    if binding.principal in principals:
-        return True
-    return binding.resource_type in NAMESPACED and binding.name.startswith(prefix)
+    wildcard = binding.name == "*" and binding.pattern_type == "literal"
+    if binding.resource_type in NAMESPACED and not wildcard:
+        return binding.name.startswith(prefix)
+    return binding.principal in principals
 
 
 def _delete(binding: AclBinding) -> AclDelete:

@@ -1,12 +1,12 @@
 """ACLs -> acls/acls.yaml, in the environment's scope exactly as the plan computes it
-(mqctl.kinds.acls.diff.in_scope): bindings on names under `<env>.`, plus every
+(mqctl.kinds.acls.diff.in_scope): bindings on names under `<env>.`, plus every cluster or `*`
 binding of a principal the export declares. The users declared are the live users the environment
-owns (`policy.managed_users`) or grants to; declaring one puts all its bindings in scope, so the
-users kind's exporter (users/users.yaml) takes its users from the same `scope`.
+owns (`policy.managed_users`) or grants to; declaring one puts its cluster and `*` bindings in
+scope, so the users kind's exporter (users/users.yaml) takes its users from the same `scope`.
 
 Bindings are folded into a role entry only where the role's bindings are all there (then the role
 expands to exactly them); everything else is an explicit binding. A binding no spec entry can
-declare exactly (another prefix, a prefix grant on `<env>.` itself, a non-User principal) is left
+declare exactly (a prefix grant on `<env>.` itself, a non-User principal) is left
 out with a note: a plan from the export will show it as a delete.
 """
 

@@ -44,25 +44,38 @@ def test_undeclared_bindings_in_scope_are_deleted_outside_scope_never() -> None:
     ours_by_name = acl("User:someone", "prod.orders.v1", "READ")
     ours_by_prefix = acl("User:someone", "prod.", "READ", pattern="prefixed")
     ours_group = acl("User:someone", "prod.g", "READ", kind="group")
-    ours_by_principal = acl("User:alice", "other.thing", "READ")
+    ours_by_principal = acl("User:alice", "kafka-cluster", "IDEMPOTENT_WRITE", kind="cluster")
+    ours_wildcard = acl("User:alice", "*", "DESCRIBE")
     theirs = [
+        acl("User:alice", "staging.orders.v1", "READ"),  # a declared principal, another env's name
+        acl("User:alice", "legacy-orders", "READ"),
         acl("User:someone", "staging.orders.v1", "READ"),
         acl("User:someone", "prod", "READ", pattern="prefixed"),  # broader than our prefix: not ours
         acl("User:someone", "kafka-cluster", "ALTER", kind="cluster"),
         acl("User:someone", "*", "READ"),
     ]
-    changes, _ = diff_acls([], live(ours_by_name, ours_by_prefix, ours_group, ours_by_principal, *theirs),
-                           PREFIX, frozenset({"User:alice"}))
+    ours = (ours_by_name, ours_by_prefix, ours_group, ours_by_principal, ours_wildcard)
+    changes, _ = diff_acls([], live(*ours, *theirs), PREFIX, frozenset({"User:alice"}))
     assert all(isinstance(c, AclDelete) and c.destructive for c in changes)
-    assert {c.binding for c in changes if isinstance(c, AclDelete)} == {
-        ours_by_name, ours_by_prefix, ours_group, ours_by_principal
-    }
+    assert {c.binding for c in changes if isinstance(c, AclDelete)} == set(ours)
 
 
 def test_scope_rules() -> None:
     assert in_scope(acl("User:x", "prod.a", kind="transactional_id"), PREFIX, frozenset())
     assert not in_scope(acl("User:x", "production.a"), PREFIX, frozenset())
     assert in_scope(acl("User:x", "kafka-cluster", kind="cluster"), PREFIX, frozenset({"User:x"}))
+    assert not in_scope(acl("User:x", "kafka-cluster", kind="cluster"), PREFIX, frozenset({"User:y"}))
+    assert in_scope(acl("User:x", "*", kind="group"), PREFIX, frozenset({"User:x"}))
+    assert not in_scope(acl("User:x", "*", kind="group"), PREFIX, frozenset())
+    assert not in_scope(acl("User:x", "dev.a"), PREFIX, frozenset({"User:x"}))  # declared, but dev's name
+
+
+def test_environments_sharing_a_cluster_and_principals_keep_their_own_grants() -> None:
+    """secure and tls declare the same service user on one cluster: neither plans the other's grants away."""
+    secure, tls = acl("User:order-service", "secure.orders"), acl("User:order-service", "tls.orders")
+    declared = frozenset({"User:order-service"})
+    assert diff_acls(specs(tls), live(secure, tls), "tls.", declared) == ([], [])
+    assert diff_acls(specs(secure), live(secure, tls), "secure.", declared) == ([], [])
 
 
 def test_removing_a_deny_is_called_out() -> None:
