@@ -226,6 +226,10 @@ small_and_quick() {
 auto.create.topics.enable=false
 delete.topic.enable=true
 
+# the design's 30 s consumer session timeout (groups/groups.yaml) within the brokers' bounds (45 s
+# by default, a static setting)
+group.consumer.min.session.timeout.ms=30000
+
 # small and quick for a laptop / CI box
 group.initial.rebalance.delay.ms=0
 num.network.threads=2
