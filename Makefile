@@ -56,7 +56,7 @@ lint: install
 
 # -p tests.strict_run: the run fails if any test is skipped or an integration test did not run
 test: install cluster-up lint
-	$(BIN)/pytest -q -p tests.strict_run
+	$(BIN)/pytest -q -p tests.strict_run --durations=25
 	@$(MAKE) --no-print-directory mutants
 
 unit: install
