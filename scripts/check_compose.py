@@ -1,7 +1,7 @@
 """Compare docker-compose.yml with the configs scripts/local-cluster.sh writes (there is no Docker
 engine on the development machines, so this is how the compose file is kept honest).
 
-    .venv/bin/python scripts/check_compose.py
+    .venv/bin/python scripts/check_compose.py [COMPOSE_FILE]     # default: the repository's
 
 For kafka-1..4 the image's KAFKA_* environment variables are turned into properties the way the
 apache/kafka image does (KAFKA_FOO_BAR -> foo.bar, `__` -> `-`, `___` -> `_`); for the SASL node
@@ -87,8 +87,8 @@ def compare(name: str, compose: dict[str, str], script: dict[str, str], expected
     return problems
 
 
-def main() -> int:
-    compose: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+def main(path: Path = ROOT / "docker-compose.yml") -> int:
+    compose: dict[str, Any] = yaml.safe_load(path.read_text())
     services = compose["services"]
     problems: list[str] = []
     wanted = {"kafka-1", "kafka-2", "kafka-3", "kafka-4", "kafka-sasl", "tls", "issuer", "connect", "registry"}
@@ -129,4 +129,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(*(Path(arg) for arg in sys.argv[1:2])))
