@@ -24,6 +24,8 @@
 #   MQCTL_PYTHON           python with confluent_kafka and cryptography: readiness check, TLS material,
 #                          token issuer (default .venv/bin/python)
 #   MQCTL_MAVEN_ARGS       extra mvn arguments, e.g. -Dmaven.repo.local=/tmp/m2
+#   MQCTL_NO_RESTART=1     `up` never stops anything: a partly running cluster is an error instead of
+#                          being restarted (tests run `up` next to a cluster that others share)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -548,6 +550,8 @@ cmd_up() {
     return 0
   fi
   if [[ -n $running ]]; then
+    [[ ${MQCTL_NO_RESTART:-} == 1 ]] &&
+      die "local cluster only partly running (${running% }); MQCTL_NO_RESTART=1: not restarting it"
     say "local cluster only partly running (${running% }); restarting all of it"
     stop_all
   fi

@@ -50,6 +50,7 @@ from tests.conftest import (
     config_command,
     config_text,
     eventually,
+    live_configs,
     partitions,
     protocol_request,
     sasl_security,
@@ -106,6 +107,7 @@ HELD_SECONDS = 120.0  # the proxy keeps the broker's answer far longer than that
 # is quick; it only takes the broker's speed out of what the test decides.
 SETTLE_FOR_A_BUSY_BROKER = 60.0
 CREATE_TOPICS, DELETE_TOPICS = 19, 20  # the API keys of the mutations
+PRODUCE = 0  # the API key of the lock's holder record
 NO_ANSWER = "20 topic(s) got no answer in time; re-reading the cluster for what happened"
 
 
@@ -538,6 +540,68 @@ def test_an_apply_whose_lock_was_broken_says_so_and_leaves_the_new_lock() -> Non
         ApplyLock(env).break_()
 
 
+def lock_topic_shape(admin: AdminClient, topic: str) -> tuple[int, int, str]:
+    """(partitions, replicas of partition 0, retention.ms) of the lock topic, read out of band."""
+    found = partitions(admin, topic)
+    return len(found), len(found[0].replicas), live_configs(admin, topic)["retention.ms"].value
+
+
+@pytest.mark.kafka
+def test_the_lock_on_the_four_broker_cluster_has_three_replicas_and_infinite_retention(
+    dev_admin: AdminClient,
+) -> None:
+    env = Environment(unique_env(), DEV_BOOTSTRAP)
+    lock = ApplyLock(env)
+    me = lock.acquire("mqctl apply (shape)")
+    try:
+        assert len(dev_admin.list_topics(timeout=10).brokers) == 4  # min(3, 4) = 3
+        assert lock_topic_shape(dev_admin, f"__mqctl-lock-{env.name}") == (1, 3, "-1")
+        held = lock.holder()
+        assert held is not None and held.token == me.token and held.command == "mqctl apply (shape)"
+    finally:
+        assert lock.release(me) is True
+    assert eventually(lambda: f"__mqctl-lock-{env.name}" not in dev_admin.list_topics(timeout=10).topics)
+
+
+@pytest.mark.sasl
+def test_the_lock_on_a_one_broker_cluster_has_one_replica_and_infinite_retention(
+    secure_project: Project, sasl_admin: AdminClient
+) -> None:
+    env = load_config(secure_project.root, secure_project.env).environment
+    lock = ApplyLock(env)
+    me = lock.acquire("mqctl apply (shape)")
+    try:
+        assert len(sasl_admin.list_topics(timeout=10).brokers) == 1  # min(3, 1) = 1
+        assert lock_topic_shape(sasl_admin, f"__mqctl-lock-{env.name}") == (1, 1, "-1")
+    finally:
+        assert lock.release(me) is True
+
+
+@pytest.mark.sasl
+def test_an_undelivered_holder_record_fails_the_apply_and_releases_the_lock(
+    secure_project: Project, sasl_proxy: KafkaProxy, sasl_admin: AdminClient
+) -> None:
+    """The proxy swallows every Produce request: the lock topic is created, its holder record never
+    reaches the broker. The apply fails saying so, changes nothing, and deletes the lock it took."""
+    env = secure_project.env
+    lock_name = f"__mqctl-lock-{env}"
+    text = config_text(env, sasl_proxy.bootstrap, sasl_security()).replace("timeout_seconds: 15", "timeout_seconds: 5")
+    (secure_project.root / "mqctl.yaml").write_text(text)
+    secure_project.write("topics/a.yaml", topics_spec(2))
+    sasl_proxy.drop.add(PRODUCE)
+    try:
+        applied = secure_project.run("apply", "--env", env, "--auto-approve")
+        assert applied.exit_code == 1, applied.output
+        assert f"took the lock {lock_name} but could not record the holder in it: " in applied.stderr
+        assert sasl_proxy.sent["Produce"] >= 1  # the record was sent (and swallowed)
+        assert sasl_proxy.sent["CreateTopics"] == 1 and sasl_proxy.sent["DeleteTopics"] == 1  # lock taken, released
+        assert eventually(lambda: lock_name not in sasl_admin.list_topics(timeout=10).topics)
+        assert listed(sasl_admin, env) == set()  # nothing of the plan was applied
+    finally:
+        if lock_name in sasl_admin.list_topics(timeout=10).topics:  # directly, not through the proxy
+            sasl_admin.delete_topics([lock_name])[lock_name].result(timeout=30)
+
+
 # ---------------------------------------------------------------------------------------------
 # a broker stopped during an apply
 
@@ -657,4 +721,3 @@ def test_a_broker_stopped_between_plan_and_execution_completes_or_says_what_is_l
         lambda: all(set(p.isrs) == set(p.replicas) for p in partitions(dev_admin, new_topic).values()), 60
     )
     assert project.run("plan", "--env", project.env).exit_code == 0
-
