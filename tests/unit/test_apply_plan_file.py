@@ -31,7 +31,7 @@ ENV = "tplanfile"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Project, list[str]]]:
     """An offline project, and the list of lock attempts (there must be none)."""
     (tmp_path / "mqctl.yaml").write_text(
-        f"environments:\n  {ENV}:\n    bootstrap_servers: 127.0.0.1:1\n    timeout_seconds: 5\n"
+        f"environments:\n  {ENV}:\n    bootstrap_servers: 127.0.0.1:1\n    timeout_seconds: 30\n"
         "  prod:\n    bootstrap_servers: 127.0.0.1:1\n")
     (tmp_path / "topics").mkdir()
     attempts: list[str] = []
@@ -71,7 +71,7 @@ def refused(project: tuple[Project, list[str]], write: Any) -> str:
     result = proj.run("apply", "--env", ENV, "plan.json")
     took = time.perf_counter() - started
     assert result.exit_code == 1, result.output
-    assert took < 1, f"{took:.2f}s"
+    assert took < 10, f"{took:.2f}s"  # far below the 30 s a connection attempt would wait; loaded CI boxes
     assert attempts == []
     assert "cannot reach" not in result.output and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
