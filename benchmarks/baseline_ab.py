@@ -358,6 +358,18 @@ def groups_status_requests(root: Path, env: str) -> int:
     return status_report(root, env).requests
 
 
+def write_quotas(root: Path, count: int) -> None:
+    """`count` client-id quotas (client.id `<env>.bench-i`: in the environment's scope, so removed after)."""
+    write_spec_files(root, "quotas", count, lambda i: f"  - client_id: bench-{i}\n    producer_byte_rate: 1MiB\n")
+
+
+def health_requests(root: Path, env: str) -> int:
+    """`mqctl cluster health` over the environment's topics (`<env>.*`)."""
+    from mqctl.workflows.health import HealthOptions, cluster_health
+
+    return cluster_health(root, env, HealthOptions(topics=(f"{env}.*",))).requests
+
+
 @dataclass(frozen=True)
 class Reading:
     """A read whose request count must not grow with what it reads: `write(root, n)` declares n
@@ -377,7 +389,8 @@ READINGS: tuple[Reading, ...] = (
     Reading("connectors status", write_connectors, connectors_status_requests, sizes=(1, 10), connect=True),
     Reading("groups snapshot", write_groups, snapshot_requests("groups")),
     Reading("groups status (declared groups; groups_bench.py commits offsets)", write_groups, groups_status_requests),
-    # not yet here: the quotas snapshot, and cluster health (benchmarks/health_bench.py counts its requests)
+    Reading("quotas snapshot", write_quotas, snapshot_requests("quotas")),
+    Reading("cluster health (the environment's topics)", lambda root, n: write_topics(root, n, 1, 1), health_requests),
 )
 
 

@@ -72,8 +72,11 @@ class ApplyLock:
         """The holder record, confirmed by every in-sync replica: flush() alone would also return
         once the message expired undelivered (a broker that does not know the new topic yet). The
         message may take the environment's whole timeout: a loaded broker takes seconds to bring up
-        the new topic's partition (10 s was seen to run out on a busy test machine)."""
-        producer = Producer(client_config(self.env, acks="all", **{"message.timeout.ms": self.env.timeout_ms}))
+        the new topic's partition (10 s was seen to run out on a busy test machine), and the producer
+        must not give up on a topic its metadata does not show yet (librdkafka: after 30 s, "Unknown
+        topic or partition", seen while another client created 10,000 topics)."""
+        waits = {"message.timeout.ms": self.env.timeout_ms, "topic.metadata.propagation.max.ms": self.env.timeout_ms}
+        producer = Producer(client_config(self.env, acks="all", **waits))
         failed: list[str] = []
 
         def delivered(err: KafkaError | None, _message: object) -> None:

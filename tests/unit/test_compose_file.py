@@ -17,7 +17,8 @@ CHECK = [sys.executable, str(REPO_ROOT / "scripts" / "check_compose.py")]
 def test_the_compose_file_matches_what_the_script_starts() -> None:
     done = subprocess.run(CHECK, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1] == "docker-compose.yml: 9 services, 15 published ports, no unexpected differences"
+    last = done.stdout.splitlines()[-1]
+    assert last == "docker-compose.yml: 9 services, 15 published ports, no unexpected differences"
 
 
 def test_a_drifted_compose_file_fails_naming_the_setting(tmp_path: Path) -> None:
@@ -29,4 +30,5 @@ def test_a_drifted_compose_file_fails_naming_the_setting(tmp_path: Path) -> None
     done = subprocess.run([*CHECK, str(drifted)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
     for n in (1, 2, 3, 4):
-        assert f"UNEXPECTED kafka-{n}: group.consumer.min.session.timeout.ms: compose '45000' != script '30000'" in done.stdout
+        line = f"UNEXPECTED kafka-{n}: group.consumer.min.session.timeout.ms: compose '45000' != script '30000'"
+        assert line in done.stdout

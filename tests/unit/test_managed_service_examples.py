@@ -33,7 +33,8 @@ def project(tmp_path: Path, tls_material: Path, monkeypatch: pytest.MonkeyPatch)
     (tmp_path / "mqctl.yaml").write_text("environments:\n" + _examples())
     aiven = tmp_path / "certs" / "aiven"
     aiven.mkdir(parents=True)
-    for source, name in (("ca.crt", "ca.pem"), ("order-service.crt", "service.cert"), ("order-service.key", "service.key")):
+    downloaded = {"ca.crt": "ca.pem", "order-service.crt": "service.cert", "order-service.key": "service.key"}
+    for source, name in downloaded.items():
         shutil.copy(tls_material / source, aiven / name)
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
