@@ -81,7 +81,8 @@ class TimestampReads:
 
 
 class PartitionLag(NamedTuple):
-    """One partition of one group (a tuple: 1,000 groups x 10 partitions make 10,000 of them)."""
+    """One partition of one group, a row of the JSON output (a tuple: 1,000 groups x 10 partitions
+    make 10,000 of them; built only for JSON, see TopicLag.partitions)."""
 
     partition: int
     committed: int | None
@@ -308,5 +309,9 @@ def wanted_timestamps(
         for tp, offset in offsets.items():
             end = ends.get(tp)
             if end is not None and offset < end:
-                wanted.setdefault(tp, set()).add(offset)
+                offsets_of = wanted.get(tp)
+                if offsets_of is None:
+                    wanted[tp] = {offset}
+                else:
+                    offsets_of.add(offset)
     return wanted
