@@ -12,6 +12,7 @@ for the 10), and removes everything.
 
     .venv/bin/python benchmarks/groups_bench.py            # 1,000 vs 10 groups, 3 rounds
     .venv/bin/python benchmarks/groups_bench.py --groups 200 --rounds 1
+    .venv/bin/python benchmarks/groups_bench.py --rounds 1 --profile 30   # + where the CPU goes
 """
 
 from __future__ import annotations
@@ -131,6 +132,44 @@ def measure(root: Path, env: str, names: list[str]) -> tuple[float, int, int, in
     return seconds, report.requests, len(report.groups), partitions, cpu
 
 
+def profile(root: Path, env: str, names: list[str], top: int) -> None:
+    """cProfile of one in-process status, kafka-python's IO thread included (it decodes the
+    responses): the `top` functions by their own time."""
+    import cProfile
+    import io
+    import pstats
+    import threading
+
+    profiles: list[cProfile.Profile] = []
+    plain_run = threading.Thread.run
+
+    def profiled_run(thread: threading.Thread) -> None:
+        own = cProfile.Profile()
+        profiles.append(own)
+        own.enable()
+        try:
+            plain_run(thread)
+        finally:
+            own.disable()
+
+    threading.Thread.run = profiled_run  # type: ignore[method-assign,assignment]
+    main = cProfile.Profile()
+    try:
+        main.enable()
+        status_report(root, env, names)
+        main.disable()
+    finally:
+        threading.Thread.run = plain_run  # type: ignore[method-assign]
+    time.sleep(0.5)  # let the IO thread finish its last poll
+    out = io.StringIO()
+    stats = pstats.Stats(main, stream=out)
+    for own in profiles:
+        with contextlib.suppress(TypeError):  # a thread still running has no stats yet
+            stats.add(own)
+    stats.sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+
+
 def cli_seconds(root: Path, env: str, names: list[str]) -> float:
     """Wall clock of the whole `mqctl groups status` command (start-up, imports, specs, cluster, text
     output), as a cron job runs it; exit 0 or 2 (breaches) both count as a run."""
@@ -148,6 +187,8 @@ def main() -> int:
     parser.add_argument("--groups", type=int, default=1000)
     parser.add_argument("--few", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", type=int, default=0, metavar="TOP",
+                        help="then profile one in-process status of all the groups: the TOP functions")
     args = parser.parse_args()
     env = "gb" + uuid.uuid4().hex[:8]
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP, "logger": QUIET})
@@ -190,6 +231,8 @@ def main() -> int:
                       f"{', '.join(f'{t:.2f}' for t in cli[key])} s")
             cli_ratio = statistics.median(cli["all"]) / statistics.median(cli["few"])
             print(f"whole CLI run: ratio **{cli_ratio:.2f}x** (target <= 1.5x)")
+            if args.profile:
+                profile(root, env, all_names, args.profile)
         finally:
             cleanup(admin, env)
     return 0

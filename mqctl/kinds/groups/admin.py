@@ -17,6 +17,7 @@ protocol's ConsumerGroupDescribe through mqctl.kafka.messages.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -437,18 +438,23 @@ def batch_timestamps(data: bytes | None, wanted: set[int]) -> list[Record]:
     out: list[Record] = []
     if not data or not wanted:
         return out
-    low, high = min(wanted), max(wanted)
+    ordered = sorted(wanted)
+    low, high = ordered[0], ordered[-1]
     records = MemoryRecords(data)
     while True:
         batch = records.next_batch()
-        if batch is None or batch.base_offset > high:
+        if batch is None:
             return out
-        if getattr(batch, "is_control_batch", False) or batch.last_offset < low:
+        first = batch.base_offset  # kafka-python computes both from the header bytes on every access
+        if first > high:
+            return out
+        last = batch.last_offset
+        if last < low or getattr(batch, "is_control_batch", False):
             continue
+        inside = ordered[bisect_left(ordered, first) : bisect_right(ordered, last)]
         header = _header_timestamp(batch)
         if header is not None:
-            inside = sorted(o for o in wanted if batch.base_offset <= o <= batch.last_offset)
-            out.extend((offset, header) for offset in inside or [batch.last_offset])
+            out.extend((offset, header) for offset in inside or [last])
             continue
         try:
             for record in batch:
@@ -456,7 +462,7 @@ def batch_timestamps(data: bytes | None, wanted: set[int]) -> list[Record]:
                 if record.offset >= high:
                     return out
         except kafka.errors.UnsupportedCodecError:
-            out.extend((o, batch.first_timestamp) for o in wanted if batch.base_offset <= o <= batch.last_offset)
+            out.extend((offset, batch.first_timestamp) for offset in inside)
 
 
 def _header_timestamp(batch: Any) -> int | None:

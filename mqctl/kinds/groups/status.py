@@ -60,25 +60,29 @@ class TimestampReads:
             return
         ordered = sorted(records)
         last = ordered[-1][0]
-        resolved = set()
+        resolved = []
         at = 0
+        found, alias = self.found, self._alias
         for offset in sorted(offsets):
             if offset > last:
                 break
             while ordered[at][0] < offset:
                 at += 1
-            resolved.add(offset)
+            resolved.append(offset)
             timestamp = ordered[at][1]
-            for wanted in self._alias.pop((tp, offset), set()) | {offset}:
-                self.found[(tp, wanted)] = timestamp
-        self.pending[tp] = offsets - resolved
+            found[(tp, offset)] = timestamp
+            if alias:  # only after an OFFSET_OUT_OF_RANGE: the offsets below the log start it stands for
+                for wanted in alias.pop((tp, offset), ()):
+                    found[(tp, wanted)] = timestamp
+        self.pending[tp] = offsets.difference(resolved)
 
     def timestamp(self, tp: TP, offset: int) -> int | None:
         return self.found.get((tp, offset))
 
 
 class PartitionLag(NamedTuple):
-    """One partition of one group (a tuple: 1,000 groups x 10 partitions make 10,000 of them)."""
+    """One partition of one group, a row of the JSON output (a tuple: 1,000 groups x 10 partitions
+    make 10,000 of them; built only for JSON, see TopicLag.partitions)."""
 
     partition: int
     committed: int | None
@@ -95,8 +99,15 @@ class TopicLag:
     lag: int | None  # None: no partition has a committed offset
     max_partition_lag: int | None
     time_lag_seconds: float | None  # None: no committed offset, or a timestamp could not be read
-    partitions: tuple[PartitionLag, ...]
+    committed: tuple[int | None, ...]  # per partition, in partition order
+    ends: tuple[int | None, ...]  # None: the partition has no leader now
     watched: bool = True  # a topic of the spec (thresholds apply), not only one with commits
+
+    @property
+    def partitions(self) -> tuple[PartitionLag, ...]:
+        """The per-partition rows, built when asked for (JSON output): text and Markdown show only
+        the topic's sums, and 1,000 groups x 10 partitions would make 10,000 rows for nothing."""
+        return tuple(partition_lag(p, c, e) for p, (c, e) in enumerate(zip(self.committed, self.ends, strict=True)))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,25 +196,43 @@ def topic_lag(
     now_ms: int,
     watched: bool,
 ) -> TopicLag:
-    rows = [partition_lag(p, committed.get((topic, p)), ends.get((topic, p))) for p in range(partitions)]
-    lags = [row.lag for row in rows if row.lag is not None]
-    ages: list[float] = []
+    """One pass over the topic's partitions (1,000 groups x 10 partitions make 10,000): the sums,
+    and the oldest unconsumed timestamp, looked up only for partitions with lag; the rows are
+    built only when asked for (TopicLag.partitions)."""
+    offsets: list[int | None] = []
+    ends_of: list[int | None] = []
+    total, most = 0, -1  # most stays -1 when no partition has a lag to count
+    oldest: int | None = None
     unknown = False
-    for row in rows:
-        if not row.lag or row.committed is None:
+    found = timestamps.found
+    for p in range(partitions):
+        tp = (topic, p)
+        offset, end = committed.get(tp), ends.get(tp)
+        offsets.append(offset)
+        ends_of.append(end)
+        if offset is None or end is None:
             continue
-        stamp = timestamps.timestamp((topic, row.partition), row.committed)
-        if stamp is None:
-            unknown = True
-        else:
-            ages.append(max(0.0, (now_ms - stamp) / 1000))
-    time_lag = None if not lags or unknown else round(max(ages, default=0.0), 3)
+        lag = end - offset if end > offset else 0
+        total += lag
+        if lag > most:
+            most = lag
+        if lag:
+            stamp = found.get((tp, offset))
+            if stamp is None:
+                unknown = True
+            elif oldest is None or stamp < oldest:
+                oldest = stamp
+    counted = most >= 0
+    # the oldest unconsumed message is the one with the smallest timestamp: its age is the largest
+    age = 0.0 if oldest is None else max(0.0, (now_ms - oldest) / 1000)
+    time_lag = None if not counted or unknown else round(age, 3)
     return TopicLag(
         topic,
-        sum(lags) if lags else None,
-        max(lags) if lags else None,
+        total if counted else None,
+        most if counted else None,
         time_lag,
-        tuple(rows),
+        tuple(offsets),
+        tuple(ends_of),
         watched,
     )
 
@@ -278,6 +307,11 @@ def wanted_timestamps(
     wanted: dict[TP, set[int]] = {}
     for offsets in committed:
         for tp, offset in offsets.items():
-            if tp in ends and offset < ends[tp]:
-                wanted.setdefault(tp, set()).add(offset)
+            end = ends.get(tp)
+            if end is not None and offset < end:
+                offsets_of = wanted.get(tp)
+                if offsets_of is None:
+                    wanted[tp] = {offset}
+                else:
+                    offsets_of.add(offset)
     return wanted

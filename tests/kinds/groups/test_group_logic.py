@@ -68,6 +68,22 @@ def test_lag_sums_partitions_and_time_lag_is_the_age_of_the_oldest_unconsumed_me
     assert (nothing.lag, nothing.max_partition_lag, nothing.time_lag_seconds) == (None, None, None)
 
 
+def test_a_topics_time_lag_is_its_oldest_lagging_partition_and_null_when_one_is_unreadable() -> None:
+    committed = {("t", 0): 1, ("t", 1): 2, ("t", 2): 7}
+    ends = {("t", 0): 5, ("t", 1): 5, ("t", 2): 7}
+    reads = TimestampReads(wanted_timestamps([committed], ends))
+    assert reads.next_round() == {("t", 0): 1, ("t", 1): 2}  # partition 2 has no lag: nothing to read
+    reads.take(("t", 0), [(1, 20_000)])
+    reads.take(("t", 1), [(2, 5_000)])
+    topic = topic_lag("t", 3, committed, ends, reads, now_ms=65_000, watched=True)
+    assert (topic.lag, topic.max_partition_lag, topic.time_lag_seconds) == (7, 4, 60.0)
+    assert [p.lag for p in topic.partitions] == [4, 3, 0]
+    unread = topic_lag("t", 3, committed, ends, TimestampReads({}), now_ms=65_000, watched=True)
+    assert (unread.lag, unread.time_lag_seconds) == (7, None)
+    caught_up = topic_lag("t", 1, {("t", 0): 5}, ends, TimestampReads({}), now_ms=0, watched=True)
+    assert (caught_up.lag, caught_up.max_partition_lag, caught_up.time_lag_seconds) == (0, 0, 0.0)
+
+
 def test_timestamp_reads_share_a_fetch_between_groups_and_follow_retention() -> None:
     reads = TimestampReads({("t", 0): {3, 5, 40}, ("t", 1): {2}})
     assert reads.next_round() == {("t", 0): 3, ("t", 1): 2}

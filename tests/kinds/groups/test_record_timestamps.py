@@ -4,6 +4,8 @@ batch is decoded up to the offset wanted, LZ4 included (the design's compression
 
 from __future__ import annotations
 
+import struct
+
 from kafka.record import MemoryRecordsBuilder
 
 from mqctl.kinds.groups.admin import batch_timestamps
@@ -34,3 +36,18 @@ def test_batches_before_the_lowest_wanted_offset_are_skipped() -> None:
     data = batch(0, [0, 5_000]) + batch(2, [10_000, 20_000])
     assert batch_timestamps(data, {3}) == [(2, 10_000), (3, 20_000)]
     assert batch_timestamps(data, set()) == [] and batch_timestamps(None, {1}) == []
+
+
+def based(offset: int, stamps: list[int]) -> bytes:
+    """A batch whose base offset is `offset`, as a broker writes it (the builder above always writes
+    base offset 0 and shifts the records' offset deltas instead; the CRC does not cover the base)."""
+    return struct.pack(">q", offset) + batch(0, stamps)[8:]
+
+
+def test_many_wanted_offsets_are_answered_per_batch_from_the_headers() -> None:
+    data = based(0, [1_000 + i for i in range(5)]) + based(5, [9_000 + i for i in range(5)]) \
+        + based(10, [20_000 + i for i in range(5)])
+    # several offsets in one batch, a batch holding none of them (its last offset stands for it),
+    # and an offset past the fetched records (left for the next round)
+    assert batch_timestamps(data, {1, 3, 12, 42}) == [(1, 1_000), (3, 1_000), (9, 9_000), (12, 20_000)]
+    assert batch_timestamps(data, {7}) == [(7, 9_000)]
