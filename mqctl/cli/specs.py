@@ -290,6 +290,8 @@ def _apply_all(out: Console, root: Path, options: PlanOptions, no_color: bool) -
             out.out(buffered_text(buffer), end="", highlight=False)
         if found.result is not None and found.result.report is not None:
             _summary(out, found.result.report)
+        if found.result is not None and found.result.lock_error is not None:
+            out.print(f"[red]error:[/] {escape(found.result.lock_error)}")
         if found.error is not None:
             _print_diagnostics(out, found.error.diagnostics)
             out.print(f"[red]error:[/] {escape(found.error.message)}")
@@ -343,14 +345,12 @@ def apply(
             run = apply_project(root, name, _hooks(out, auto_approve, progress), plan_file, options)
     finally:
         progress.stop()
-    if run.status == "errors":
-        raise typer.Exit(1)
-    if run.status == "cancelled":
-        out.print("Apply cancelled; nothing was changed.")
-        raise typer.Exit(1)
-    if run.report is None:
-        return
     from mqctl.workflows.fleet import apply_exit_code
 
-    _summary(out, run.report)
+    if run.status == "cancelled":
+        out.print("Apply cancelled; nothing was changed.")
+    if run.report is not None:
+        _summary(out, run.report)
+    if run.lock_error is not None:  # after the report: what was done must still be said
+        raise fail(MqctlError(run.lock_error), no_color)
     raise typer.Exit(apply_exit_code(run))

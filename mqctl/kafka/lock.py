@@ -59,6 +59,11 @@ class Holder:
         return f"{self.holder} (pid {self.pid}, `{self.command}`) since {self.since}"
 
 
+class LockReleaseError(MqctlError):
+    """The lock could not be deleted at the end of an apply, so it stays held. Its own class, so
+    the apply can still report what it did under the lock before this error."""
+
+
 class ApplyLock:
     """Take, inspect, release and break the apply lock of one environment."""
 
@@ -166,26 +171,35 @@ class ApplyLock:
         """DeleteTopics of the lock topic by name or by id; the error code (0: deleted)."""
         result = self._mutation(doing, lambda: DeleteTopicsRequest(topics=[topic], timeout_ms=self.env.timeout_ms))
         if result.error_code not in (0, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID):
-            raise MqctlError(
-                f"{doing} {self.topic}: {describe_error(self.env, result.error_code, result.error_message)}; "
-                f"break it with: mqctl lock break --env {self.env.name}"
-            )
+            reason = describe_error(self.env, result.error_code, result.error_message)
+            raise MqctlError(f"{doing} {self.topic}: {reason}")
         return int(result.error_code)
 
     def release(self, me: Holder) -> bool:
         """Delete the lock if it is still ours; False when it was broken (and maybe taken by someone
         else). The delete names the topic id this lock created: a lock re-created since has another
-        id, so it is never touched, and no broker's possibly lagging metadata is consulted."""
+        id, so it is never touched, and no broker's possibly lagging metadata is consulted.
+        LockReleaseError when the delete fails: `lock break` deletes the topic too, so it needs a
+        principal allowed DELETE on it (the one that failed here may not be)."""
         topic_id = self._taken.pop(me.token, None)
         if topic_id is None:
             return False
-        return self._delete("release the apply lock", (None, topic_id)) == 0
+        try:
+            return self._delete("release the apply lock", (None, topic_id)) == 0
+        except MqctlError as exc:
+            raise LockReleaseError(
+                f"{exc.message}; the lock stays held: break it with `mqctl lock break --env {self.env.name}`, "
+                f"as a principal allowed DELETE on {self.topic} (breaking deletes the topic too)"
+            ) from None
 
     def break_(self) -> Holder | None:
         """Delete the lock whoever holds it; returns who did (None: it was not held)."""
         held = self.holder()
         if held is not None:
-            self._delete("break the apply lock", (self.topic, None))
+            try:
+                self._delete("break the apply lock", (self.topic, None))
+            except MqctlError as exc:
+                raise MqctlError(f"{exc.message}; breaking the lock needs DELETE on {self.topic}") from None
             for _ in range(READ_ATTEMPTS):  # deletion completes asynchronously on the brokers
                 if not self._exists():
                     break

@@ -166,6 +166,7 @@ class ApplyRun:
     plan: Plan
     status: str  # "errors" | "no changes" | "cancelled" | "applied"
     report: ApplyReport | None = None
+    lock_error: str | None = None  # the lock could not be released afterwards: it stays held
 
 
 def _saved_targets(saved: SavedPlan, options: PlanOptions) -> PlanOptions:
@@ -182,8 +183,10 @@ def apply_project(
     root: Path, env: str, hooks: ApplyHooks, plan_file: Path | None = None, options: PlanOptions | None = None
 ) -> ApplyRun:
     """Make the cluster match the specs. The apply lock spans plan to report, so the plan stays
-    true while it is applied; a saved plan is checked before anything connects."""
-    from mqctl.kafka.lock import holding
+    true while it is applied; a saved plan is checked before anything connects. A lock that cannot
+    be released afterwards is reported with the run (`lock_error`), never instead of it: what was
+    changed under the lock must still be said."""
+    from mqctl.kafka.lock import LockReleaseError, holding
 
     options = options or PlanOptions()
     parse_targets(options.targets, [kind.name for kind in KINDS])  # a bad --target fails before the lock
@@ -191,19 +194,31 @@ def apply_project(
     saved = read_saved(plan_file, env) if plan_file is not None else None
     if saved is not None:
         options = _saved_targets(saved, options)
-    with holding(config.environment, f"mqctl apply --env {env}", hooks.notify):
-        edges = Edges(config.environment, hooks.notify)
-        result, _ = plan_project(config, edges, options)
-        plan = result.plan
-        if saved is not None:
-            check_saved(saved, result, config)
-        hooks.show(plan, plan.held_back(options.allow_delete))
-        if plan.errors:
-            return ApplyRun(plan, "errors")
-        if not plan.has_changes:
-            return ApplyRun(plan, "no changes")
-        if saved is None and not hooks.confirm(plan):
-            return ApplyRun(plan, "cancelled")
-        hooks.starting(len(plan.changes))
-        report = execute(plan, all_executors(edges, result.kinds), options.allow_delete, hooks.on_result)
+    run: ApplyRun | None = None
+    try:
+        with holding(config.environment, f"mqctl apply --env {env}", hooks.notify):
+            run = _apply_locked(config, hooks, saved, options)
+    except LockReleaseError as exc:
+        if run is None:  # the body itself failed (its error is the context); nothing to report
+            raise
+        run.lock_error = exc.message
+    return run
+
+
+def _apply_locked(config: ProjectConfig, hooks: ApplyHooks, saved: SavedPlan | None, options: PlanOptions) -> ApplyRun:
+    """Plan, check, show, confirm and execute, under the lock."""
+    edges = Edges(config.environment, hooks.notify)
+    result, _ = plan_project(config, edges, options)
+    plan = result.plan
+    if saved is not None:
+        check_saved(saved, result, config)
+    hooks.show(plan, plan.held_back(options.allow_delete))
+    if plan.errors:
+        return ApplyRun(plan, "errors")
+    if not plan.has_changes:
+        return ApplyRun(plan, "no changes")
+    if saved is None and not hooks.confirm(plan):
+        return ApplyRun(plan, "cancelled")
+    hooks.starting(len(plan.changes))
+    report = execute(plan, all_executors(edges, result.kinds), options.allow_delete, hooks.on_result)
     return ApplyRun(plan, "applied", report)

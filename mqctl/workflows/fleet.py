@@ -104,9 +104,10 @@ def plan_exit_code(plan: Plan) -> int:
 
 
 def apply_exit_code(run: ApplyRun) -> int:
-    """1 when something failed, 2 when planned changes were left undone (they need a flag such as
-    --allow-delete, so the next plan still shows them), 0 when the environment matches the plan."""
-    if run.status in ("errors", "cancelled"):
+    """1 when something failed (the lock's release too), 2 when planned changes were left undone
+    (they need a flag such as --allow-delete, so the next plan still shows them), 0 when the
+    environment matches the plan."""
+    if run.status in ("errors", "cancelled") or run.lock_error is not None:
         return EXIT_ERROR
     if run.report is None:
         return EXIT_OK

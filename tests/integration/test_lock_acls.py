@@ -163,17 +163,40 @@ def test_without_delete_the_changes_are_made_and_the_release_fails_naming_lock_b
     lock_user: Callable[[set[str]], Project], sasl_admin: AdminClient
 ) -> None:
     project = lock_user(set(LOCK_OPERATIONS) - {"DELETE"})
+    lock = f"__mqctl-lock-{project.env}"
     applied = project.run("apply", "--env", project.env, "--auto-approve")
     assert applied.exit_code == 1
+    # the apply's own report first, as for any apply: the failed release does not replace it
     assert f"✓ created topic {project.env}.order.locked.v1" in applied.stdout
+    assert applied.stdout.rstrip().endswith("Apply complete: 1 done, 0 failed."), applied.stdout
     assert applied.stderr.startswith(
-        f"error: release the apply lock __mqctl-lock-{project.env}: TOPIC_AUTHORIZATION_FAILED: "
-        f"User:lock-{project.env} is not authorized"
+        f"error: release the apply lock {lock}: TOPIC_AUTHORIZATION_FAILED: User:lock-{project.env} is not authorized"
     ), applied.stderr
-    assert applied.stderr.endswith(f"; break it with: mqctl lock break --env {project.env}\n")
-    assert topics(sasl_admin, project.env) == {f"{project.env}.order.locked.v1", f"__mqctl-lock-{project.env}"}
+    assert applied.stderr.endswith(
+        f"; the lock stays held: break it with `mqctl lock break --env {project.env}`, as a principal allowed "
+        f"DELETE on {lock} (breaking deletes the topic too)\n"
+    ), applied.stderr
+    assert applied.stderr.count("error:") == 1
+    assert topics(sasl_admin, project.env) == {f"{project.env}.order.locked.v1", lock}
     status = project.run("lock", "status", "--env", project.env)  # still held, by that apply
     assert status.exit_code == 2 and f"`mqctl apply --env {project.env}`" in status.stdout
+    # what the message says: this principal cannot break it either
+    broken = project.run("lock", "break", "--env", project.env)
+    assert broken.exit_code == 1
+    assert broken.stderr.startswith(f"error: break the apply lock {lock}: TOPIC_AUTHORIZATION_FAILED: "), broken.stderr
+    assert broken.stderr.endswith(f"; breaking the lock needs DELETE on {lock}\n"), broken.stderr
+    assert lock in topics(sasl_admin, project.env)
+    # `apply --all-envs` reports the same way: the environment's summary, then the release error
+    _wait(sasl_admin.delete_topics([lock], operation_timeout=30))  # broken by the admin, who may
+    assert eventually(lambda: lock not in topics(sasl_admin, project.env))
+    project.write("topics/b.yaml", SPEC.replace("order.locked.v1", "order.second.v1"))
+    fleet = project.run("apply", "--all-envs", "--auto-approve")
+    assert fleet.exit_code == 1, fleet.output
+    after = fleet.stdout.split(f"✓ created topic {project.env}.order.second.v1\n", 1)[1]
+    assert after.startswith(
+        f"Apply complete: 1 done, 0 failed.\nerror: release the apply lock {lock}: TOPIC_AUTHORIZATION_FAILED: "
+    ), fleet.stdout
+    assert f"{project.env}: applied (exit 1)" in fleet.stdout
 
 
 def test_without_read_applies_work_but_the_holder_of_a_held_lock_is_unknown(
