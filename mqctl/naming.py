@@ -47,3 +47,15 @@ def compile_naming(pattern: str) -> NamingRule:
             "(RE2 has no backreferences or lookaround)"
         ) from None
     return compiled
+
+
+_RE2_RULE = type(re2.compile(""))
+
+
+def matches(rule: NamingRule, name: str) -> bool:
+    """Whether `rule` matches `name` (at its start, as `match` does). An ASCII name goes to RE2 as
+    bytes: the same answer (its UTF-8 is itself), without the wrapper mapping byte offsets back to
+    characters on every call, which was a quarter of building 10,000 topics."""
+    if isinstance(rule, _RE2_RULE) and name.isascii():
+        return rule.match(name.encode("ascii")) is not None
+    return rule.match(name) is not None
