@@ -98,13 +98,16 @@ def format_path(path: PathKey) -> str:
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# First characters of a plain scalar that some implicit resolver (bool, int, float, null,
+# timestamp, merge, ...) looks at; SafeLoader has no wildcard and no path resolvers.
+_RESOLVED_FIRST = frozenset(key for key in _BaseLoader.yaml_implicit_resolvers if key is not None)
+
+
 class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """Safe loader used for composing nodes and constructing scalars; collections are built by
     `_Builder`, which bounds them."""
 
-    # First characters of a plain scalar that some implicit resolver (bool, int, float, null,
-    # timestamp, merge, ...) looks at; SafeLoader has no wildcard and no path resolvers.
-    _RESOLVED_FIRST = frozenset(key for key in _BaseLoader.yaml_implicit_resolvers if key is not None)
+    _RESOLVED_FIRST = _RESOLVED_FIRST
 
     def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         """PyYAML's resolve, answered at once for what most spec scalars are: text. libyaml calls
@@ -333,7 +336,7 @@ class _NotSimple(Exception):
 
 def _plain_tag(value: str) -> str:
     """The implicit tag of a plain scalar: a function of its text alone (see _LineLoader.resolve)."""
-    if value and value[0] not in _LineLoader._RESOLVED_FIRST:
+    if value and value[0] not in _RESOLVED_FIRST:
         return _STR_TAG
     tag = _RESOLVED.get(value)
     if tag is None:
@@ -392,7 +395,7 @@ def _tokens(text: str) -> list[tuple[int, int, int, Any, Any]]:
     out: list[tuple[int, int, int, Any, Any]] = []
     append = out.append
     line_match = _LINE.fullmatch
-    resolved_first = _LineLoader._RESOLVED_FIRST
+    resolved_first = _RESOLVED_FIRST
     for number, raw in enumerate(text.split("\n"), 1):
         match = line_match(raw)  # matches every line: `other` takes anything
         if match is None:

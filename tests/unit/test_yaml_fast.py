@@ -99,7 +99,7 @@ def block_yaml(draw: st.DrawFn) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n", "  \n"]))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(block_yaml())
 def test_fast_path_reads_exactly_what_the_full_parser_reads(text: str) -> None:
     _same_as_full_parser(text)
@@ -112,7 +112,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(KEYS), values, min_size=1, max_size=5), st.sampled_from([2, 4]),
        st.booleans())
 def test_dumped_documents_read_the_same_both_ways(data: dict[str, Any], indent: int, flow: bool) -> None:
