@@ -84,14 +84,23 @@ class _Item:
     config_paths: dict[str, PathKey]
 
 
-def _merge(doc: YamlDocument, index: int) -> _Item:
+def _merge(doc: YamlDocument, index: int, shared: dict[str, PathKey]) -> _Item:
+    """`shared`: the paths of the defaults' configs, the same for every topic of the file that sets
+    no config of its own (read, never changed)."""
     defaults: dict[str, Any] = doc.data.get("defaults") or {}
     topic: dict[str, Any] = doc.data["topics"][index]
     path: PathKey = ("topics", index)
-    config_paths: dict[str, PathKey] = {k: ("defaults", "config", k) for k in defaults.get("config", {})}
-    config_paths.update({k: (*path, "config", k) for k in topic.get("config", {})})
-    fields = {**defaults, **topic, "config": {**defaults.get("config", {}), **topic.get("config", {})}}
+    own = topic.get("config", {})
+    config_paths = shared
+    if own:
+        config_paths = {**shared, **{k: (*path, "config", k) for k in own}}
+    fields = {**defaults, **topic, "config": {**defaults.get("config", {}), **own}}
     return _Item(doc, path, fields, config_paths)
+
+
+def _default_config_paths(doc: YamlDocument) -> dict[str, PathKey]:
+    defaults: dict[str, Any] = doc.data.get("defaults") or {}
+    return {k: ("defaults", "config", k) for k in defaults.get("config", {})}
 
 
 def kafka_name_problem(name: str) -> str | None:
@@ -375,8 +384,9 @@ def build_topics(docs: Iterable[YamlDocument], ctx: SpecContext) -> tuple[list[T
     topics: list[TopicSpec] = []
     memo = _Memo()
     for doc in docs:
+        shared = _default_config_paths(doc)
         for index, _ in doc.items("topics"):
-            topic = _build_topic(_merge(doc, index), ctx, problems, memo)
+            topic = _build_topic(_merge(doc, index, shared), ctx, problems, memo)
             if topic is not None:
                 topics.append(topic)
     return _check_set(topics, problems), problems
