@@ -151,6 +151,8 @@ def _explicit_entry(
 def _reach(doc: YamlDocument, path: PathKey, bindings: list[AclBinding], who: Login) -> list[Diagnostic]:
     """Bindings that lock mqctl out (an error unless mqctl.yaml allows it: mqctl.connecting), and
     grants wider than one environment's names or one principal (warnings: sometimes meant)."""
+    if all(b.permission == "allow" and b.principal != ANYONE and b.name != WILDCARD for b in bindings):
+        return []  # nearly every entry: no deny, no User:*, no '*', so none of the checks below applies
     problems = []
     denied = [b for b in bindings if denies_mqctl(b.principal, b.permission, b.operation, b.resource_type, b.name, who)]
     if denied and not who.allowed:

@@ -18,6 +18,7 @@ from mqctl.placement import Assignment, place, spans, spread, wanted_domains
 from mqctl.plan import Change, FieldDiff
 from mqctl.spec.units import format_ms
 
+_OVERRIDE = "DYNAMIC_TOPIC_CONFIG"  # LiveConfig.is_topic_override
 _NEVER_RESET = {"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"}
 
 
@@ -103,11 +104,12 @@ def _reassign(
     or, with `placement: rack-aware`, the moves that spread a topic's partitions over the racks."""
     if live.moving:
         return _resume(spec, live, problems)
-    rf, before = spec.replication_factor, live.replication_factor
-    racks = state.racks or dict.fromkeys(state.brokers)
+    rf = spec.replication_factor
     rack_aware = (spec.placement or placement) == "rack-aware"
-    if all(len(r) == rf for r in live.replicas):
-        return _respread(spec, live, racks) if rack_aware else None
+    if all(len(r) == rf for r in live.replicas):  # the in-sync case: nothing more to work out
+        return _respread(spec, live, state.racks or dict.fromkeys(state.brokers)) if rack_aware else None
+    before = live.replication_factor
+    racks = state.racks or dict.fromkeys(state.brokers)
     where = (spec.source.file, spec.source.line)
     min_isr = _min_isr(spec, live)
     if rf > len(state.brokers):
@@ -176,9 +178,13 @@ def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
             set_config[key] = value
             diffs.append(FieldDiff(f"config.{key}", before, value, _config_risk(key, before, value)))
     reset: list[str] = []
-    for key, entry in sorted(live.configs.items()):
-        if not entry.is_topic_override or key in spec.config or key in _NEVER_RESET:
-            continue
+    # the topic's own overrides, in key order: of ~33 entries a topic reports, most are defaults,
+    # so they are left out before sorting (the source compared as LiveConfig.is_topic_override does)
+    overrides = sorted(
+        (key, entry) for key, entry in live.configs.items()
+        if entry.source == _OVERRIDE and key not in spec.config and key not in _NEVER_RESET
+    )
+    for key, entry in overrides:
         if spec.reset_unmanaged_config:
             reset.append(key)
             diffs.append(FieldDiff(f"config.{key}", entry.value, None, _config_risk(key, entry.value, None)))
