@@ -158,3 +158,27 @@ def test_other_files_go_the_full_way(text: str) -> None:
 def test_every_example_spec_the_fast_path_takes_reads_the_same() -> None:
     taken = [p for p in sorted(REPO.glob("*/*.y*ml")) if _same_as_full_parser(p.read_text("utf-8"))]
     assert taken  # the example specs in plain block style (brokers/, quotas/, ...)
+
+
+
+_ODD = ["", "'q'", "'a''b'", '"d"', '"e\\n"', "[a, 1]", "[]", "{}", "{a: 1}", "a:b", "a: b", "#c", "&x", "*x", "!t",
+        "|", ">", "?", "%", "@", "`", "a #c", "a# c", "\t", ":", "-", "- ", "---", "...", "0x1", "~", "1e3", "é"]
+_PIECES = st.sampled_from(["a", "b.c", "x_y", "1", "-1", "yes", "7d", "READ"]) | st.sampled_from(_ODD)
+_LINES = st.lists(
+    st.tuples(st.sampled_from([0, 0, 0, 2, 2, 4, 1, 3]), st.sampled_from([False, False, False, True]),
+              st.sampled_from(["a", "b", "c", "name", "1", "yes", "'k'", "a b", "<<", ""]),
+              _PIECES, st.sampled_from(["", "", "", "  # note", " #x", "#x", " "])),
+    min_size=1, max_size=8,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_LINES)
+def test_any_line_of_yaml_pieces_is_read_the_same_or_left_to_the_full_parser(
+    lines: list[tuple[int, bool, str, str, str]],
+) -> None:
+    """Not only the shapes block_yaml draws: lines of any indent, dash, key, value and comment,
+    YAML's indicators among them, in any order."""
+    text = "\n".join(f"{' ' * indent}{'- ' if dash else ''}{f'{key}: ' if key else ''}{value}{comment}"
+                     for indent, dash, key, value, comment in lines)
+    _same_as_full_parser(text)
