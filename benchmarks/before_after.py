@@ -2,12 +2,14 @@
 the one-kind-one-package redesign) and in this one, interleaved script by script so each pair shares
 one machine state.
 
-    .venv/bin/python benchmarks/before_after.py [--baseline /work/baseline] [--only validate,acls,...]
+    .venv/bin/python benchmarks/before_after.py [--baseline /work/baseline] [--only validate,acls,...] [--after-first]
 
 The baseline is a checkout with its own `.venv` (default `/work/baseline`, commit 3e919db, or
 MQCTL_BENCH_BASELINE; `git worktree add DIR 3e919db && make -C DIR install` makes one). Each script
 runs unchanged in its own checkout, with that checkout's interpreter, against the local cluster
-(`make cluster-up`); their Markdown output is printed under "before" and "after" headings.
+(`make cluster-up`); their Markdown output is printed under "before" and "after" headings. The
+second of a pair runs on brokers still busy from the first (deleting 10,000 topics goes on in the
+background): run once each way (`--after-first`) and compare both pairs.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", default=os.environ.get("MQCTL_BENCH_BASELINE", "/work/baseline"))
     parser.add_argument("--only", default=",".join(SHARED))
+    parser.add_argument("--after-first", action="store_true", help="run this checkout's script first")
     args = parser.parse_args()
     baseline, current = Path(args.baseline).resolve(), HERE.parent
     if not (baseline / "benchmarks").is_dir():
@@ -47,7 +50,8 @@ def main() -> int:
     failed = 0
     for name in args.only.split(","):
         script = SHARED[name]
-        for label, checkout in ((f"before ({commit})", baseline), ("after (this checkout)", current)):
+        pair = [(f"before ({commit})", baseline), ("after (this checkout)", current)]
+        for label, checkout in reversed(pair) if args.after_first else pair:
             print(f"\n### {name}: {label}\n\n`{' '.join(script)}`\n", flush=True)
             failed |= run(checkout, script)
     return failed
