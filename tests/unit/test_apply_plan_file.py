@@ -1,6 +1,6 @@
 """`apply PLAN` checks the plan file first (issue 12, item 9): a missing, unreadable, truncated,
-edited, wrong-environment or other-format file is refused with one clear line, exit 1, in well
-under a second, before any connection or lock. The environment's bootstrap is 127.0.0.1:1, so
+edited, wrong-environment or other-format file is refused with one clear line, exit 1, at once,
+before any connection or lock. The environment's bootstrap is 127.0.0.1:1, so
 anything that tried to connect would say "cannot reach"; the lock is replaced by a recorder."""
 
 from __future__ import annotations

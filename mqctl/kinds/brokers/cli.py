@@ -121,7 +121,7 @@ def drain(
         fmt = choice("--output", output, tuple(FORMATS))
         config = project(root, env)
         from mqctl.edges import Edges
-        from mqctl.kafka.lock import holding
+        from mqctl.kafka.lock import LockReleaseError, holding
         from mqctl.kinds.topics.drain import execute_drain, read_drain
 
         notify = lambda line: out.print(line, markup=False)  # noqa: E731 - progress of the moves
@@ -138,13 +138,20 @@ def drain(
             plan = read_drain(edges, broker, selected)
             show(plan)
             raise typer.Exit(1 if plan.errors else 2 if plan.changes else 0)
-        with holding(config.environment, f"mqctl brokers drain --env {env} {broker}", notify):
-            plan = read_drain(edges, broker, selected)  # read again under the lock
-            show(plan)
-            if plan.errors or not plan.changes:
-                raise typer.Exit(1 if plan.errors else 0)
-            outcome = execute_drain(edges, plan)
-    for topic, reason in sorted(outcome.items()):
-        out.print(f"✓ drained {topic}" if reason is None else f"✗ not drained {topic}: {reason}", markup=False)
+        outcome: dict[str, str | None] = {}
+        unreleased: LockReleaseError | None = None
+        try:
+            with holding(config.environment, f"mqctl brokers drain --env {env} {broker}", notify):
+                plan = read_drain(edges, broker, selected)  # read again under the lock
+                show(plan)
+                if plan.errors or not plan.changes:
+                    raise typer.Exit(1 if plan.errors else 0)
+                outcome = execute_drain(edges, plan)
+        except LockReleaseError as exc:  # the moves ran: say what they did before the lock's error
+            unreleased = exc
+        for topic, reason in sorted(outcome.items()):
+            out.print(f"✓ drained {topic}" if reason is None else f"✗ not drained {topic}: {reason}", markup=False)
+        if unreleased is not None:
+            raise unreleased
     if any(outcome.values()):
         raise typer.Exit(1)
