@@ -12,7 +12,6 @@ import typer
 from mqctl.cli.args import choice, number
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, escape, handled, project
 from mqctl.diagnostics import MqctlError
-from mqctl.health import DISK_WARNING_FRACTION, Status
 
 if TYPE_CHECKING:
     from mqctl.kafka.certificates import CertificateInfo
@@ -120,11 +119,12 @@ def health(
     ] = "text",
     topics: TopicsOption = None,
     disk_warning: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--disk-warning", metavar="FRACTION", help="Used fraction of a log dir's volume that is a problem."
+            "--disk-warning", metavar="FRACTION", show_default=False,
+            help="Used fraction of a log dir's volume that is a problem (default 0.85: the design alerts at 85 %).",
         ),
-    ] = str(DISK_WARNING_FRACTION),
+    ] = None,
     no_color: NoColorOption = False,
 ) -> None:
     """One read of the cluster: offline, under-replicated and under-min-ISR partitions, rack spread,
@@ -134,7 +134,9 @@ def health(
         from mqctl.render.health import FORMATS as HEALTH_FORMATS  # rendering loads with the command
 
         fmt = choice("--output", output, tuple(HEALTH_FORMATS))
-        fraction = number("--disk-warning", disk_warning)
+        from mqctl.health import DISK_WARNING_FRACTION, Status  # the checks load with the command
+
+        fraction = DISK_WARNING_FRACTION if disk_warning is None else number("--disk-warning", disk_warning)
         if fraction > 1:
             raise MqctlError(f"--disk-warning is a fraction of the volume (0-1], got {disk_warning!r}")
         from mqctl.workflows.health import HealthOptions, cluster_health

@@ -10,6 +10,7 @@ import time
 from rich.console import Console
 
 from mqctl.health import (
+    DISK_WARNING_FRACTION,
     Drift,
     HealthSnapshot,
     Status,
@@ -189,3 +190,9 @@ def test_an_unreachable_cluster_is_an_error_within_the_timeout(offline_project: 
         assert time.monotonic() - started < 2 + 5
     bad = offline_project.run("cluster", "health", "--env", env, "--disk-warning", "85")
     assert bad.exit_code == 1 and "--disk-warning is a fraction of the volume" in bad.output
+
+
+def test_the_disk_warnings_default_in_help_is_the_one_health_applies(offline_project: Project) -> None:
+    """The option's default is written in its help (mqctl.health loads only with the command)."""
+    shown = " ".join(offline_project.run("cluster", "health", "--help").output.split())
+    assert f"(default {DISK_WARNING_FRACTION}: the design alerts at {DISK_WARNING_FRACTION * 100:g} %)" in shown
