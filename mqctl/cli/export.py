@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
-from mqctl.config import CONFIG_FILE
-from mqctl.exporting import SCHEMA_DIR, Selection
+from mqctl.exporting import SCHEMA_DIR
 
 schema_app = typer.Typer(help="JSON Schemas of the spec files, for editor completion and checks.", no_args_is_help=True)
 
@@ -32,6 +31,8 @@ def export(
     """Write specs for everything this environment manages, so that `mqctl plan` there is empty."""
     from rich.markup import escape
 
+    from mqctl.config import CONFIG_FILE  # the configuration's dataclasses load with the command
+    from mqctl.exporting import Selection
     from mqctl.workflows.export import export_project
 
     out = console(no_color)

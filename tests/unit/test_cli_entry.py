@@ -38,7 +38,7 @@ def test_schema_export_writes_every_spec_schema(tmp_path: Path) -> None:
 HEAVY = ("confluent_kafka", "kafka", "jsonschema", "mqctl.registry", "mqctl.connect", "httpx2", "cel", "fastavro",
          "proto_schema_parser", "antlr4", "mqctl.templates")
 NOT_FOR_HELP = (*HEAVY, "yaml", "jsonschema_rs", "re2", "pydantic", "mqctl.workflows", "mqctl.kinds.topics.spec",
-                "mqctl.render", "rich.markup", "importlib.metadata", "mqctl.health")
+                "mqctl.render", "rich.markup", "importlib.metadata", "mqctl.health", "mqctl.config")
 NOT_FOR_VALIDATE = (*HEAVY, "rich.table", "pydantic", "mqctl.health")
 # plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy
 NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), "rich.table", "pydantic")
