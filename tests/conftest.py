@@ -602,7 +602,17 @@ def connect_worker() -> Iterator[Any]:
     skips) when the worker is down."""
     import httpx2
 
-    client = httpx2.Client(base_url=CONNECT_URL, timeout=15)
+    class Worker(httpx2.Client):  # type: ignore[misc]
+        """Asks again while the worker answers 409, as mqctl does: a rebalance follows every
+        connector change (a read right after an update got the 409's body, not the config)."""
+
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            deadline = time.monotonic() + 30
+            while (response := super().request(*args, **kwargs)).status_code == 409 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            return response
+
+    client = Worker(base_url=CONNECT_URL, timeout=15)
     try:
         client.get("/connectors").raise_for_status()
     except httpx2.HTTPError as exc:
@@ -612,8 +622,8 @@ def connect_worker() -> Iterator[Any]:
 
 
 def delete_connectors(worker: Any, prefix: str) -> None:
-    """Delete every connector named `<prefix>…` on the worker, asking again while it answers 409
-    (a rebalance: other tests create and delete connectors on the same worker)."""
+    """Delete every connector named `<prefix>…` on the worker (connect_worker asks again on 409: other
+    tests create and delete connectors on the same worker), until none is left."""
     deadline = time.monotonic() + 30
     while left := [name for name in worker.get("/connectors").json() if name.startswith(prefix)]:
         for name in left:

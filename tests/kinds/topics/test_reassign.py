@@ -230,13 +230,20 @@ def test_ctrl_c_while_apply_waits_releases_the_lock_and_reports_what_was_done(
 
     apply = subprocess.Popen(
         [str(MQCTL), "apply", "--env", project.env, "--auto-approve", "--no-color"], cwd=project.root,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"},
     )  # fmt: skip
     other = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","))
     try:
         waiting = read_until(apply, "reassigning replicas: 0 of 1 partition(s) done", seconds=120)
         apply.send_signal(signal.SIGINT)
-        rest, errors = apply.communicate(timeout=60)
+        try:
+            rest, errors = apply.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # seen once in a loaded CI run: show where it hangs
+            apply.send_signal(signal.SIGABRT)  # faulthandler writes every thread's stack to stderr
+            rest, errors = apply.communicate(timeout=30)
+            raise AssertionError(f"apply still ran 60 s after Ctrl-C:\n{waiting}{rest.decode()}\n"
+                                 f"{errors.decode()[-8000:]}") from None
         stdout = waiting + rest.decode()
         assert apply.returncode == 130, stdout + errors.decode()
         assert f"✓ created topic {new}" in stdout
