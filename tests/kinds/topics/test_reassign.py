@@ -232,6 +232,9 @@ def test_ctrl_c_while_apply_waits_releases_the_lock_and_reports_what_was_done(
         [str(MQCTL), "apply", "--env", project.env, "--auto-approve", "--no-color"], cwd=project.root,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"},
+        # as from a terminal: a shell's background job (`.ci/run &`) starts with SIGINT ignored, which the
+        # child would inherit (Python then installs no KeyboardInterrupt; seen: asleep 60 s after SIGINT)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     other = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","))
     try:
