@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+TOPIC_OVERRIDE = "DYNAMIC_TOPIC_CONFIG"  # the source of a config set on the topic itself
+
 
 @dataclass(frozen=True)
 class LiveConfig:
@@ -24,7 +26,7 @@ class LiveConfig:
     @property
     def is_topic_override(self) -> bool:
         """Set on this topic itself (as opposed to inherited from broker or default)."""
-        return self.source == "DYNAMIC_TOPIC_CONFIG"
+        return self.source == TOPIC_OVERRIDE
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from mqctl.kinds.topics.changes import Move, TopicCreate, TopicDelete, TopicReas
 from mqctl.kinds.topics.configs import same_value
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
 from mqctl.kinds.topics.spec import TopicSpec, collision_key, reserved_name
+from mqctl.live import TOPIC_OVERRIDE
 from mqctl.placement import Assignment, place, spans, spread, wanted_domains
 from mqctl.plan import Change, FieldDiff
 from mqctl.spec.units import format_ms
 
-_OVERRIDE = "DYNAMIC_TOPIC_CONFIG"  # LiveConfig.is_topic_override
 _NEVER_RESET = {"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"}
 
 
@@ -179,10 +179,10 @@ def _update(spec: TopicSpec, live: LiveTopic, problems: list[Diagnostic]) -> Top
             diffs.append(FieldDiff(f"config.{key}", before, value, _config_risk(key, before, value)))
     reset: list[str] = []
     # the topic's own overrides, in key order: of ~33 entries a topic reports, most are defaults,
-    # so they are left out before sorting (the source compared as LiveConfig.is_topic_override does)
+    # so they are left out before sorting (the source compared directly: no property call per entry)
     overrides = sorted(
         (key, entry) for key, entry in live.configs.items()
-        if entry.source == _OVERRIDE and key not in spec.config and key not in _NEVER_RESET
+        if entry.source == TOPIC_OVERRIDE and key not in spec.config and key not in _NEVER_RESET
     )
     for key, entry in overrides:
         if spec.reset_unmanaged_config:
