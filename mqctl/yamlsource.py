@@ -467,6 +467,11 @@ class _SimpleReader:
                 return self.sequence(column, path, depth, True)
         return None
 
+    def _item_lines(self, path: PathKey, items: list[Any], line: int) -> None:
+        """A `[a, b]` written on one line: each item's line is that line."""
+        for index in range(len(items)):
+            self.lines.setdefault((*path, index), line)
+
     def mapping(self, column: int, path: PathKey, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         tokens, lines = self.tokens, self.lines
@@ -483,8 +488,7 @@ class _SimpleReader:
             if value is _NONE:
                 value = self._collection(child, depth + 1, column)
             elif type(value) is list:
-                for index in range(len(value)):
-                    lines.setdefault((*child, index), line)
+                self._item_lines(child, value, line)
             result[key] = value
         if self.at < count and tokens[self.at][2] >= column:
             raise _NotSimple  # deeper or a `- ` at this column after a mapping: not well formed
@@ -505,8 +509,7 @@ class _SimpleReader:
             if kind == _VALUE:
                 self.at += 1
                 if type(value) is list:
-                    for index in range(len(value)):
-                        lines.setdefault((*child, index), line)
+                    self._item_lines(child, value, line)
                 result.append(value)
             else:
                 if depth >= MAX_DEPTH - 1:
