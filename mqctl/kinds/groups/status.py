@@ -182,9 +182,14 @@ class GroupFacts:
     committed: Mapping[TP, int]
 
 
+def lag_of(committed: int | None, end: int | None) -> int | None:
+    """Messages between the committed offset and the end (None: either is unknown); a commit past
+    the end (a truncated log) counts as none, never negative."""
+    return None if committed is None or end is None else max(0, end - committed)
+
+
 def partition_lag(partition: int, committed: int | None, end: int | None) -> PartitionLag:
-    lag = None if committed is None or end is None else max(0, end - committed)
-    return PartitionLag(partition, committed, end, lag)
+    return PartitionLag(partition, committed, end, lag_of(committed, end))
 
 
 def topic_lag(
@@ -210,9 +215,8 @@ def topic_lag(
         offset, end = committed.get(tp), ends.get(tp)
         offsets.append(offset)
         ends_of.append(end)
-        if offset is None or end is None:
+        if offset is None or (lag := lag_of(offset, end)) is None:
             continue
-        lag = end - offset if end > offset else 0
         total += lag
         if lag > most:
             most = lag
