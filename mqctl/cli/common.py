@@ -65,7 +65,9 @@ def console(no_color: bool = False, stderr: bool = False) -> Console:
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     stream = redact.wrap(sys.stderr if stderr else sys.stdout)
     # Off a terminal (CI logs, pipes) lines are never folded: a folded error line is hard to grep.
-    return Console(file=stream, stderr=stderr, no_color=plain, highlight=False, soft_wrap=not stream.isatty())
+    # emoji=False: spec text such as ":warning:" is printed as written, never as a symbol.
+    return Console(file=stream, stderr=stderr, no_color=plain, highlight=False, emoji=False,
+                   soft_wrap=not stream.isatty())
 
 
 def _readable(message: str) -> str:
@@ -78,7 +80,7 @@ def console_to_buffer(no_color: bool = False) -> Console:
     from rich.console import Console
 
     plain = no_color or bool(os.environ.get("NO_COLOR"))
-    return Console(file=io.StringIO(), no_color=plain, highlight=False, soft_wrap=True,
+    return Console(file=io.StringIO(), no_color=plain, highlight=False, emoji=False, soft_wrap=True,
                    force_terminal=False if plain else None)
 
 

@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from rich.console import Console
 
+from mqctl.cli.common import buffered_text, console_to_buffer
 from mqctl.diagnostics import error, warning
 from mqctl.kinds import apply_order
 from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
@@ -41,7 +42,7 @@ HOSTILE = [
     "line\n\n# Heading\n<details><summary>hi</summary>",
     "<img src=x onerror=alert(1)> ![img](https://evil.example/x.png) [link](https://evil.example)",
     "| a | b |\n|---|---|\n| @admin | https://evil.example |",
-    "@org/team see www.evil.com and a@b.co, #12, ~~struck~~ **bold** _em_ &lt;script&gt; &#60;",
+    "@org/team see www.evil.com and a@b.co, #12, ~~struck~~ **bold** _em_ &lt;script&gt; &#60; :warning: :+1:",
     "\x1b[2K\x1b[31mred\x1b]0;title\x07 \u202eevil\u202c \u2066iso\u2069 \x00nul \x85c1 \r cr",
     "-->\n---\n===\n> quote\n- item\n1. one\n    indented code",
     "```\nfenced\n```",
@@ -165,10 +166,10 @@ def test_plain_text_is_only_text_and_code(text: str) -> None:
 
 
 def rendered_text(plan: Plan) -> str:
-    out = io.StringIO()
-    render_plan(Console(file=out, width=400, color_system=None, soft_wrap=True), plan,
-                {f"topic:dev.{HOSTILE[6]}": "needs --allow-delete \x1b[8m"})
-    return out.getvalue()
+    """The plan as `mqctl plan` prints it: through the CLI's own console."""
+    out = console_to_buffer(no_color=True)
+    render_plan(out, plan, {f"topic:dev.{HOSTILE[6]}": "needs --allow-delete \x1b[8m"})
+    return buffered_text(out)
 
 
 def test_text_output_carries_no_control_character_and_one_line_per_item() -> None:
@@ -176,6 +177,15 @@ def test_text_output_carries_no_control_character_and_one_line_per_item() -> Non
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
     harmless = rendered_text(plan_of(HARMLESS))
     assert len(text.splitlines()) == len(harmless.splitlines())
+
+
+def test_text_output_keeps_emoji_codes_as_written() -> None:
+    """rich would print ":warning:" in spec text as a warning sign, a symbol the plan never meant."""
+    text = rendered_text(PLANS["hostile"])
+    assert ":warning: :+1:" in text
+    assert "\U0001f44d" not in text
+    # mqctl's own ⚠ markers only, as many as in the same plan made of harmless text
+    assert text.count("\u26a0") == rendered_text(plan_of(HARMLESS)).count("\u26a0")
 
 
 def test_text_output_matches_snapshot() -> None:
