@@ -231,6 +231,7 @@ class Kind(ABC, Generic[D, L]):
     def export(self, snapshots: Snapshots, ctx: ExportContext) -> Export:
         """Spec files that declare exactly what the snapshot holds, so a plan from them is empty."""
 
-    def commands(self) -> Sequence[tuple[str, typer.Typer]]:
-        """Command groups of the kind's own (`mqctl brokers check`), mounted by the CLI."""
+    def commands(self) -> Sequence[tuple[str, Callable[[], typer.Typer]]]:
+        """The kind's own command groups (`mqctl brokers check`) as (name, loader): the CLI calls
+        a loader, which imports the group's module, only when that command runs (or for --help)."""
         return ()

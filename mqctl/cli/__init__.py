@@ -7,28 +7,23 @@ connect, so offline ones (validate, partitions calc, template) start without the
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import typer
 
 from mqctl import redact
-from mqctl.cli import cluster, export, init, lock, partitions, specs, template
 from mqctl.cli.common import console
 from mqctl.kinds import KINDS
 
-app = typer.Typer(
-    name="mqctl",
-    help="Keep a Kafka cluster's topics, ACLs, users, client quotas, consumer groups, schemas, broker config "
+HELP = (
+    "Keep a Kafka cluster's topics, ACLs, users, client quotas, consumer groups, schemas, broker config "
     "and connectors in the state your git repository describes.\n\nExit codes: 0 ok or no changes, 1 error, "
-    "2 changes present (plan) or left undone (apply). Shell completion: mqctl --install-completion.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    # Click's plain help: typer's rich panels label every flag `<bool>` and every value `<str>`;
-    # plain help shows flags bare and values by their metavar (--env ENV, --out FILE).
-    rich_markup_mode=None,
+    "2 changes present (plan) or left undone (apply). Shell completion: mqctl --install-completion."
 )
 
 
@@ -40,7 +35,6 @@ def _version(shown: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _options(
     _show_version: Annotated[
         bool,
@@ -48,19 +42,67 @@ def _options(
     ] = False,
 ) -> None:
     """Options of mqctl itself (the app's help is given above)."""
-app.command()(init.init)
-app.command()(specs.validate)
-app.command()(specs.plan)
-app.command()(specs.apply)
-app.command()(export.export)
-app.add_typer(cluster.app, name="cluster")
-app.add_typer(partitions.app, name="partitions")
-app.add_typer(template.app, name="template")
-app.add_typer(export.schema_app, name="schema")
-app.add_typer(lock.app, name="lock")
-for kind in KINDS:  # the kinds' own commands (`mqctl brokers check`)
-    for name, group in kind.commands():
-        app.add_typer(group, name=name)
+
+
+def _commands() -> dict[str, Callable[[typer.Typer], None]]:
+    """Top-level name -> how to mount it; each imports its module only when called."""
+
+    def command(module: str, function: str) -> Callable[[typer.Typer], None]:
+        return lambda app: app.command()(getattr(importlib.import_module(f"mqctl.cli.{module}"), function))
+
+    def loaded(module: str, attribute: str) -> Callable[[], typer.Typer]:
+        return lambda: getattr(importlib.import_module(f"mqctl.cli.{module}"), attribute)
+
+    def group(name: str, load: Callable[[], typer.Typer]) -> Callable[[typer.Typer], None]:
+        return lambda app: app.add_typer(load(), name=name)
+
+    mounts = {
+        "init": command("init", "init"),
+        "validate": command("specs", "validate"),
+        "plan": command("specs", "plan"),
+        "apply": command("specs", "apply"),
+        "export": command("export", "export"),
+        "cluster": group("cluster", loaded("cluster", "app")),
+        "partitions": group("partitions", loaded("partitions", "app")),
+        "template": group("template", loaded("template", "app")),
+        "schema": group("schema", loaded("export", "schema_app")),
+        "lock": group("lock", loaded("lock", "app")),
+    }
+    for kind in KINDS:  # the kinds' own commands (`mqctl brokers check`)
+        for name, load in kind.commands():
+            mounts[name] = group(name, load)
+    return mounts
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The CLI; with `only`, just that top-level command mounted: typer reads the signature of every
+    mounted function, and the other commands' modules need not be imported at all."""
+    built = typer.Typer(
+        name="mqctl",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        # Click's plain help: typer's rich panels label every flag `<bool>` and every value `<str>`;
+        # plain help shows flags bare and values by their metavar (--env ENV, --out FILE).
+        rich_markup_mode=None,
+    )
+    built.callback()(_options)
+    for name, mount in _commands().items():
+        if only is None or name == only:
+            mount(built)
+    return built
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The top-level command `argv` runs, None for `mqctl --help`, `--version` or a mistyped name."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in _commands() else None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # the whole CLI, for tests and completion
+        return build_app()
+    raise AttributeError(name)
 
 
 def _internal_error(exc: Exception) -> int:
@@ -82,7 +124,7 @@ def main() -> None:
     All output goes through the redaction layer (mqctl.redact), installed first."""
     redact.install()
     try:
-        code = app(standalone_mode=False)
+        code = build_app(_command_of(sys.argv[1:]))(standalone_mode=False)
     except typer.TyperException as exc:  # a usage error: typer would show it and exit 2
         show = getattr(exc, "show", None)
         if callable(show):

@@ -39,9 +39,13 @@ HEAVY = ("confluent_kafka", "kafka", "jsonschema", "mqctl.registry", "mqctl.conn
          "proto_schema_parser", "antlr4", "mqctl.templates")
 NOT_FOR_HELP = (*HEAVY, "yaml", "jsonschema_rs", "re2", "pydantic", "mqctl.workflows", "mqctl.kinds.topics.spec",
                 "mqctl.render", "rich.markup", "importlib.metadata", "mqctl.health", "mqctl.config")
-NOT_FOR_VALIDATE = (*HEAVY, "rich.table", "pydantic", "mqctl.health")
+# a command mounts only itself: the other commands' modules stay unread (typer would inspect them all)
+OTHER_COMMANDS = ("mqctl.cli.cluster", "mqctl.cli.lock", "mqctl.cli.partitions", "mqctl.cli.template",
+                  "mqctl.cli.export", "mqctl.cli.init", "mqctl.kinds.groups.cli", "mqctl.kinds.brokers.cli",
+                  "mqctl.kinds.connectors.cli")
+NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich.table", "pydantic", "mqctl.health")
 # plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy
-NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), "rich.table", "pydantic")
+NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic")
 
 
 def loaded_by(args: list[str], cwd: Path, watched: tuple[str, ...]) -> tuple[object, list[str]]:
@@ -104,6 +108,22 @@ def test_version(tmp_path: Path) -> None:
     result = mqctl("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout == f"mqctl {version('mqctl')}\n"
+
+
+def test_each_command_alone_parses_and_helps_as_in_the_whole_cli() -> None:
+    """`main` mounts only the command it runs (build_app(name)): its help, usage line included, and
+    its answer to a bad flag are those of the whole CLI."""
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from mqctl.cli import _commands, build_app
+
+    whole = build_app()
+    for name in _commands():
+        for args in ([name, "--help"], [name, "--bogus-flag"]):
+            alone, full = CliRunner().invoke(build_app(name), args), CliRunner().invoke(whole, args)
+            assert (alone.exit_code, alone.output) == (full.exit_code, full.output), args
+    assert set(_commands()) == set(getattr(get_command(whole), "commands", {})) and len(_commands()) == 14
 
 
 def test_help_shows_flags_bare_and_values_by_name(tmp_path: Path) -> None:

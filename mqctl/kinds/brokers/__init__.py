@@ -5,7 +5,7 @@ Importing the package is cheap: the spec, diff and cluster modules load inside t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mqctl.kind import ChangeTypes, Kind
@@ -66,10 +66,13 @@ class BrokersKind(Kind["BrokerConfigSpec", "LiveBrokerConfigs"]):
 
         return export_brokers(snapshots.of(self), ctx)
 
-    def commands(self) -> Sequence[tuple[str, typer.Typer]]:
-        from mqctl.kinds.brokers.cli import app
+    def commands(self) -> Sequence[tuple[str, Callable[[], typer.Typer]]]:
+        def load() -> typer.Typer:
+            from mqctl.kinds.brokers.cli import app
 
-        return [(NAME, app)]
+            return app
+
+        return [(NAME, load)]
 
 
 KIND = BrokersKind()

@@ -7,7 +7,7 @@ Importing the package is cheap: the spec, diff and worker modules load inside th
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mqctl.kind import ChangeTypes, Kind
@@ -72,10 +72,13 @@ class ConnectorsKind(Kind["ConnectorSpec", "LiveConnectors"]):
 
         return export_connectors(snapshots.of(self), ctx)
 
-    def commands(self) -> Sequence[tuple[str, typer.Typer]]:
-        from mqctl.kinds.connectors.cli import app
+    def commands(self) -> Sequence[tuple[str, Callable[[], typer.Typer]]]:
+        def load() -> typer.Typer:
+            from mqctl.kinds.connectors.cli import app
 
-        return [(NAME, app)]
+            return app
+
+        return [(NAME, load)]
 
 
 KIND = ConnectorsKind()

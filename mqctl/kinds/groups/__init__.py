@@ -6,7 +6,7 @@ Importing the package is cheap: the spec, diff and cluster modules load inside t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mqctl.kind import ChangeTypes, Kind
@@ -72,10 +72,18 @@ class GroupsKind(Kind["GroupSpec", "LiveGroups"]):
 
         return export_groups(snapshots.of(self), ctx)
 
-    def commands(self) -> Sequence[tuple[str, typer.Typer]]:
-        from mqctl.kinds.groups.cli import alerts_app, groups_app
+    def commands(self) -> Sequence[tuple[str, Callable[[], typer.Typer]]]:
+        def groups() -> typer.Typer:
+            from mqctl.kinds.groups.cli import groups_app
 
-        return [(NAME, groups_app), ("alerts", alerts_app)]
+            return groups_app
+
+        def alerts() -> typer.Typer:
+            from mqctl.kinds.groups.cli import alerts_app
+
+            return alerts_app
+
+        return [(NAME, groups), ("alerts", alerts)]
 
 
 KIND = GroupsKind()
