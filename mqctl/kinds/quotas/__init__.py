@@ -40,11 +40,11 @@ class QuotasKind(Kind["QuotaSpec", "LiveQuotas"]):
     def check(self, desired: DesiredState) -> list[Diagnostic]:
         """A quota on a user users/ does not declare, when this project manages users at all:
         most likely a typo, which would limit nobody."""
+        if not desired.of(self) or not desired.manages(users.KIND):
+            return []  # before the imports: a project without quotas never loads the model
         from mqctl.diagnostics import warning
         from mqctl.kinds.quotas.model import USER
 
-        if not desired.manages(users.KIND):
-            return []
         declared = {user.name for user in desired.of(users.KIND)}
         return [
             warning(spec.source.file, spec.source.line, "user",
