@@ -6,9 +6,10 @@ plans, the marginal cost of an in-sync topic, and request counts that must not g
         [--declared-topics 10000] [--declared-acls 10000]
 
 Every timed case runs the whole CLI (`mqctl ...`, a fresh process: Python start-up, imports,
-everything a user waits for), alternating baseline and this checkout `--rounds` times, and
-reports wall-clock and CPU seconds (user + system of the process and its children, from wait4)
-as min / median, the peak RSS, and the ratio baseline / new of the medians. The machine is shared:
+everything a user waits for) from compiled bytecode (compile_bytecode says why), alternating
+baseline and this checkout `--rounds` times, and reports wall-clock and CPU seconds (user +
+system of the process and its children, from wait4) as min / median, the peak RSS, and the ratio
+baseline / new of the medians. The machine is shared:
 compare the ratios of one run, and read the load average printed with each table.
 
 The baseline runs from its own venv (`<baseline>/.venv/bin/python -m mqctl`) when it has one,
@@ -83,6 +84,16 @@ class Sample:
     peak_mib: float
     code: int
     output: str
+
+
+def compile_bytecode(checkout: Checkout) -> None:
+    """Both checkouts run from compiled bytecode, as a pip-installed mqctl does (pip compiles it at
+    install time). An editable checkout has none, and with PYTHONDONTWRITEBYTECODE set (as on these
+    machines) every run would compile each imported module from source: a cost users never pay,
+    and larger for whichever checkout imports more of its own code."""
+    command = [checkout.command[0], "-m", "compileall", "-q", str(checkout.root / "mqctl")]
+    subprocess.run(command, check=True, env=checkout.env, stdout=subprocess.DEVNULL)
+    print(f"compiled the bytecode of {checkout.root / 'mqctl'}")
 
 
 def run(checkout: Checkout, args: Sequence[str], cwd: Path) -> Sample:
@@ -516,6 +527,8 @@ def main() -> None:
     checkouts = (Checkout.at(f"baseline ({args.baseline})", args.baseline.resolve()), Checkout.at("new", new))
     cases = args.cases.split(",")
     print(f"rounds: {args.rounds}; baseline: {args.baseline}; new: {new}; cases: {', '.join(cases)}")
+    for checkout in checkouts:
+        compile_bytecode(checkout)
     if "help" in cases:
         case_help(checkouts, args.rounds)
     if "validate" in cases:
