@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from kafka.protocol.admin import CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest
@@ -217,3 +217,24 @@ def holding(env: Environment, command: str, notify: Callable[[str], None] = lamb
     finally:
         if not lock.release(me):
             notify(f"the apply lock of environment {env.name} was broken while this apply ran; it was left alone")
+
+
+T = TypeVar("T")
+
+
+def run_holding(
+    env: Environment, command: str, body: Callable[[], T], notify: Callable[[str], None] = lambda _: None
+) -> tuple[T, str | None]:
+    """`body` under the apply lock: its result, and why the lock could not be released afterwards
+    (None when it was). What a finished body changed must still be reported, so a release failure
+    after it is returned, never raised instead of it; after a failed body it is raised, with the
+    body's error as its context."""
+    finished: list[T] = []
+    try:
+        with holding(env, command, notify):
+            finished.append(body())
+    except LockReleaseError as exc:
+        if not finished:
+            raise
+        return finished[0], exc.message
+    return finished[0], None

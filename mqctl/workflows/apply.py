@@ -186,7 +186,7 @@ def apply_project(
     true while it is applied; a saved plan is checked before anything connects. A lock that cannot
     be released afterwards is reported with the run (`lock_error`), never instead of it: what was
     changed under the lock must still be said."""
-    from mqctl.kafka.lock import LockReleaseError, holding
+    from mqctl.kafka.lock import run_holding
 
     options = options or PlanOptions()
     parse_targets(options.targets, [kind.name for kind in KINDS])  # a bad --target fails before the lock
@@ -194,14 +194,11 @@ def apply_project(
     saved = read_saved(plan_file, env) if plan_file is not None else None
     if saved is not None:
         options = _saved_targets(saved, options)
-    run: ApplyRun | None = None
-    try:
-        with holding(config.environment, f"mqctl apply --env {env}", hooks.notify):
-            run = _apply_locked(config, hooks, saved, options)
-    except LockReleaseError as exc:
-        if run is None:  # the body itself failed (its error is the context); nothing to report
-            raise
-        run.lock_error = exc.message
+    command = f"mqctl apply --env {env}"
+    run, lock_error = run_holding(
+        config.environment, command, lambda: _apply_locked(config, hooks, saved, options), hooks.notify
+    )
+    run.lock_error = lock_error
     return run
 
 

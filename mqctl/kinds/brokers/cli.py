@@ -120,12 +120,9 @@ def drain(
     with handled(no_color):
         fmt = choice("--output", output, tuple(FORMATS))
         config = project(root, env)
-        from mqctl.edges import Edges
-        from mqctl.kafka.lock import LockReleaseError, holding
-        from mqctl.kinds.topics.drain import execute_drain, read_drain
+        from mqctl.kinds.topics.drain import drain_broker, read_drain
 
         notify = lambda line: out.print(line, markup=False)  # noqa: E731 - progress of the moves
-        edges = Edges(config.environment, notify)
         selected = tuple(topics or ())
 
         def show(plan: Plan) -> None:
@@ -135,23 +132,15 @@ def drain(
                 out.print(f"Broker {broker} holds no replica of the selected topics: nothing to move.", markup=False)
 
         if not execute:
-            plan = read_drain(edges, broker, selected)
+            from mqctl.edges import Edges
+
+            plan = read_drain(Edges(config.environment, notify), broker, selected)
             show(plan)
             raise typer.Exit(1 if plan.errors else 2 if plan.changes else 0)
-        outcome: dict[str, str | None] = {}
-        unreleased: LockReleaseError | None = None
-        try:
-            with holding(config.environment, f"mqctl brokers drain --env {env} {broker}", notify):
-                plan = read_drain(edges, broker, selected)  # read again under the lock
-                show(plan)
-                if plan.errors or not plan.changes:
-                    raise typer.Exit(1 if plan.errors else 0)
-                outcome = execute_drain(edges, plan)
-        except LockReleaseError as exc:  # the moves ran: say what they did before the lock's error
-            unreleased = exc
-        for topic, reason in sorted(outcome.items()):
+        run = drain_broker(config, broker, selected, show, notify)
+        for topic, reason in sorted(run.outcome.items()):
             out.print(f"✓ drained {topic}" if reason is None else f"✗ not drained {topic}: {reason}", markup=False)
-        if unreleased is not None:
-            raise unreleased
-    if any(outcome.values()):
+        if run.lock_error is not None:  # after the report: what was moved must still be said
+            raise MqctlError(run.lock_error)
+    if run.failed:
         raise typer.Exit(1)

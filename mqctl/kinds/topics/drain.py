@@ -8,9 +8,11 @@ waited for, resumable, throttle removed at the end). `mqctl brokers drain` is it
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from mqctl.config import ProjectConfig
 from mqctl.diagnostics import Diagnostic, MqctlError, error
 from mqctl.edges import Edges
 from mqctl.kinds.topics.changes import TopicReassign
@@ -77,3 +79,41 @@ def execute_drain(edges: Edges, plan: Plan) -> dict[str, str | None]:
 
     moves = [c for c in plan.changes if isinstance(c, TopicReassign)]
     return edges.service(ReassignAdmin).execute(moves)
+
+
+@dataclass
+class DrainRun:
+    plan: Plan  # as read under the lock
+    outcome: dict[str, str | None] = field(default_factory=dict)  # topic -> None moved, else why not
+    lock_error: str | None = None  # the lock could not be released afterwards: it stays held
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.plan.errors) or any(self.outcome.values()) or self.lock_error is not None
+
+
+def drain_broker(
+    config: ProjectConfig,
+    broker: int,
+    topics: Sequence[str],
+    show: Callable[[Plan], None],
+    notify: Callable[[str], None] = lambda _: None,
+) -> DrainRun:
+    """`brokers drain --execute`: under the apply lock, read the moves again (the dry run's may be
+    stale), show them, and carry them out unless the plan has errors or nothing to move. A lock
+    that cannot be released is reported with the moves (`lock_error`), never instead of them."""
+    from mqctl.kafka.lock import run_holding
+
+    edges = Edges(config.environment, notify)
+
+    def locked() -> DrainRun:
+        plan = read_drain(edges, broker, topics)
+        show(plan)
+        if plan.errors or not plan.changes:
+            return DrainRun(plan)
+        return DrainRun(plan, execute_drain(edges, plan))
+
+    command = f"mqctl brokers drain --env {config.environment.name} {broker}"
+    run, lock_error = run_holding(config.environment, command, locked, notify)
+    run.lock_error = lock_error
+    return run
