@@ -60,17 +60,20 @@ def validate(
     """Lint every spec file offline (no cluster needed); report all errors at once. Exit 0 clean, 1 errors."""
     from mqctl.workflows.validate import validate_project
 
-    out = console(no_color)
     with handled():
         found = validate_project(root, env)
+    summary = ", ".join(f"{n}: {c} resource(s)" for n, c in found.counts.items())
+    if not found.diagnostics:  # the usual pre-commit answer: one plain line, without loading rich
+        typer.echo(f"validate: OK, 0 warning(s) ({summary})")
+        return
+    out = console(no_color)
     _print_diagnostics(out, found.diagnostics)
     errors = errors_of(found.diagnostics)
     warnings = warnings_of(found.diagnostics)
-    summary = ", ".join(f"{n}: {c} resource(s)" for n, c in found.counts.items())
     if errors:
-        out.print(f"validate: {len(errors)} error(s), {len(warnings)} warning(s) ({summary})")
+        out.print(f"validate: {len(errors)} error(s), {len(warnings)} warning(s) ({summary})", markup=False)
         raise typer.Exit(1)
-    out.print(f"validate: OK, {len(warnings)} warning(s) ({summary})")
+    out.print(f"validate: OK, {len(warnings)} warning(s) ({summary})", markup=False)
 
 
 def _format(output: str) -> OutputFormat:

@@ -43,7 +43,8 @@ NOT_FOR_HELP = (*HEAVY, "yaml", "jsonschema_rs", "re2", "pydantic", "mqctl.workf
 OTHER_COMMANDS = ("mqctl.cli.cluster", "mqctl.cli.lock", "mqctl.cli.partitions", "mqctl.cli.template",
                   "mqctl.cli.export", "mqctl.cli.init", "mqctl.kinds.groups.cli", "mqctl.kinds.brokers.cli",
                   "mqctl.kinds.connectors.cli")
-NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich.table", "pydantic", "mqctl.health")
+# clean specs print one plain line: rich loads only to colour diagnostics
+NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health")
 # plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy
 NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic")
 
