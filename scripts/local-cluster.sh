@@ -27,7 +27,7 @@
 #   MQCTL_NO_RESTART=1     `up` never stops anything: a partly running cluster is an error instead of
 #                          being restarted (tests run `up` next to a cluster that others share)
 #   MQCTL_PORT_OFFSET      added to every port (default 0): a second cluster, in its own MQCTL_CLUSTER_DIR,
-#                          beside one on the default ports (tests/integration/test_local_cluster_lifecycle.py)
+#                          beside one on the default ports (tests/integration/test_local_cluster_script.py)
 set -euo pipefail
 
 say() { printf '%s\n' "$*"; }
