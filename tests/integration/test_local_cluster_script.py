@@ -69,108 +69,15 @@ def processes_of(cluster_dir: Path) -> list[int]:
     return found
 
 
-def test_up_on_the_running_cluster_does_nothing_and_succeeds() -> None:
-    before = running(CLUSTER_DIR)
-    assert set(before) == set(COMPONENTS), f"the cluster in {CLUSTER_DIR} is not fully running: {before}"
-    start = time.monotonic()
-    up = script("up", CLUSTER_DIR)
-    took = time.monotonic() - start
-    assert up.returncode == 0, up.stdout + up.stderr
-    assert "local cluster already running" in up.stdout and "nothing to do" in up.stdout
-    assert "starting" not in up.stdout.lower() and "stopping" not in up.stdout.lower()
-    assert running(CLUSTER_DIR) == before  # the same processes: nothing was restarted
-    assert took < 120
-
-
-def test_up_refuses_ports_another_process_holds_and_starts_nothing(tmp_path: Path) -> None:
-    before = running(CLUSTER_DIR)
-    assert set(before) == set(COMPONENTS), f"the cluster in {CLUSTER_DIR} is not fully running: {before}"
-    scratch = tmp_path / "scratch-cluster"
-    up = script("up", scratch, timeout=120, MQCTL_CACHE_DIR=str(tmp_path / "cache"))
-    assert up.returncode == 1, up.stdout + up.stderr
-    refusal = re.search(r"error: port\(s\) ([\d ]+) on 127\.0\.0\.1 already in use by a process that is not this "
-                        r"local cluster\.", up.stderr)  # fmt: skip
-    assert refusal, up.stderr
-    named = {int(port) for port in refusal[1].split()}
-    assert named and named <= PORTS
-    assert {19092, 29092, 39092, 49092, 8083} <= named  # the running cluster's listeners, at least
-    assert "down` there) and retry" in up.stderr
-    # nothing started, nothing fetched, and the running cluster untouched
-    assert processes_of(scratch.resolve()) == []
-    assert not list(scratch.glob("*.pid"))
-    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
-    assert running(CLUSTER_DIR) == before
-
-
-def test_a_partly_running_cluster_is_restarted_only_without_mqctl_no_restart(tmp_path: Path) -> None:
-    """One process of a scratch cluster runs (a stand-in marked as its issuer, the way `up` marks
-    its processes): with MQCTL_NO_RESTART=1 `up` refuses and leaves it running; without, `up`
-    stops it to start afresh, and is then refused the ports the running cluster holds."""
-    scratch = (tmp_path / "scratch-cluster").resolve()
-    scratch.mkdir()
-    stand_in = subprocess.Popen(["python3", "-c", "import time; time.sleep(120)", f"-Dmqctl.node={scratch}/issuer"])
-    try:
-        (scratch / "issuer.pid").write_text(f"{stand_in.pid}\n")
-        assert running(scratch) == {"issuer": stand_in.pid}
-
-        kept = script("up", scratch, timeout=120, MQCTL_CACHE_DIR=str(tmp_path / "cache"))
-        assert kept.returncode == 1, kept.stdout + kept.stderr
-        assert "local cluster only partly running (issuer); MQCTL_NO_RESTART=1: not restarting it" in kept.stderr
-        assert stand_in.poll() is None  # still running
-
-        restarted = script("up", scratch, timeout=120, MQCTL_CACHE_DIR=str(tmp_path / "cache"), MQCTL_NO_RESTART="")
-        assert "local cluster only partly running (issuer); restarting all of it" in restarted.stdout
-        assert stand_in.wait(timeout=30) is not None  # stopped by `up`
-        assert restarted.returncode == 1 and "already in use by a process that is not this local cluster" in (
-            restarted.stderr
-        )
-        assert processes_of(scratch) == []
-    finally:
-        if stand_in.poll() is None:
-            stand_in.kill()
-            stand_in.wait(timeout=10)
-
-
 @pytest.fixture
 def scratch(tmp_path: Path) -> Iterator[Path]:
-    """The state directory of a scratch cluster at OFFSET; on the way out `down` stops whatever runs
-    from it (and anything still marked as its component is killed, so a failed test leaves no JVM)."""
+    """A scratch state directory; on the way out `down` stops whatever runs from it (and anything
+    still marked as its component is killed, so a failed test leaves no JVM behind)."""
     cluster_dir = (tmp_path / "scratch-cluster").resolve()
     yield cluster_dir
     script("down", cluster_dir, timeout=120, MQCTL_PORT_OFFSET=str(OFFSET))
     for pid in processes_of(cluster_dir):
         os.kill(pid, signal.SIGKILL)
-
-
-# `up` of the scratch cluster with the registry's JVM given an option it does not know: the registry,
-# started last, exits at once, and everything before it (storage formats, TLS material, brokers, the
-# SASL node, the issuer) is the real thing. Connect would only start once the brokers are ready.
-REGISTRY_EXITS = {"MQCTL_PORT_OFFSET": str(OFFSET), "MQCTL_REGISTRY_HEAP": "-XX:+NoSuchOption",
-                  "MQCTL_CLUSTER_TIMEOUT": "120"}  # fmt: skip
-
-
-def test_up_stops_waiting_at_once_when_a_process_exits_while_starting(scratch: Path) -> None:
-    up = script("up", scratch, timeout=300, **REGISTRY_EXITS)
-    ended = time.time()
-    assert up.returncode == 1, up.stdout + up.stderr
-    log = scratch / "registry" / "registry.log"
-    assert re.search(rf"^error: registry \(pid \d+\) exited while starting; last lines of {log}:$", up.stderr,
-                     re.MULTILINE), up.stderr  # fmt: skip
-    assert "Unrecognized VM option 'NoSuchOption'" in up.stderr  # the tail of its log
-    assert "the local cluster did not come up" in up.stderr
-    # from the registry's start (its pid file is written then) to `up`'s exit: seconds (2.4 measured
-    # at load 9), not the 120 s bound, and not until the brokers were ready (then Connect would run)
-    waited = ended - (scratch / "registry.pid").stat().st_mtime
-    assert waited < 10, f"`up` waited {waited:.1f} s after the registry started"
-    assert "ready after" not in up.stdout
-    assert not (scratch / "connect.pid").exists()
-    # the rest is left running for inspection (docs/local-cluster.md), and `down` stops all of it
-    left = running(scratch)
-    assert set(left) == {"kafka-1", "kafka-2", "kafka-3", "kafka-4", "sasl", "issuer"}
-    assert sorted(processes_of(scratch)) == sorted(left.values())
-    down = script("down", scratch, timeout=120, MQCTL_PORT_OFFSET=str(OFFSET))
-    assert down.returncode == 0, down.stdout + down.stderr
-    assert processes_of(scratch) == []
 
 
 # A stand-in component: records when SIGTERM came and when it exited, after `linger` seconds
@@ -208,6 +115,93 @@ def stand_in(cluster_dir: Path, component: str, record: Path, linger: float) -> 
         assert time.monotonic() < deadline, f"the stand-in {component} did not start"
         time.sleep(0.05)
     return int(started.stdout)
+
+
+def test_up_on_the_running_cluster_does_nothing_and_succeeds() -> None:
+    before = running(CLUSTER_DIR)
+    assert set(before) == set(COMPONENTS), f"the cluster in {CLUSTER_DIR} is not fully running: {before}"
+    start = time.monotonic()
+    up = script("up", CLUSTER_DIR)
+    took = time.monotonic() - start
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "local cluster already running" in up.stdout and "nothing to do" in up.stdout
+    assert "starting" not in up.stdout.lower() and "stopping" not in up.stdout.lower()
+    assert running(CLUSTER_DIR) == before  # the same processes: nothing was restarted
+    assert took < 120
+
+
+def test_up_refuses_ports_another_process_holds_and_starts_nothing(tmp_path: Path) -> None:
+    before = running(CLUSTER_DIR)
+    assert set(before) == set(COMPONENTS), f"the cluster in {CLUSTER_DIR} is not fully running: {before}"
+    scratch = tmp_path / "scratch-cluster"
+    up = script("up", scratch, timeout=120, MQCTL_CACHE_DIR=str(tmp_path / "cache"))
+    assert up.returncode == 1, up.stdout + up.stderr
+    refusal = re.search(r"error: port\(s\) ([\d ]+) on 127\.0\.0\.1 already in use by a process that is not this "
+                        r"local cluster\.", up.stderr)  # fmt: skip
+    assert refusal, up.stderr
+    named = {int(port) for port in refusal[1].split()}
+    assert named and named <= PORTS
+    assert {19092, 29092, 39092, 49092, 8083} <= named  # the running cluster's listeners, at least
+    assert "down` there) and retry" in up.stderr
+    # nothing started, nothing fetched, and the running cluster untouched
+    assert processes_of(scratch.resolve()) == []
+    assert not list(scratch.glob("*.pid"))
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+    assert running(CLUSTER_DIR) == before
+
+
+def test_a_partly_running_cluster_is_restarted_only_without_mqctl_no_restart(scratch: Path, tmp_path: Path) -> None:
+    """One process of a scratch cluster runs (a stand-in marked as its issuer, the way `up` marks
+    its processes): with MQCTL_NO_RESTART=1 `up` refuses and leaves it running; without, `up`
+    stops it to start afresh, and is then refused the ports the running cluster holds."""
+    scratch.mkdir()
+    record = tmp_path / "issuer.record"
+    pid = stand_in(scratch, "issuer", record, linger=0)
+    assert running(scratch) == {"issuer": pid}
+
+    kept = script("up", scratch, timeout=120, MQCTL_CACHE_DIR=str(tmp_path / "cache"))
+    assert kept.returncode == 1, kept.stdout + kept.stderr
+    assert "local cluster only partly running (issuer); MQCTL_NO_RESTART=1: not restarting it" in kept.stderr
+    assert processes_of(scratch) == [pid]  # still running
+
+    restarted = script("up", scratch, timeout=120, MQCTL_CACHE_DIR=str(tmp_path / "cache"), MQCTL_NO_RESTART="")
+    assert "local cluster only partly running (issuer); restarting all of it" in restarted.stdout
+    assert "term" in record.read_text() and "killing" not in restarted.stdout  # stopped by `up`, on SIGTERM
+    assert restarted.returncode == 1 and "already in use by a process that is not this local cluster" in (
+        restarted.stderr
+    )
+    assert processes_of(scratch) == []
+
+
+# `up` of the scratch cluster with the registry's JVM given an option it does not know: the registry,
+# started last, exits at once, and everything before it (storage formats, TLS material, brokers, the
+# SASL node, the issuer) is the real thing. Connect would only start once the brokers are ready.
+REGISTRY_EXITS = {"MQCTL_PORT_OFFSET": str(OFFSET), "MQCTL_REGISTRY_HEAP": "-XX:+NoSuchOption",
+                  "MQCTL_CLUSTER_TIMEOUT": "120"}  # fmt: skip
+
+
+def test_up_stops_waiting_at_once_when_a_process_exits_while_starting(scratch: Path) -> None:
+    up = script("up", scratch, timeout=300, **REGISTRY_EXITS)
+    ended = time.time()
+    assert up.returncode == 1, up.stdout + up.stderr
+    log = scratch / "registry" / "registry.log"
+    assert re.search(rf"^error: registry \(pid \d+\) exited while starting; last lines of {log}:$", up.stderr,
+                     re.MULTILINE), up.stderr  # fmt: skip
+    assert "Unrecognized VM option 'NoSuchOption'" in up.stderr  # the tail of its log
+    assert "the local cluster did not come up" in up.stderr
+    # from the registry's start (its pid file is written then) to `up`'s exit: seconds (2.4 measured
+    # at load 9), not the 120 s bound, and not until the brokers were ready (then Connect would run)
+    waited = ended - (scratch / "registry.pid").stat().st_mtime
+    assert waited < 10, f"`up` waited {waited:.1f} s after the registry started"
+    assert "ready after" not in up.stdout
+    assert not (scratch / "connect.pid").exists()
+    # the rest is left running for inspection (docs/local-cluster.md), and `down` stops all of it
+    left = running(scratch)
+    assert set(left) == {"kafka-1", "kafka-2", "kafka-3", "kafka-4", "sasl", "issuer"}
+    assert sorted(processes_of(scratch)) == sorted(left.values())
+    down = script("down", scratch, timeout=120, MQCTL_PORT_OFFSET=str(OFFSET))
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert processes_of(scratch) == []
 
 
 def test_down_stops_connect_before_the_rest(scratch: Path, tmp_path: Path) -> None:
