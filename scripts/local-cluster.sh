@@ -345,7 +345,7 @@ log.dirs=$dir/data
 # SASL_PLAINTEXT and CONTROLLER need SASL. The controller listener accepts only PLAIN for admin, and
 # the broker talks to its controller and to itself as admin, so no anonymous principal ever needs
 # super-user rights (a PLAINTEXT controller listener would require super.users to include
-# User:ANONYMOUS, and anyone reaching 127.0.0.1:49093 would then be a super user).
+# User:ANONYMOUS, and anyone reaching 127.0.0.1:$SASL_CONTROLLER_PORT would then be a super user).
 listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,BADHOST:SSL
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=PLAIN
