@@ -46,7 +46,8 @@ def properties(text: str) -> dict[str, str]:
 
 
 def script_config(name: str) -> dict[str, str]:
-    env = {**os.environ, "MQCTL_CLUSTER_DIR": STATE, "KAFKA_ADMIN_PASSWORD": "admin-secret"}
+    # the compose file publishes the default ports: compare with the script's at offset 0
+    env = {**os.environ, "MQCTL_CLUSTER_DIR": STATE, "KAFKA_ADMIN_PASSWORD": "admin-secret", "MQCTL_PORT_OFFSET": "0"}
     out = subprocess.run([str(ROOT / "scripts" / "local-cluster.sh"), "config", name], env=env,
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
     return properties(out.replace(f"{STATE}/tls/", "/tls/"))

