@@ -370,8 +370,14 @@ $(small_and_quick)
 EOF
 }
 
-new_cluster_id() { # a Kafka Uuid: 16 random bytes, base64url without padding
-  "$PYTHON" -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))'
+new_cluster_id() { # a Kafka Uuid: 16 random bytes, base64url without padding, never starting with "-"
+  # (1 id in 64 would: kafka-storage's argument parser then takes `-t -xyz` for an option, "expected one
+  # argument"; Kafka's own Uuid.randomUuid draws again for the same reason)
+  "$PYTHON" -c '
+import base64, uuid
+while (id := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"):
+    pass
+print(id)'
 }
 
 connect_config() { # the Connect worker's properties on stdout
