@@ -36,7 +36,7 @@ def test_schema_export_writes_every_spec_schema(tmp_path: Path) -> None:
 # What no command loads before it needs it (issue 21: start-up is paid on every CI run). Typer's own
 # help renders with rich (tables, markdown), so `--help` may load rich; nothing else may.
 HEAVY = ("confluent_kafka", "kafka", "jsonschema", "mqctl.registry", "mqctl.connect", "httpx2", "cel", "fastavro",
-         "proto_schema_parser", "antlr4", "mqctl.templates")
+         "proto_schema_parser", "antlr4", "mqctl.templates", "cryptography")
 NOT_FOR_HELP = (*HEAVY, "yaml", "jsonschema_rs", "re2", "pydantic", "mqctl.workflows", "mqctl.kinds.topics.spec",
                 "mqctl.render", "rich.markup", "importlib.metadata", "mqctl.health", "mqctl.config")
 # a command mounts only itself: the other commands' modules stay unread (typer would inspect them all)
