@@ -44,9 +44,10 @@ OTHER_COMMANDS = ("mqctl.cli.cluster", "mqctl.cli.lock", "mqctl.cli.partitions",
                   "mqctl.cli.export", "mqctl.cli.init", "mqctl.kinds.groups.cli", "mqctl.kinds.brokers.cli",
                   "mqctl.kinds.connectors.cli")
 # clean specs print one plain line: rich loads only to colour diagnostics
-NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health")
+NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health", "re2")
 # plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy
-NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic")
+NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic",
+                "re2")
 
 
 def loaded_by(args: list[str], cwd: Path, watched: tuple[str, ...]) -> tuple[object, list[str]]:
