@@ -31,8 +31,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from cryptography import x509
-
 from mqctl.config import Environment, SecurityConfig
 from mqctl.diagnostics import MqctlError
 
@@ -76,7 +74,12 @@ def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _info(cert: x509.Certificate) -> CertificateInfo:
+def _info(data: bytes, *, pem: bool = False) -> CertificateInfo:
+    """A certificate (DER, or PEM) as plain values. `cryptography` is imported here, on first use:
+    it adds about 8 MiB of RSS, which a run that reads no certificate (any plaintext one) never needs."""
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate(data) if pem else x509.load_der_x509_certificate(data)
     try:
         alt = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         names = tuple(str(name.value) for name in alt if isinstance(name, (x509.DNSName, x509.IPAddress)))
@@ -95,7 +98,7 @@ def read_certificate(path: str, setting: str = "ssl_certificate_location") -> Ce
     """The first certificate of a PEM file; MqctlError naming `setting` when there is none."""
     try:
         with open(path, "rb") as handle:
-            return _info(x509.load_pem_x509_certificate(handle.read()))
+            return _info(handle.read(), pem=True)
     except (OSError, ValueError) as exc:
         raise MqctlError(f"{setting} {path}: not a readable PEM certificate ({exc})") from None
 
@@ -197,7 +200,7 @@ def _presented(host: str, port: int, timeout: float) -> CertificateInfo | None:
     try:
         with context.wrap_socket(sock, server_hostname=host) as tls:
             der = tls.getpeercert(binary_form=True)
-            return _info(x509.load_der_x509_certificate(der)) if der else None
+            return _info(der) if der else None
     except (OSError, ValueError):
         return None
     finally:
@@ -254,7 +257,7 @@ def _handshake(security: SecurityConfig, address: str, host: str, sock: socket.s
     client certificate only after the client's side of the handshake is done."""
     with tls_context(security).wrap_socket(sock, server_hostname=host) as tls:
         der = tls.getpeercert(binary_form=True)
-        cert = _info(x509.load_der_x509_certificate(der)) if der else None
+        cert = _info(der) if der else None
         try:
             tls.sendall(struct.pack(">i", len(_API_VERSIONS_V0)) + _API_VERSIONS_V0)
             answer = tls.recv(4)

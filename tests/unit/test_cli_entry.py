@@ -43,7 +43,7 @@ def test_schema_export_writes_every_spec_schema(tmp_path: Path) -> None:
 # What no command loads before it needs it (issue 21: start-up is paid on every CI run). Typer's own
 # help renders with rich (tables, markdown), so `--help` may load rich; nothing else may.
 HEAVY = ("confluent_kafka", "kafka", "jsonschema", "mqctl.registry", "mqctl.connect", "httpx2", "cel", "fastavro",
-         "proto_schema_parser", "antlr4", "mqctl.templates")
+         "proto_schema_parser", "antlr4", "mqctl.templates", "cryptography")
 NOT_FOR_HELP = (*HEAVY, "yaml", "jsonschema_rs", "re2", "pydantic", "mqctl.workflows", "mqctl.kinds.topics.spec",
                 "mqctl.render", "rich.markup", "importlib.metadata", "mqctl.health", "mqctl.config")
 # a command mounts only itself: the other commands' modules stay unread (typer would inspect them all)
@@ -51,9 +51,10 @@ OTHER_COMMANDS = ("mqctl.cli.cluster", "mqctl.cli.lock", "mqctl.cli.partitions",
                   "mqctl.cli.export", "mqctl.cli.init", "mqctl.kinds.groups.cli", "mqctl.kinds.brokers.cli",
                   "mqctl.kinds.connectors.cli")
 # clean specs print one plain line: rich loads only to colour diagnostics
-NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health")
+NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health", "re2")
 # plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy
-NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic")
+NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic",
+                "re2")
 
 
 def loaded_by(args: list[str], cwd: Path, watched: tuple[str, ...]) -> tuple[object, list[str]]:

@@ -35,3 +35,9 @@ def test_only_the_default_rule_goes_to_re() -> None:
     assert matches(rule, "dev.order.created.v1")
     assert not matches(rule, "dev.order.created.v1\n")  # `re`'s `$` would take the newline; RE2's does not
     assert not matches(rule, "dev.Order.created.v1")
+
+
+def test_the_default_rule_compiles_with_re2_on_first_use() -> None:
+    """Config load no longer compiles mqctl's own rule with RE2 (`re` matches most names), so this
+    is where it is proved that RE2 takes it, for the names that do go to RE2."""
+    assert {"env", "domain"} <= set(compile_naming(DEFAULT_NAMING_PATTERN).groupindex)
