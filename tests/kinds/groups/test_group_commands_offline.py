@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from mqctl.kinds.groups.cli import emit
 from tests.conftest import Project
 
 SPECS = {
@@ -53,3 +56,12 @@ def test_an_unreachable_cluster_fails_within_the_timeout(offline_project: Projec
         result = offline_project.run(*args)
         assert result.exit_code == 1 and "cannot reach Kafka environment" in result.output, result.output
         assert time.monotonic() - start < 15 and "Traceback" not in result.output
+
+
+def test_a_text_report_is_its_lines_exactly(capsys: pytest.CaptureFixture[str]) -> None:
+    """emit prints the lines at once: the bytes are the lines, each ended by one newline, nothing
+    folded or interpreted (a long line, rich markup and an emoji code stay as they are)."""
+    lines = ["environment dev: 2 group(s)", "✓ dev.g: Stable, consumer, members 1",
+             "    [red]dev.t:warning:[/]: lag 1, " + "x" * 300, "all groups within their alerts"]
+    emit(True, "text", dict, lambda: lines)
+    assert capsys.readouterr().out == "".join(line + "\n" for line in lines)
