@@ -288,6 +288,10 @@ def test_the_snapshot_costs_one_request_however_many_connectors(connect_project:
     for i in range(5):
         config = {"connector.class": "FileStreamSource", "topic": f"{env}.t", "file": f"/tmp/absent-{i}.txt"}
         assert connect_worker.put(f"/connectors/{env}.c{i}/config", json=config).status_code == 201
+    # the worker answers a PUT before its own listing shows the new connector (a CI run's snapshot
+    # right after the fifth PUT listed four): wait until it lists all five, then read once
+    wanted = {f"{env}.c{i}" for i in range(5)}
+    assert eventually(lambda: wanted <= set(connect_worker.get("/connectors").json()))
     edges = Edges(load_config(connect_project.root, env).environment)
     live = KIND.snapshot(edges)
     assert sorted(live) == [f"{env}.c{i}" for i in range(5)]
