@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # 85 of the suite's 200 s. Leaving tests out can only let a mutant survive, never kill one.
 UNIT = ["-m", "pytest", "-q", "-x", "-rf", "-p", "no:cacheprovider", "-m", "not kafka and not sasl and not registry",
         "--ignore=tests/unit/test_fuzz.py"]
+TOOL_DIRS = sorted({str(Path(found).parent) for found in [shutil.which("promtool")] if found} - {"/usr/bin", "/bin"})
 FAILED = re.compile(r"^FAILED (.+?)(?: - .*)?$", re.M)  # the short summary (-rf): node ids may hold spaces
 
 
@@ -115,8 +116,10 @@ def project_copy(source: Path, mutation: Mutation | None) -> Iterator[Path]:
 
 def pytest(copy: Path, *args: str) -> Run:
     start = time.monotonic()
-    # PYTHONPATH first: the copy's mqctl, not the editable install of the real project
-    env = {"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+    # PYTHONPATH first: the copy's mqctl, not the editable install of the real project. PATH leaves
+    # out the real project's venv; the unit tests' one outside tool, promtool, may live elsewhere
+    # (.ci/run installs it in /usr/local/bin)
+    env = {"PYTHONPATH": str(copy), "PATH": ":".join([*TOOL_DIRS, "/usr/bin", "/bin"]), "HOME": str(Path.home())}
     result = subprocess.run([sys.executable, *UNIT, *args], cwd=copy, env=env, capture_output=True, text=True,
                             timeout=900)
     output = result.stdout + result.stderr
