@@ -62,18 +62,17 @@ def validate(
 
     with handled():
         found = validate_project(root, env)
+    errors, warnings = errors_of(found.diagnostics), warnings_of(found.diagnostics)
     summary = ", ".join(f"{n}: {c} resource(s)" for n, c in found.counts.items())
-    if not found.diagnostics:  # the usual pre-commit answer: one plain line, without loading rich
-        typer.echo(f"validate: OK, 0 warning(s) ({summary})")
-        return
-    out = console(no_color)
-    _print_diagnostics(out, found.diagnostics)
-    errors = errors_of(found.diagnostics)
-    warnings = warnings_of(found.diagnostics)
+    verdict = f"validate: {f'{len(errors)} error(s)' if errors else 'OK'}, {len(warnings)} warning(s) ({summary})"
+    if found.diagnostics:
+        out = console(no_color)
+        _print_diagnostics(out, found.diagnostics)
+        out.print(verdict, markup=False)
+    else:  # the usual pre-commit answer: one plain line, without loading rich to colour nothing
+        typer.echo(verdict)
     if errors:
-        out.print(f"validate: {len(errors)} error(s), {len(warnings)} warning(s) ({summary})", markup=False)
         raise typer.Exit(1)
-    out.print(f"validate: OK, {len(warnings)} warning(s) ({summary})", markup=False)
 
 
 def _format(output: str) -> OutputFormat:
