@@ -13,10 +13,10 @@ from typing import Any
 from mqctl import schema_check
 from mqctl.config import unknown_environments
 from mqctl.diagnostics import Diagnostic, Severity
+from mqctl.policies import FOLDER
 from mqctl.spec.loader import spec_files
 from mqctl.yamlsource import PathKey, YamlDocument, format_path, load_yaml_file
 
-FOLDER = "policies"
 SCHEMA = "policies"  # policies.schema.json, next to mqctl.yaml's
 FORBID = "forbid_changes"  # the one rule type checked on planned changes instead of resources
 REQUIRES = "requires"

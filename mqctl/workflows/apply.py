@@ -19,7 +19,7 @@ from mqctl.edges import Edges
 from mqctl.kind import Executor
 from mqctl.kinds import KINDS
 from mqctl.plan import Change, Plan
-from mqctl.policies.model import FOLDER as POLICY_FOLDER
+from mqctl.policies import FOLDER as POLICY_FOLDER
 from mqctl.saved_plan import (
     Fingerprints,
     SavedPlan,

@@ -19,7 +19,7 @@ from mqctl.config import ConnectConfig, Environment, RegistryConfig
 from mqctl.diagnostics import MqctlError
 from mqctl.exporting import SCHEMA_DIR, schema_comment
 from mqctl.kinds import KINDS
-from mqctl.policies.model import FOLDER as POLICY_FOLDER
+from mqctl.policies import FOLDER as POLICY_FOLDER
 from mqctl.schema_check import load_schema
 from mqctl.workflows.export import export_schemas
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from mqctl.config import environment_names, load_config
 from mqctl.diagnostics import Diagnostic
 from mqctl.kinds import KINDS
-from mqctl.policies.check import load_and_check
+from mqctl.policies import present as policies_present
 from mqctl.spec.loader import load_specs
 
 
@@ -19,7 +19,8 @@ class Validation:
 
 
 def validate_project(root: Path, env: str | None = None) -> Validation:
-    """Secrets are not needed: `${VAR}`s may be unset. Policies are checked for each environment."""
+    """Secrets are not needed: `${VAR}`s may be unset. Policies, when the project has a policies/
+    folder, are checked for each environment."""
     names = [env] if env else environment_names(root)
     found: set[Diagnostic] = set()
     counts = {}
@@ -27,6 +28,9 @@ def validate_project(root: Path, env: str | None = None) -> Validation:
         config = load_config(root.resolve(), name, secrets=False)
         desired, diagnostics = load_specs(config)
         found.update(diagnostics)
-        found.update(load_and_check(config, desired, KINDS)[1])
+        if policies_present(config.root):
+            from mqctl.policies.check import load_and_check  # the policy engine: ~20 ms of imports
+
+            found.update(load_and_check(config, desired, KINDS)[1])
         counts[name] = desired.resource_count()
     return Validation(sorted(found), counts)

@@ -50,8 +50,9 @@ NOT_FOR_HELP = (*HEAVY, "yaml", "jsonschema_rs", "re2", "pydantic", "mqctl.workf
 OTHER_COMMANDS = ("mqctl.cli.cluster", "mqctl.cli.lock", "mqctl.cli.partitions", "mqctl.cli.template",
                   "mqctl.cli.export", "mqctl.cli.init", "mqctl.kinds.groups.cli", "mqctl.kinds.brokers.cli",
                   "mqctl.kinds.connectors.cli")
-# clean specs print one plain line: rich loads only to colour diagnostics
-NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health", "re2")
+# clean specs print one plain line: rich loads only to colour diagnostics; the policy engine loads
+# only for a project with a policies/ folder
+NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health", "re2", "mqctl.policies.check")
 # plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy
 NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic",
                 "re2")
