@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
-from kafka.protocol.admin import DescribeConfigsRequest
+from kafka.protocol.admin import DescribeConfigsRequest, DescribeConfigsResponse
 
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
@@ -38,8 +38,11 @@ from mqctl.kafka.connection import (
     setup_timeout_ms,
     unreachable,
 )
+from mqctl.kafka.describe_configs import VERSION as DESCRIBE_CONFIGS_VERSION
+from mqctl.kafka.describe_configs import decode_describe_configs
 from mqctl.kafka.oauth import explain
 from mqctl.kafka.protocol import CONFIG_SOURCES, UNKNOWN_TOPIC_OR_PARTITION, ProtocolClient, describe_error
+from mqctl.kafka.wire import decoded_by
 from mqctl.live import LiveConfig
 
 T = TypeVar("T")
@@ -56,6 +59,8 @@ DESCRIBE_IN_FLIGHT = 2
 # Fewer topics may have more of the parts in flight (all six up to ~3,400 topics) without holding
 # more topics' entries than two parts of 10,000 do: one round trip instead of three.
 DESCRIBE_HELD = 3_400
+# Topic DescribeConfigs whose responses mqctl decodes itself (mqctl.kafka.describe_configs says why)
+_DescribeTopicConfigs = decoded_by(DescribeConfigsRequest, DescribeConfigsResponse, decode_describe_configs)
 
 
 @dataclass(frozen=True)
@@ -234,25 +239,29 @@ class KafkaAdmin:
         self, names: Iterable[str], keys: Iterable[str] | None = None
     ) -> dict[str, dict[str, LiveConfig]]:
         """The configs of `names` (only `keys`, when given), in DESCRIBE_PARTS DescribeConfigs
-        requests at most, through kafka-python (mqctl.kafka.protocol says why). A topic deleted
-        since its name was read is left out."""
+        requests at most, through kafka-python's connection and mqctl's decoder (mqctl.kafka.protocol
+        and mqctl.kafka.describe_configs say why). A topic deleted since its name was read is left out."""
         wanted = sorted(names)
         only = None if keys is None else sorted(keys)
         configs: dict[str, dict[str, LiveConfig]] = {}
-        seen: dict[tuple[Any, ...], LiveConfig] = {}
+        version = DESCRIBE_CONFIGS_VERSION
         requests = [
-            DescribeConfigsRequest(resources=[(_TOPIC, name, only) for name in wanted[i::DESCRIBE_PARTS]])
+            _DescribeTopicConfigs(
+                resources=[(_TOPIC, name, only) for name in wanted[i::DESCRIBE_PARTS]],
+                min_version=version,
+                max_version=version,
+            )
             for i in range(min(DESCRIBE_PARTS, len(wanted)))
         ]
         in_flight = max(DESCRIBE_IN_FLIGHT, min(DESCRIBE_PARTS, DESCRIBE_HELD * DESCRIBE_PARTS // max(1, len(wanted))))
-        for response in self.protocol.send_all("describe topic configs", requests, in_flight):
-            for result in response.results:  # each response is dropped once converted
+        for results in self.protocol.send_all("describe topic configs", requests, in_flight):
+            for result in results:
                 if result.error_code == UNKNOWN_TOPIC_OR_PARTITION:
                     continue  # deleted since the names were read: not part of the live state
                 if result.error_code:
                     reason = describe_error(self.env, result.error_code, result.error_message)
                     raise MqctlError(f"describe configs of {result.resource_name}: {reason}")
-                configs[result.resource_name] = live_configs(result.configs, seen)
+                configs[result.resource_name] = result.configs
         return configs
 
     def forget_broker_configs(self) -> None:
@@ -309,22 +318,6 @@ class KafkaAdmin:
 def _brokers(described: Any) -> tuple[BrokerInfo, ...]:
     nodes = (BrokerInfo(node.id, node.host, node.port, node.rack) for node in described.nodes)
     return tuple(sorted(nodes, key=lambda b: b.id))
-
-
-def live_configs(entries: Iterable[Any], seen: dict[tuple[Any, ...], LiveConfig]) -> dict[str, LiveConfig]:
-    """Convert one topic's DescribeConfigs entries (kafka-python's), sharing equal LiveConfigs
-    across topics through `seen`: most of a topic's ~33 entries are the same broker defaults, so
-    10,000 topics need a few hundred objects instead of 330,000. A key and its source decide
-    read-only and sensitive."""
-    out = {}
-    for entry in entries:
-        signature = (entry.name, entry.value, entry.config_source)
-        config = seen.get(signature)
-        if config is None:
-            source = CONFIG_SOURCES.get(entry.config_source, str(entry.config_source))
-            config = seen[signature] = LiveConfig(entry.value, source, entry.read_only, entry.is_sensitive)
-        out[entry.name] = config
-    return out
 
 
 def live_config(entry: Any) -> LiveConfig:
