@@ -1,24 +1,22 @@
 """mqctl's DescribeConfigs v4 decoder against kafka-python's encoder and decoder: the same results
 for any response, equal entries shared, and bad bytes refused with ValueError (which kafka-python's
 parser turns into a protocol error) instead of any other exception. The request class that uses it
-goes through kafka-python's own parser here; the integration suite reads real brokers' answers."""
+goes through kafka-python's own parser in test_wire_shim; the integration suite reads real brokers'
+answers."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import struct
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kafka.protocol.admin import DescribeConfigsRequest, DescribeConfigsResponse
-from kafka.protocol.parser import KafkaProtocol
+from kafka.protocol.admin import DescribeConfigsResponse
 
 from mqctl.kafka.describe_configs import VERSION, decode_describe_configs
 from mqctl.kafka.protocol import CONFIG_SOURCES
-from mqctl.kafka.wire import decoded_by
 from mqctl.live import LiveConfig
 
 Result = DescribeConfigsResponse.DescribeConfigsResult
@@ -100,27 +98,3 @@ def test_any_bytes_decode_or_raise_value_error(data: bytes) -> None:
     """Fuzz: an IndexError, a UnicodeDecodeError or anything but ValueError fails the test."""
     with contextlib.suppress(ValueError):
         decode_describe_configs(data)
-
-
-def framed(correlation_id: int, body: bytes) -> bytes:
-    message = struct.pack(">i", correlation_id) + b"\x00" + body  # response header v1: id, no tagged fields
-    return struct.pack(">i", len(message)) + message
-
-
-def test_only_the_decoded_request_class_gets_mqctl_s_decoder_through_kafka_python_s_parser() -> None:
-    decoded = decoded_by(DescribeConfigsRequest, DescribeConfigsResponse, decode_describe_configs)
-    entry = Entry(name="cleanup.policy", value="compact", read_only=False, config_source=1, is_sensitive=False,
-                  synonyms=[], config_type=7, documentation=None)  # fmt: skip
-    body = encoded([Result(error_code=0, error_message=None, resource_type=2, resource_name="t", configs=[entry])])
-    parser = KafkaProtocol(client_id="mqctl-test")
-    ours = decoded(resources=[(2, "t", None)], min_version=VERSION, max_version=VERSION)
-    plain = DescribeConfigsRequest(resources=[(2, "t", None)])
-    for request in (ours, plain):
-        request.API_VERSION = VERSION
-    assert ours.encode() == plain.encode()  # the same request on the wire
-    first, second = parser.send_request(ours), parser.send_request(plain)
-    parser.send_bytes()
-    (_, mine), (_, theirs) = parser.receive_bytes(framed(first, body) + framed(second, body))
-    assert mine == decode_describe_configs(body)
-    assert isinstance(theirs, DescribeConfigsResponse)
-    assert theirs.results[0].configs[0].value == "compact"
