@@ -7,8 +7,8 @@ with committed offsets on all 10 partitions of its topic (AlterConsumerGroupOffs
 consumer needed) at different offsets behind the end, so every group has lag and a time lag to
 read. Then times the status of the 1,000 declared groups and of 10 of them (chosen to cover the
 same coordinators) alternately, `--rounds` times each, in this process (fresh connections each
-time: what one `mqctl groups status` run does after start-up) and as whole CLI runs (`--group`
-for the 10), and removes everything.
+time, and the garbage collector set as `mqctl` sets it: what one `mqctl groups status` run does
+after start-up) and as whole CLI runs (`--group` for the 10), and removes everything.
 
     .venv/bin/python benchmarks/groups_bench.py            # 1,000 vs 10 groups, 3 rounds
     .venv/bin/python benchmarks/groups_bench.py --groups 200 --rounds 1
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import statistics
@@ -32,6 +33,7 @@ from pathlib import Path
 from confluent_kafka import ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from mqctl.cli import GC_THRESHOLDS
 from mqctl.config import load_config
 from mqctl.edges import Edges
 from mqctl.kinds.groups.admin import GroupAdmin
@@ -190,6 +192,7 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="then profile one in-process status of all the groups: the TOP functions")
     args = parser.parse_args()
+    gc.set_threshold(*GC_THRESHOLDS)  # as the CLI runs (mqctl.cli.main)
     env = "gb" + uuid.uuid4().hex[:8]
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP, "logger": QUIET})
     with tempfile.TemporaryDirectory() as tmp:

@@ -73,10 +73,15 @@ def test_equal_entries_of_different_topics_are_one_object_and_sensitive_values_a
                     synonyms=[], config_type=5, documentation=None)  # fmt: skip
     secret = Entry(name="a.password", value="hunter2", read_only=False, config_source=1, is_sensitive=True,
                    synonyms=[], config_type=9, documentation=None)  # fmt: skip
+    def own(i: int) -> Any:
+        return Entry(name="segment.ms", value=str(i), read_only=False, config_source=1, is_sensitive=False,
+                     synonyms=[], config_type=5, documentation=None)  # fmt: skip
+
     found = [Result(error_code=0, error_message=None, resource_type=2, resource_name=f"t{i}",
-                    configs=[default, secret]) for i in range(3)]  # fmt: skip
+                    configs=[default, secret, own(i)]) for i in range(3)]  # fmt: skip
     ours = decode_describe_configs(encoded(found))
     assert len({id(r.configs["retention.ms"]) for r in ours}) == 1
+    assert [r.configs["segment.ms"] for r in ours] == [LiveConfig(str(i), "DYNAMIC_TOPIC_CONFIG") for i in range(3)]
     assert ours[0].configs["retention.ms"] == LiveConfig("604800000", "DEFAULT_CONFIG")
     assert ours[0].configs["a.password"] == LiveConfig(None, "DYNAMIC_TOPIC_CONFIG", False, True)
 

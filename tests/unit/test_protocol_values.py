@@ -21,7 +21,6 @@ from kafka.protocol.admin import (
 )
 
 from mqctl.config import Environment
-from mqctl.kafka.admin import live_configs
 from mqctl.kafka.protocol import ProtocolClient
 from mqctl.kinds.topics.admin import _incremental, _new_topic, _results, _shows
 from mqctl.kinds.topics.changes import TopicCreate, TopicUpdate
@@ -76,20 +75,6 @@ def test_results_of_the_four_mutations_read_alike() -> None:
     assert list(_results(grown)) == [("b", 0, None)]
     assert list(_results(deleted)) == [("c", 3, None)]
     assert list(_results(altered)) == [("d", 0, None)]
-
-
-def entry(name: str, value: str | None, source: int) -> SimpleNamespace:
-    return SimpleNamespace(name=name, value=value, config_source=source, read_only=False, is_sensitive=False)
-
-
-def test_config_entries_are_named_by_source_and_shared_across_topics() -> None:
-    seen: dict[tuple[object, ...], object] = {}
-    first = live_configs([entry("retention.ms", "604800000", 5), entry("segment.ms", "1", 1)], seen)  # type: ignore[arg-type]
-    second = live_configs([entry("retention.ms", "604800000", 5), entry("segment.ms", "2", 1)], seen)  # type: ignore[arg-type]
-    assert first["retention.ms"].source == "DEFAULT_CONFIG" and first["segment.ms"].source == "DYNAMIC_TOPIC_CONFIG"
-    assert first["retention.ms"] is second["retention.ms"]  # one object for 10,000 topics' default
-    assert (first["segment.ms"].value, second["segment.ms"].value) == ("1", "2")
-    assert len(seen) == 3
 
 
 def test_a_broker_shows_a_topic_created_grown_or_gone() -> None:
