@@ -92,7 +92,10 @@ def describe_error(env: Environment, code: int, message: str | None) -> str:
 
 
 def py_kafka_reason(exc: Exception) -> str:
-    """kafka-python errors carry the whole request and response in str(); keep the code and a hint."""
+    """kafka-python errors carry the whole request and response in str(); keep the code and a hint.
+    A version refusal is raised by kafka-python itself, with the versions each side offers: kept."""
+    if isinstance(exc, kafka.errors.IncompatibleBrokerVersion) and exc.args:
+        return f"UNSUPPORTED_VERSION: {exc.args[0]}"
     if isinstance(exc, kafka.errors.KafkaError):
         code = getattr(exc, "message", None) or type(exc).__name__
         hint = _HINTS.get(code)

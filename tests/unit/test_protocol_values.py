@@ -98,3 +98,5 @@ def test_kafka_python_failures_read_like_every_other_kafka_error() -> None:
         "authentication to environment 'dev' failed: SASL_AUTHENTICATION_FAILED"
     )
     assert client._failure(kafka.errors.TopicAuthorizationFailedError()).startswith("TOPIC_AUTHORIZATION_FAILED")
+    refused = "No version of the 'DescribeConfigs' Kafka protocol is supported by the client [4-4] and broker [0-3]"
+    assert client._failure(kafka.errors.IncompatibleBrokerVersion(refused)) == f"UNSUPPORTED_VERSION: {refused}"
