@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gc
 import importlib
+import logging
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -128,9 +129,15 @@ def _internal_error(exc: Exception) -> int:
 GC_THRESHOLDS = (200_000, 30, 30)
 
 
-def main() -> None:
-    """Click exits 2 on a usage error (a mistyped flag), which CI reads as "plan has changes": exit 1.
-    All output goes through the redaction layer (mqctl.redact), installed first."""
+def main() -> NoReturn:
+    """The `mqctl` command: run it, then leave without the interpreter's teardown (`leave`)."""
+    leave(run())
+
+
+def run() -> int:
+    """The command of sys.argv, as an exit code. Click exits 2 on a usage error (a mistyped flag),
+    which CI reads as "plan has changes": exit 1. All output goes through the redaction layer
+    (mqctl.redact), installed first."""
     gc.set_threshold(*GC_THRESHOLDS)
     redact.install()
     try:
@@ -147,4 +154,20 @@ def main() -> None:
         code = 130
     except Exception as exc:  # never a traceback: see _internal_error
         code = _internal_error(exc)
-    sys.exit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else 0
+
+
+def leave(code: int) -> NoReturn:
+    """Flush the output and close logging's handlers, then os._exit. CPython's own exit destroys
+    librdkafka's handles (joining their broker threads) and tears down every module: 60-80 ms of a
+    0.3 s `plan` of 500 topics, 10-20 ms of `validate`, measured. mqctl needs none of it: a command
+    returns only after closing its files and consumers and flushing its producers, and a snapshot
+    still waiting on a silent cluster (a daemon thread) has nothing to finish."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`mqctl plan | head`): nothing more to say
+            pass
+    logging.shutdown()  # loaded with mqctl.redact
+    os._exit(code)

@@ -62,9 +62,9 @@ def loaded_by(args: list[str], cwd: Path, watched: tuple[str, ...]) -> tuple[obj
     """Run `mqctl ARGS` in a fresh interpreter; its exit code and which of `watched` it imported."""
     probe = (
         "import sys\n"
-        "from mqctl.cli import main\n"
+        "from mqctl.cli import run\n"
         f"sys.argv = ['mqctl', *{args!r}]\n"
-        "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+        "code = run()\n"
         f"loaded = sorted(m for m in {watched!r} if m in sys.modules)\n"
         "print(repr((code, loaded)))\n"
     )
@@ -195,3 +195,30 @@ def test_no_color_and_the_flag_turn_colour_off_and_pipes_never_fold(monkeypatch:
     assert console().soft_wrap is True
     monkeypatch.setattr(sys, "stdout", Terminal())
     assert console().soft_wrap is False
+
+
+BUFFERED = {**os.environ, "PYTHONUNBUFFERED": ""}  # as a pipe is by default: what os._exit could lose
+
+
+def leaving(body: str) -> subprocess.CompletedProcess[str]:
+    """`body` run in a fresh interpreter with stdout a pipe (block-buffered), then `leave(3)`."""
+    probe = f"from mqctl.cli import leave\n{body}\nleave(3)\n"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, env=BUFFERED)
+
+
+def test_leaving_flushes_what_was_written_and_keeps_the_exit_code() -> None:
+    """os._exit drops whatever is still buffered: leave() must flush it first."""
+    done = leaving("import sys\nsys.stdout.write('x' * 1000)\nsys.stderr.write('to stderr')")
+    assert (done.returncode, len(done.stdout), done.stderr) == (3, 1000, "to stderr")
+
+
+def test_leaving_with_a_closed_pipe_is_quiet() -> None:
+    """`mqctl plan | head -1`: the reader has gone; the flush fails, and that is no traceback."""
+    probe = "import sys\nfrom mqctl.cli import leave\nsys.stdout.write('x' * 100)\nleave(3)\n"
+    with subprocess.Popen(
+        [sys.executable, "-c", probe], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=BUFFERED
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()
+        errors = child.stderr.read()
+    assert (child.returncode, errors) == (3, b"")
