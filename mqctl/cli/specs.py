@@ -129,9 +129,6 @@ def plan(
     from mqctl.config import load_config
     from mqctl.edges import Edges
     from mqctl.plan import Plan
-    from mqctl.render.fleet import render_fleet
-    from mqctl.workflows.apply import save_plan
-    from mqctl.workflows.fleet import plan_all, plan_exit_code, worst_exit_code
     from mqctl.workflows.plan import plan_project
 
     out = console(no_color)
@@ -142,6 +139,9 @@ def plan(
             raise MqctlError("--out saves the plan of one environment; use --env ENV")
     options = _options(target, allow, allow_delete)
     if name is None:
+        from mqctl.render.fleet import render_fleet
+        from mqctl.workflows.fleet import plan_all, plan_exit_code, worst_exit_code
+
         with handled(no_color):
             results = plan_all(root, options)
         plans = [
@@ -166,6 +166,8 @@ def plan(
             console(no_color, stderr=True).print(f"The plan has errors; it was not saved to {escape(str(out_file))}.")
         raise typer.Exit(1)
     if out_file is not None:
+        from mqctl.workflows.apply import save_plan  # with the fingerprints: only to save a plan
+
         with handled(no_color):
             save_plan(out_file, result, config)
         console(no_color, stderr=True).print(f"Saved the plan to {escape(str(out_file))}.")

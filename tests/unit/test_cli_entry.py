@@ -53,9 +53,10 @@ OTHER_COMMANDS = ("mqctl.cli.cluster", "mqctl.cli.lock", "mqctl.cli.partitions",
 # clean specs print one plain line: rich loads only to colour diagnostics; the policy engine loads
 # only for a project with a policies/ folder
 NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health", "re2", "mqctl.policies.check")
-# plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy
+# plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy,
+# nor what only `plan --out` (the saved plan's fingerprints) or `plan --all-envs` uses
 NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic",
-                "re2")
+                "re2", "mqctl.workflows.apply", "mqctl.saved_plan", "mqctl.workflows.fleet")
 
 
 def loaded_by(args: list[str], cwd: Path, watched: tuple[str, ...]) -> tuple[object, list[str]]:
