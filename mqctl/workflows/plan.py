@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from typing import Any
 
+from mqctl.background import Background
 from mqctl.config import Environment, ProjectConfig
 from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of
 from mqctl.edges import Edges
@@ -23,7 +23,6 @@ from mqctl.policies.model import PolicySet
 from mqctl.spec.loader import load_specs, spec_folders
 from mqctl.targets import parse_targets, select
 
-T = TypeVar("T")
 AnyKind = Kind[Any, Any]
 
 
@@ -104,30 +103,8 @@ def validate_with_cluster(plan: Plan, edges: Edges, kinds: Sequence[AnyKind]) ->
     return problems
 
 
-class _Background(Generic[T]):
-    """One call on a daemon thread. Daemon, so that a cluster that does not answer never holds up
-    reporting spec errors, nor the exit of the process."""
-
-    def __init__(self, call: Callable[[], T]) -> None:
-        self._result: T | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(call,), daemon=True)
-        self._thread.start()
-
-    def _run(self, call: Callable[[], T]) -> None:
-        try:
-            self._result = call()
-        except BaseException as exc:  # re-raised in the caller's thread by result()
-            self._error = exc
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return cast(T, self._result)
-
-
 def take_snapshots(edges: Edges, kinds: Sequence[AnyKind]) -> Snapshots:
+    """Every kind's snapshot, one after another (mqctl.background says why not side by side)."""
     return Snapshots({kind.name: kind.snapshot(edges) for kind in kinds})
 
 
@@ -141,7 +118,7 @@ def plan_project(
     parse_targets(options.targets, [kind.name for kind in KINDS])  # a bad --target fails before connecting
     kinds = managed(spec_folders(config.root))
     before = edges.requests
-    reading = _Background(lambda: take_snapshots(edges, kinds))
+    reading = Background(lambda: take_snapshots(edges, kinds))
     desired, diagnostics = load_specs(config)
     policies, policy_problems = load_and_check(config, desired, KINDS)
     diagnostics = sorted({*diagnostics, *policy_problems})

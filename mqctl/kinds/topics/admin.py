@@ -9,7 +9,6 @@ it changed, so a plan right after it sees what it did.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ from kafka.protocol.admin import (
 )
 from kafka.protocol.metadata import MetadataRequest
 
+from mqctl.background import Background
 from mqctl.batching import MAX_RECORDS_PER_REQUEST, chunks
 from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
@@ -36,7 +36,6 @@ from mqctl.kafka.protocol import (
     TOPIC_ALREADY_EXISTS,
     TOPIC_AUTHORIZATION_FAILED,
     UNKNOWN_TOPIC_OR_PARTITION,
-    ProtocolClient,
     Unanswered,
     describe_error,
     incremental_entries,
@@ -79,10 +78,14 @@ class TopicAdmin:
         (KafkaAdmin.topic_configs: 6 requests at most), and ListPartitionReassignments: at most
         nine requests however many topics there are."""
         self.admin.cluster  # noqa: B018 - the bounded first contact, before the two clients go their ways
-        connecting = _Connecting(self.admin.protocol)  # kafka-python's bootstrap, while librdkafka reads metadata
+        protocol = self.admin.protocol
+        connecting = Background(lambda: protocol.admin_client)  # kafka-python connects while librdkafka reads
         metadata = self.admin.call("list topics", lambda: self.client.list_topics(timeout=self.timeout))
         managed = sorted(name for name in metadata.topics if name.startswith(prefix))
-        connecting.wait(needed=bool(managed))  # no topic, no request: its failure would change nothing
+        if managed:  # no topic, no request: a failure to connect would change nothing
+            connecting.result()
+        else:
+            connecting.wait()
         configs = self.admin.topic_configs(managed)
         moving = self.reassign.ongoing(managed) if managed else {}
         topics = {}
@@ -288,27 +291,6 @@ class TopicAdmin:
                 executor(TopicDelete, self.delete),
             ]
         )
-
-
-class _Connecting:
-    """kafka-python's connection opened on a thread of its own (it is bounded by the environment's
-    timeout); `wait` re-raises its failure in the caller's thread."""
-
-    def __init__(self, protocol: ProtocolClient) -> None:
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._open, args=(protocol,), daemon=True)
-        self._thread.start()
-
-    def _open(self, protocol: ProtocolClient) -> None:
-        try:
-            protocol.admin_client  # noqa: B018 - opens it (a cached property)
-        except BaseException as exc:  # re-raised by wait()
-            self._error = exc
-
-    def wait(self, needed: bool = True) -> None:
-        self._thread.join()
-        if self._error is not None and needed:
-            raise self._error
 
 
 def _shows(topic: Any, want: int | None) -> bool | None:
