@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mqctl import redact
 from mqctl.cli.common import (
     AllEnvsOption,
     AllowOption,
@@ -21,6 +22,7 @@ from mqctl.cli.common import (
     console_to_buffer,
     fail,
     handled,
+    plain_stream,
 )
 from mqctl.diagnostics import Diagnostic, MqctlError, errors_of, warnings_of
 
@@ -65,12 +67,13 @@ def validate(
     errors, warnings = errors_of(found.diagnostics), warnings_of(found.diagnostics)
     summary = ", ".join(f"{n}: {c} resource(s)" for n, c in found.counts.items())
     verdict = f"validate: {f'{len(errors)} error(s)' if errors else 'OK'}, {len(warnings)} warning(s) ({summary})"
-    if found.diagnostics:
+    if found.diagnostics and not plain_stream(no_color, sys.stdout):
         out = console(no_color)
         _print_diagnostics(out, found.diagnostics)
         out.print(verdict, markup=False)
-    else:  # the usual pre-commit answer: one plain line, without loading rich to colour nothing
-        typer.echo(verdict)
+    else:  # a pre-commit hook's or a CI log's answer: plain lines, without loading rich to colour nothing
+        lines = [f"{diag.severity}: {diag}" for diag in found.diagnostics]
+        redact.wrap(sys.stdout).write("\n".join([*lines, verdict]) + "\n")
     if errors:
         raise typer.Exit(1)
 

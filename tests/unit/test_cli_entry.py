@@ -223,3 +223,59 @@ def test_leaving_with_a_closed_pipe_is_quiet() -> None:
         child.stdout.close()
         errors = child.stderr.read()
     assert (child.returncode, errors) == (3, b"")
+
+
+def test_warnings_printed_off_a_terminal_need_no_rich(tmp_path: Path) -> None:
+    """A CI log or a pre-commit hook gets the warnings as plain lines (rich would print the same
+    text there, without colour), and rich is not loaded to print them."""
+    topics_project(tmp_path)
+    (tmp_path / "acls").mkdir()
+    acl = "acls:\n  - {principal: 'User:a', resource_type: topic, name: undeclared, operations: [READ]}\n"
+    (tmp_path / "acls" / "a.yaml").write_text(acl)
+    code, loaded = loaded_by(["validate", "--env", "dev"], tmp_path, ("rich",))
+    assert (code, loaded) == (0, [])
+    shown = mqctl("validate", "--env", "dev", cwd=tmp_path).stdout.splitlines()
+    assert shown[0].startswith("warning: acls/a.yaml:2: acls: User:a is granted access to topic 'undeclared'")
+    assert shown[1:] == ["validate: OK, 1 warning(s) (dev: 2 resource(s))"]
+
+
+@pytest.mark.parametrize(
+    ("terminal", "no_color", "env", "plain"),
+    [
+        (True, True, {}, False),  # a terminal folds long lines: rich prints there
+        (False, False, {}, True),
+        (False, True, {}, True),
+        (False, False, {"NO_COLOR": "1"}, True),
+        (False, False, {"FORCE_COLOR": "1"}, False),
+        (False, False, {"FORCE_COLOR": ""}, True),
+        (False, False, {"TTY_COMPATIBLE": "1"}, False),
+        (False, False, {"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, True),
+        (False, True, {"FORCE_COLOR": "1"}, True),
+    ],
+)
+def test_plain_text_where_rich_would_print_no_colour(
+    terminal: bool, no_color: bool, env: dict[str, str], plain: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plain_stream agrees with rich itself: off a terminal, a console on the same stream and
+    environment colours nothing exactly when plain_stream says plain."""
+    import io
+
+    from rich.console import Console
+
+    from mqctl.cli.common import plain_stream
+
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")  # a terminal that takes colour, if it is one
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return terminal
+
+    stream = Stream()
+    Console(file=stream, no_color=no_color or bool(env.get("NO_COLOR"))).print("[red]x[/]")
+    coloured = "\x1b[" in stream.getvalue()
+    assert plain_stream(no_color, stream) is plain
+    assert terminal or coloured is not plain
