@@ -24,7 +24,7 @@ from mqctl.cli.common import (
     handled,
     plain_stream,
 )
-from mqctl.diagnostics import Diagnostic, MqctlError, errors_of, warnings_of
+from mqctl.diagnostics import Diagnostic, MqctlError, Severity, errors_of, warnings_of
 
 if TYPE_CHECKING:  # each command imports what it runs (the workflows, rich), so --help stays light
     from rich.console import Console
@@ -44,12 +44,19 @@ OutputOption = Annotated[
 EXIT_CHANGES = 2
 
 
+def _diagnostic_line(diag: Diagnostic) -> str:
+    """A diagnostic as validate and apply print it: its severity, then its one escaped line."""
+    return f"{diag.severity}: {diag}"
+
+
 def _print_diagnostics(out: Console, diagnostics: list[Diagnostic]) -> None:
-    from rich.markup import escape
+    """Each on a line, its severity coloured; the line is text (rich.text.Text), never markup."""
+    from rich.text import Text
 
     for diag in diagnostics:
-        colour = "red" if diag in errors_of(diagnostics) else "yellow"
-        out.print(f"[{colour}]{diag.severity}:[/] {escape(str(diag))}")
+        line = Text(_diagnostic_line(diag))
+        line.stylize("red" if diag.severity is Severity.ERROR else "yellow", 0, len(str(diag.severity)) + 1)
+        out.print(line)
 
 
 def validate(
@@ -72,7 +79,7 @@ def validate(
         _print_diagnostics(out, found.diagnostics)
         out.print(verdict, markup=False)
     else:  # a pre-commit hook's or a CI log's answer: plain lines, without loading rich to colour nothing
-        lines = [f"{diag.severity}: {diag}" for diag in found.diagnostics]
+        lines = [_diagnostic_line(diag) for diag in found.diagnostics]
         redact.wrap(sys.stdout).write("\n".join([*lines, verdict]) + "\n")
     if errors:
         raise typer.Exit(1)

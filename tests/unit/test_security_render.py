@@ -201,3 +201,40 @@ def test_json_output_is_data_only_json_escaping_applies() -> None:
     assert f"dev.{HOSTILE[3]}" in names
     assert {d["message"] for d in data["errors"]} == {HOSTILE[2], HOSTILE[5]}
     assert "\x1b" not in out.getvalue() and "\u202e" not in out.getvalue()  # JSON escapes them
+
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_validate_off_a_terminal_prints_hostile_spec_text_as_escaped_lines(tmp_path: Path) -> None:
+    """validate's plain path (no rich: a pipe, as in CI) gets an escape sequence, an OSC 8 link and
+    bidi controls in a file name, a topic name and a key: one escaped line per diagnostic, nothing a
+    terminal acts on."""
+    import subprocess
+    import sys
+
+    (tmp_path / "mqctl.yaml").write_text("environments:\n  dev:\n    bootstrap_servers: 127.0.0.1:1\n")
+    (tmp_path / "topics").mkdir()
+    (tmp_path / "topics" / "a\x1b[2J\u202e.yaml").write_text(
+        'topics:\n  - {name: "a\\e[2Jb\\u202ec", partitions: 3, replication_factor: 3,\n'
+        '     "x\\e]8;;http://e\\a\\u2066": 1, description: "[red]x[/] :warning:"}\n'
+    )
+    done = subprocess.run([sys.executable, "-m", "mqctl", "validate", "--env", "dev"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert done.returncode == 1
+    assert UNSAFE.search(done.stdout.replace("\n", "")) is None
+    assert [line.split(":")[0] for line in lines] == ["error"] * (len(lines) - 1) + ["validate"]
+    assert len(lines) >= 3  # the unknown key, and the control characters of the name
+    assert "'x\\x1b]8;;http://e\\x07\\u2066' was unexpected" in done.stdout
+    assert "topics/a\\x1b[2J\\u202e.yaml:2:" in done.stdout
+
+
+def test_diagnostics_on_a_terminal_keep_markup_and_emoji_codes_as_written() -> None:
+    """The coloured path (a terminal, and apply's report) prints the same line as text, not markup."""
+    from mqctl.cli.specs import _print_diagnostics
+
+    out = Console(file=io.StringIO(), force_terminal=True, color_system="standard", emoji=False, soft_wrap=True)
+    _print_diagnostics(out, [error("f.yaml", 2, "k", "[bold]x[/] :warning: \x1b[31m"), warning("f.yaml", 3, "k", "w")])
+    shown = re.sub("\x1b\\[[0-9;]*m", "", out.file.getvalue())  # the colours mqctl added
+    assert shown == "error: f.yaml:2: k: [bold]x[/] :warning: \\x1b[31m\nwarning: f.yaml:3: k: w\n"
