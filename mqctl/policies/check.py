@@ -5,7 +5,9 @@ the policy, the resource and the policy's message, with the policy's severity.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from mqctl.config import ProjectConfig
@@ -71,12 +73,15 @@ def _rule_violations(
 
 
 def _cel_violations(
-    policies: Sequence[Policy], targets: Sequence[list[ResourceView]], every: Sequence[Policy], env: str
+    policies: Sequence[Policy], targets: Sequence[list[ResourceView]], every: Sequence[Policy], env: str,
+    evaluator: cel.Evaluator | None,
 ) -> list[Diagnostic]:
     """Compile every CEL policy (so validate reports a bad expression in any environment) and evaluate
-    the active ones on their resources, in one bounded child process."""
+    the active ones on their resources, in the run's bounded child process."""
     if not every:
         return []
+    if evaluator is None:
+        raise ValueError("CEL policies need the run's evaluator (PolicyCheck starts it)")
     expressions = [p.cel or "" for p in every]
     resources: list[Mapping[str, Any]] = []
     checks = []
@@ -84,7 +89,7 @@ def _cel_violations(
         start = len(resources)
         resources += [dict(v.data) for v in views]
         checks.append((every.index(policy), list(range(start, len(resources)))))
-    outcome = cel.evaluate(cel.CelJob(expressions, checks, resources, env))
+    outcome = evaluator.evaluate(cel.CelJob(expressions, checks, resources, env))
     problems = [
         _policy_error(policy, f"the CEL expression does not compile: {reason}", "cel")
         for policy, reason in zip(every, outcome.compile_errors, strict=False)
@@ -109,8 +114,11 @@ def _cel_violations(
     return problems
 
 
-def check_resources(policies: PolicySet, desired: DesiredState, kinds: Sequence[AnyKind]) -> list[Diagnostic]:
-    """Every rule and CEL policy of `desired.env` over the declared resources in its scope."""
+def check_resources(
+    policies: PolicySet, desired: DesiredState, kinds: Sequence[AnyKind], evaluator: cel.Evaluator | None
+) -> list[Diagnostic]:
+    """Every rule and CEL policy of `desired.env` over the declared resources in its scope (CEL in
+    `evaluator`, which PolicyCheck starts when the project has CEL policies)."""
     active = policies.active(desired.env)
     needed = {p.kind for p in active} | {p.params["kind"] for p in active if p.rule == REQUIRES}
     views = _views(desired, kinds, needed)
@@ -127,7 +135,7 @@ def check_resources(policies: PolicySet, desired: DesiredState, kinds: Sequence[
             cel_targets.append(selected)
         else:
             problems += _rule_violations(policy, selected, index, desired.folders)
-    return problems + _cel_violations(cel_policies, cel_targets, policies.expressions, desired.env)
+    return problems + _cel_violations(cel_policies, cel_targets, policies.expressions, desired.env, evaluator)
 
 
 def allow_hint(change_class: str) -> str:
@@ -161,9 +169,23 @@ def check_changes(
 
 
 
-def load_and_check(
-    config: ProjectConfig, desired: DesiredState, kinds: Sequence[AnyKind]
-) -> tuple[PolicySet, list[Diagnostic]]:
-    """The project's policies, and the problems of the policy files and of `desired` under them."""
-    policies, problems = load_policies(config.root, [kind.name for kind in kinds], config.environments)
-    return policies, problems + check_resources(policies, desired, kinds)
+class PolicyCheck(AbstractContextManager["PolicyCheck"]):
+    """A run's policies: loaded, and the CEL evaluator started when any policy has an expression,
+    before the run parses its specs (mqctl.policies.cel says why); `check` then takes each
+    environment's declared resources. Close it (a context manager) to stop the evaluator."""
+
+    def __init__(self, config: ProjectConfig, kinds: Sequence[AnyKind]) -> None:
+        self.kinds = kinds
+        self.policies, self.problems = load_policies(config.root, [kind.name for kind in kinds], config.environments)
+        self._evaluator = cel.Evaluator() if self.policies.expressions else None
+
+    def check(self, desired: DesiredState) -> list[Diagnostic]:
+        """The problems of the policy files, and of `desired` under them."""
+        return self.problems + check_resources(self.policies, desired, self.kinds, self._evaluator)
+
+    def close(self) -> None:
+        if self._evaluator is not None:
+            self._evaluator.close()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()

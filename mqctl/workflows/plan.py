@@ -18,7 +18,7 @@ from mqctl.edges import Edges
 from mqctl.kind import DesiredState, Executor, Kind, Snapshots
 from mqctl.kinds import KINDS, apply_order, managed
 from mqctl.plan import Action, Change, Plan
-from mqctl.policies.check import check_changes, load_and_check
+from mqctl.policies.check import PolicyCheck, check_changes
 from mqctl.policies.model import PolicySet
 from mqctl.spec.loader import load_specs, spec_folders
 from mqctl.targets import parse_targets, select
@@ -119,12 +119,12 @@ def plan_project(
     kinds = managed(spec_folders(config.root))
     before = edges.requests
     reading = Background(lambda: take_snapshots(edges, kinds))
-    desired, diagnostics = load_specs(config)
-    policies, policy_problems = load_and_check(config, desired, KINDS)
-    diagnostics = sorted({*diagnostics, *policy_problems})
+    with PolicyCheck(config, KINDS) as policy:  # its CEL evaluator starts while the specs are parsed
+        desired, diagnostics = load_specs(config)
+        diagnostics = sorted({*diagnostics, *policy.check(desired)})
     if errors_of(diagnostics):
         raise MqctlError(f"the specs for environment {config.environment.name} have errors", diagnostics)
-    options = PlanOptions(options.targets, options.allowed, policies)
+    options = PlanOptions(options.targets, options.allowed, policy.policies)
     return _finish(desired, edges, kinds, reading.result(), diagnostics, before, options), desired
 
 

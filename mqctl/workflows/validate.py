@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mqctl.config import environment_names, load_config
+from mqctl.config import ProjectConfig, environment_names, load_config
 from mqctl.diagnostics import Diagnostic
 from mqctl.kinds import KINDS
 from mqctl.policies import present as policies_present
 from mqctl.spec.loader import load_specs
+
+if TYPE_CHECKING:
+    from mqctl.policies.check import PolicyCheck
 
 
 @dataclass
@@ -20,17 +25,25 @@ class Validation:
 
 def validate_project(root: Path, env: str | None = None) -> Validation:
     """Secrets are not needed: `${VAR}`s may be unset. Policies, when the project has a policies/
-    folder, are checked for each environment."""
+    folder, are checked for each environment (their CEL evaluator starts before the first parse)."""
     names = [env] if env else environment_names(root)
+    configs = [load_config(root.resolve(), name, secrets=False) for name in names]
     found: set[Diagnostic] = set()
     counts = {}
-    for name in names:
-        config = load_config(root.resolve(), name, secrets=False)
-        desired, diagnostics = load_specs(config)
-        found.update(diagnostics)
-        if policies_present(config.root):
-            from mqctl.policies.check import load_and_check  # the policy engine: ~20 ms of imports
-
-            found.update(load_and_check(config, desired, KINDS)[1])
-        counts[name] = desired.resource_count()
+    with _policy_check(configs[0]) if configs else nullcontext() as policies:
+        for config in configs:
+            desired, diagnostics = load_specs(config)
+            found.update(diagnostics)
+            if policies is not None:
+                found.update(policies.check(desired))
+            counts[config.environment.name] = desired.resource_count()
     return Validation(sorted(found), counts)
+
+
+def _policy_check(config: ProjectConfig) -> AbstractContextManager[PolicyCheck | None]:
+    """The project's policies (every environment has the same), or nothing without a policies/ folder."""
+    if not policies_present(config.root):
+        return nullcontext()
+    from mqctl.policies.check import PolicyCheck  # the policy engine: ~20 ms of imports
+
+    return PolicyCheck(config, KINDS)

@@ -19,12 +19,13 @@ from mqctl.kinds import KINDS
 from mqctl.kinds.topics.changes import TopicCreate, TopicDelete, TopicUpdate
 from mqctl.plan import Change, FieldDiff
 from mqctl.policies import cel
-from mqctl.policies.check import check_changes, check_resources, load_and_check
+from mqctl.policies.check import PolicyCheck, check_changes, check_resources
 from mqctl.policies.model import load_policies
 from mqctl.policies.rules import RULES
 from mqctl.spec.loader import load_specs
 from mqctl.spec.model import Source
 from mqctl.spec.overlay import SpecLabels
+from mqctl.workflows.validate import validate_project
 
 ENVS = ("dev", "prod")
 TOPICS = """\
@@ -59,7 +60,8 @@ def check(root: Path, policies: str, env: str = "prod", files: Mapping[str, str]
     config = ProjectConfig(root, Environment(env, "127.0.0.1:1"), environments=ENVS)
     desired, problems = load_specs(config)
     assert problems == []
-    return load_and_check(config, desired, KINDS)[1]
+    with PolicyCheck(config, KINDS) as policies:
+        return policies.check(desired)
 
 
 def found(problems: list[Diagnostic]) -> list[tuple[str, int | None, str]]:
@@ -239,7 +241,7 @@ def test_every_group_declares_retry_and_dlq_topics_on_a_kind_that_only_exists(tm
     )
     labels = SpecLabels(by_file={"groups/g.yaml": {"owner": "order-team"}})
     desired = DesiredState("prod", frozenset({"groups"}), {"groups": items}, labels)
-    assert found(check_resources(policies, desired, [groups])) == [
+    assert found(check_resources(policies, desired, [groups], None)) == [
         ("groups/g.yaml:9", "", "the design gives every group a retry and a dead-letter topic (does not declare "
                                 "dlq_topic)")
     ]
@@ -299,7 +301,8 @@ def test_cel_evaluation_is_bounded_in_time_and_names_the_policy(tmp_path: Path) 
     slow = f"{numbers}.map(a, {numbers}.map(b, {numbers}.map(c, a + b + c))).size() > 0"
     job = cel.CelJob(["true", slow], [(0, [0]), (1, [0])], [{}], "prod")
     started = time.monotonic()
-    outcome = cel.evaluate(job, seconds=3.0)  # the worker starts in well under that
+    with cel.Evaluator(seconds=3.0) as evaluator:  # the worker starts in well under that
+        outcome = evaluator.evaluate(job)
     assert outcome.failure == "took longer than 3 s" and outcome.failed_check == 1
     assert time.monotonic() - started < 10
 
@@ -316,9 +319,51 @@ def test_a_cel_policy_past_its_bound_fails_the_run_at_the_policy(
 
 
 def test_cel_evaluation_is_bounded_in_memory() -> None:
-    outcome = cel.evaluate(cel.CelJob(["true"], [(0, [0])], [{}], "prod"), memory=16 * 2**20)
+    with cel.Evaluator(memory=16 * 2**20) as evaluator:
+        outcome = evaluator.evaluate(cel.CelJob(["true"], [(0, [0])], [{}], "prod"))
     assert outcome.failure is not None and outcome.failure.startswith("stopped:")
     assert outcome.results == []
+
+
+def test_one_cel_process_serves_every_job_of_a_run_within_one_time_limit() -> None:
+    numbers = "[" + ",".join(str(i) for i in range(80)) + "]"
+    slow = f"{numbers}.map(a, {numbers}.map(b, {numbers}.map(c, a + b + c))).size() > 0"
+    with cel.Evaluator(seconds=3.0) as evaluator:
+        first = evaluator.evaluate(cel.CelJob(["resource.n > 1"], [(0, [0, 1])], [{"n": 1}, {"n": 2}], "dev"))
+        second = evaluator.evaluate(cel.CelJob(["resource.n > 1", "x ="], [(0, [0])], [{"n": 5}], "prod"))
+        assert (first.results, first.compile_errors) == ([[False, True]], [None])
+        assert second.results == [[True]] and second.compile_errors[0] is None and "x =" in str(second.compile_errors)
+        started = time.monotonic()
+        stopped = evaluator.evaluate(cel.CelJob(["true", slow], [(0, [0]), (1, [0])], [{}], "prod"))
+        assert stopped.failure == "took longer than 3 s" and stopped.failed_check == 1
+        after = evaluator.evaluate(cel.CelJob(["true"], [(0, [0])], [{}], "dev"))
+        assert after.failure == stopped.failure and after.results == []  # the limit is the run's, not the job's
+    assert time.monotonic() - started < 10
+
+
+def test_validate_starts_one_cel_process_for_every_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {
+        "mqctl.yaml": "environments:\n  dev: {bootstrap_servers: 127.0.0.1:1}\n"
+                      "  prod: {bootstrap_servers: 127.0.0.1:1}\n",
+        "topics/order.yaml": TOPICS,
+        "policies/p.yaml": "policies:\n  - name: wide\n    kind: topics\n    cel: 'resource.partitions <= 64'\n",
+    })  # fmt: skip
+    started: list[object] = []
+    popen = cel.subprocess.Popen
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        started.append(args)
+        return popen(*args, **kwargs)
+
+    monkeypatch.setattr(cel.subprocess, "Popen", counted)
+    found = validate_project(tmp_path)
+    wide = [d for d in found.diagnostics if "policy wide" in d.message]
+    assert [(d.file, d.message.split(": ", 1)[-1]) for d in wide] == [
+        ("topics/order.yaml", "topics user.behavior.v1: the CEL rule is false: resource.partitions <= 64")
+    ]  # its 128 partitions, in both environments (one diagnostic: the same file, line and message)
+    assert found.counts == {"dev": 3, "prod": 3} and len(started) == 1
 
 
 # --- forbidden change classes -------------------------------------------------------------------
@@ -329,7 +374,8 @@ def test_forbidden_change_classes_need_an_explicit_allow(tmp_path: Path) -> None
         "{forbid_changes: [delete, retention-cut, keyed-partition-increase]}", environments="[prod]")})
     config = ProjectConfig(tmp_path, Environment("prod", "127.0.0.1:1"), environments=ENVS)
     desired, _ = load_specs(config)
-    policies, problems = load_and_check(config, desired, KINDS)
+    with PolicyCheck(config, KINDS) as checking:
+        policies, problems = checking.policies, checking.check(desired)
     assert problems == []
     cut = FieldDiff("config.retention.ms", "604800000", "259200000", risk="retention.ms cut")
     changes = [
