@@ -18,6 +18,11 @@ start and end, and reports, in milliseconds from the moment the process was star
 - diff: the pure plan over both;
 - total: when the plan's result was in hand (the process then leaves, mqctl.cli.leave).
 
+Then the protocol's floor for the same project, measured in this process over an open connection
+(`--runs` times, medians): the Metadata round trip of every topic and the plan's DescribeConfigs
+parts (sent as the plan sends them), each answered with its bytes only, and the decoding of those
+bytes by mqctl's decoder. An in-sync plan cannot be faster than Python's start-up plus these.
+
 Wall-clock times on a shared machine: compare the phases within a run, not across runs.
 """
 
@@ -120,6 +125,41 @@ def phases(events: list[tuple[str, float]]) -> dict[str, float | str]:
     }
 
 
+def protocol_floor(root: Path, env: str, runs: int) -> dict[str, float]:
+    """Medians in ms of the round trips an in-sync plan of `root` needs, answers kept as bytes, and
+    of decoding the DescribeConfigs bytes (see the module docstring)."""
+    from kafka.protocol.admin import DescribeConfigsRequest, DescribeConfigsResponse
+    from kafka.protocol.metadata import MetadataRequest, MetadataResponse
+
+    from mqctl.config import load_config
+    from mqctl.edges import Edges
+    from mqctl.kafka.admin import describe_shape
+    from mqctl.kafka.describe_configs import VERSION, decode_describe_configs
+    from mqctl.kafka.wire import decoded_by
+
+    kafka = Edges(load_config(root, env).environment).kafka
+    protocol = kafka.protocol  # connected (first contact, kafka-python's bootstrap) before timing
+    names = sorted(name for name in kafka.client.list_topics(timeout=30).topics if name.startswith(f"{env}."))
+    as_bytes = {"metadata": decoded_by(MetadataRequest, MetadataResponse, bytes),
+                "configs": decoded_by(DescribeConfigsRequest, DescribeConfigsResponse, bytes)}  # fmt: skip
+    parts, in_flight = describe_shape(len(names))
+    readings: dict[str, list[float]] = {"metadata round trip": [], "describe configs": [], "decoding them": []}
+    for _ in range(runs):
+        started = time.perf_counter()
+        protocol.send("metadata", as_bytes["metadata"](topics=None, allow_auto_topic_creation=False, max_version=12))
+        readings["metadata round trip"].append(time.perf_counter() - started)
+        requests = [as_bytes["configs"](resources=[(2, name, None) for name in names[i::parts]],
+                                        min_version=VERSION, max_version=VERSION) for i in range(parts)]  # fmt: skip
+        started = time.perf_counter()
+        answers = list(protocol.send_all("describe configs", requests, in_flight))
+        readings["describe configs"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for answer in answers:
+            decode_describe_configs(answer)
+        readings["decoding them"].append(time.perf_counter() - started)
+    return {what: statistics.median(values) * 1000 for what, values in readings.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--topics", type=int, default=10_000)
@@ -145,6 +185,9 @@ def main() -> None:
             print(f"| {name} | " + " | ".join(cells) + " |")
         totals = [float(run["total"]) for run in runs]
         print(f"\nmedian total: {statistics.median(totals):.0f} ms")
+        floor = protocol_floor(root, env, args.runs)
+        print("\nthe protocol's floor for the same topics (medians, ms): "
+              + ", ".join(f"{what} {ms:.0f}" for what, ms in floor.items()))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -59,6 +59,15 @@ DESCRIBE_IN_FLIGHT = 2
 # Fewer topics may have more of the parts in flight (all six up to ~3,400 topics) without holding
 # more topics' entries than two parts of 10,000 do: one round trip instead of three.
 DESCRIBE_HELD = 3_400
+
+
+def describe_shape(topics: int) -> tuple[int, int]:
+    """How many DescribeConfigs requests the configs of `topics` topics are split into, and how
+    many of them are sent at once (see DESCRIBE_PARTS)."""
+    parts = min(DESCRIBE_PARTS, topics)
+    return parts, max(DESCRIBE_IN_FLIGHT, min(DESCRIBE_PARTS, DESCRIBE_HELD * DESCRIBE_PARTS // max(1, topics)))
+
+
 # Topic DescribeConfigs whose responses mqctl decodes itself (mqctl.kafka.describe_configs says why)
 _DescribeTopicConfigs = decoded_by(DescribeConfigsRequest, DescribeConfigsResponse, decode_describe_configs)
 
@@ -245,15 +254,15 @@ class KafkaAdmin:
         only = None if keys is None else sorted(keys)
         configs: dict[str, dict[str, LiveConfig]] = {}
         version = DESCRIBE_CONFIGS_VERSION
+        parts, in_flight = describe_shape(len(wanted))
         requests = [
             _DescribeTopicConfigs(
-                resources=[(_TOPIC, name, only) for name in wanted[i::DESCRIBE_PARTS]],
+                resources=[(_TOPIC, name, only) for name in wanted[i::parts]],
                 min_version=version,
                 max_version=version,
             )
-            for i in range(min(DESCRIBE_PARTS, len(wanted)))
+            for i in range(parts)
         ]
-        in_flight = max(DESCRIBE_IN_FLIGHT, min(DESCRIBE_PARTS, DESCRIBE_HELD * DESCRIBE_PARTS // max(1, len(wanted))))
         for results in self.protocol.send_all("describe topic configs", requests, in_flight):
             for result in results:
                 if result.error_code == UNKNOWN_TOPIC_OR_PARTITION:
