@@ -5,7 +5,11 @@ The kinds' snapshots themselves are read one after another. Read side by side (e
 of its own), the declared plan of 10,000 topics and 10,000 ACL bindings was no faster: 2.13 s
 against 2.20 s wall (medians of 6 interleaved runs each, within the noise of either), the same CPU.
 The ACL snapshot's conversion, the spec parse and the topic snapshot's decoding all need the GIL,
-on a 2-CPU machine where the broker needs the other CPU (measured by hand, session 7).
+on a 2-CPU machine where the broker needs the other CPU (measured by hand, session 7). Reading
+only the registry's and Connect's kinds beside Kafka's (different connections, mostly HTTP waits)
+did not help either: the example project's `plan --env dev` took 0.50 s against 0.49 s (medians of
+7 interleaved runs, session 8), because the registry client's import and set-up (~0.2 s of CPU)
+then competed with the Kafka kinds' own Python work.
 """
 
 from __future__ import annotations
