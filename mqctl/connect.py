@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx2 as httpx
 
-from mqctl.config import ConnectConfig, Environment
+from mqctl.config import ConnectConfig, Environment, server_verification
 from mqctl.diagnostics import MqctlError
 
 CONFLICT = 409  # "rebalance in progress" / "stale configuration": worth asking again
@@ -144,7 +144,7 @@ class ConnectClient:
             self._http = httpx.Client(
                 base_url=self.url + "/",
                 auth=auth,
-                verify=connect.ssl_ca_location or True,
+                verify=server_verification(self.url, connect.ssl_ca_location),
                 timeout=env.timeout_seconds,
                 headers={"Accept": "application/json"},
             )

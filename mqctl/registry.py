@@ -20,7 +20,7 @@ import httpx2 as httpx
 from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from mqctl.config import Environment, RegistryConfig
+from mqctl.config import Environment, RegistryConfig, server_verification
 from mqctl.diagnostics import MqctlError
 
 T = TypeVar("T")
@@ -66,8 +66,10 @@ def client_config(env: Environment, registry: RegistryConfig) -> dict[str, Any]:
     if registry.username is not None:
         password = registry.password.reveal() if registry.password is not None else ""
         conf["basic.auth.user.info"] = f"{registry.username}:{password}"
+    verify = server_verification(registry.url, registry.ssl_ca_location)
+    if verify is not True:  # True: the client's own default, the system's trust store
+        conf["ssl.ca.location"] = verify
     for key, option in (
-        ("ssl.ca.location", registry.ssl_ca_location),
         ("ssl.certificate.location", registry.ssl_certificate_location),
         ("ssl.key.location", registry.ssl_key_location),
     ):
@@ -87,7 +89,7 @@ def _http_client(env: Environment, registry: RegistryConfig) -> httpx.Client:
     return httpx.Client(
         base_url=registry.url.rstrip("/") + "/",
         auth=auth,
-        verify=registry.ssl_ca_location or True,
+        verify=server_verification(registry.url, registry.ssl_ca_location),
         cert=cert,
         timeout=env.timeout_seconds,
     )

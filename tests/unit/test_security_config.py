@@ -14,8 +14,16 @@ import pytest
 
 from mqctl import redact
 from mqctl.cli import app
-from mqctl.config import ProjectConfig, load_config, unknown_environments
+from mqctl.config import (
+    Environment,
+    ProjectConfig,
+    RegistryConfig,
+    load_config,
+    server_verification,
+    unknown_environments,
+)
 from mqctl.diagnostics import MqctlError
+from mqctl.registry import client_config
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +84,25 @@ def test_a_good_url_with_a_port_is_accepted(tmp_path: Path) -> None:
     write_config(tmp_path, "schema_registry: {url: 'https://[::1]:8081/apis/ccompat/v7'}")
     env = load_config(tmp_path, "prod").environment
     assert env.schema_registry is not None and env.schema_registry.url.endswith("/v7")
+
+
+@pytest.mark.parametrize(
+    ("url", "ca", "verified_by"),
+    [
+        ("https://registry:8081", None, True),  # the system's trust store
+        ("https://registry:8081", "/etc/ca.pem", "/etc/ca.pem"),
+        ("HTTPS://registry:8081", None, True),
+        ("http://a:8081,https://b:8081", None, True),  # one TLS endpoint in the list is enough
+        ("http://registry:8081", "/etc/ca.pem", False),  # no TLS at all: nothing to verify
+        ("http://a:8081, http://b:8081", None, False),
+    ],
+)
+def test_registry_and_connect_clients_verify_every_tls_server(
+    url: str, ca: str | None, verified_by: str | bool
+) -> None:
+    assert server_verification(url, ca) == verified_by
+    registry = client_config(Environment("prod", "127.0.0.1:1"), RegistryConfig(url, ssl_ca_location=ca))
+    assert registry.get("ssl.ca.location", True) == verified_by  # absent: the client's default, verified
 
 
 @pytest.mark.parametrize("value", ["0.5", "0", "-1", ".inf", ".nan", "601"])
