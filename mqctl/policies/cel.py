@@ -78,10 +78,11 @@ class Evaluator(AbstractContextManager["Evaluator"]):
                 "resources": list(job.resources), "environment": job.environment}  # fmt: skip
         started = time.monotonic()
         running: int | None = None
+        deadline = started + self._left
         try:
-            self._send(json.dumps(body, default=str).encode() + b"\n")
+            self._send(json.dumps(body, default=str).encode() + b"\n", deadline)
             while True:
-                line = self._line(started + self._left)
+                line = self._line(deadline)
                 if not line.strip().isdigit():
                     break
                 running = int(line)  # the worker names each check before running it
@@ -105,13 +106,32 @@ class Evaluator(AbstractContextManager["Evaluator"]):
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def _send(self, data: bytes) -> None:
+    def _send(self, data: bytes, deadline: float) -> None:
+        """Write a job to the child, waiting at most until `deadline`: a job larger than the pipe
+        holds waits for the child to read it, and a child that never does must not hang the run."""
         assert self._child is not None and self._child.stdin is not None
-        try:
-            self._child.stdin.write(data)
-            self._child.stdin.flush()
-        except OSError:  # the child is gone (out of memory at start-up, killed): why is in its exit
-            raise _Stopped(self._ended()) from None
+        into = self._child.stdin.fileno()
+        os.set_blocking(into, False)
+        left = memoryview(data)
+        while left:
+            if not self._wait(into, deadline, write=True):
+                self.close()
+                raise _Stopped(f"took longer than {self.seconds:g} s")
+            try:
+                left = left[os.write(into, left) :]
+            except BlockingIOError:
+                continue
+            except OSError:  # the child is gone (out of memory at start-up, killed): why is in its exit
+                raise _Stopped(self._ended()) from None
+
+    @staticmethod
+    def _wait(fd: int, deadline: float, write: bool = False) -> bool:
+        """Whether `fd` is ready to read (or write) before `deadline`."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
+        return bool(ready[1] if write else ready[0])
 
     def _line(self, deadline: float) -> bytes:
         """The child's next line of output, waiting at most until `deadline`."""
@@ -120,8 +140,7 @@ class Evaluator(AbstractContextManager["Evaluator"]):
         searched = 0
         while (end := self._buffer.find(b"\n", searched)) < 0:
             searched = len(self._buffer)
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([out], [], [], left)[0]:
+            if not self._wait(out, deadline):
                 self.close()
                 raise _Stopped(f"took longer than {self.seconds:g} s")
             chunk = os.read(out, _READ_SIZE)

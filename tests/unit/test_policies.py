@@ -341,6 +341,20 @@ def test_one_cel_process_serves_every_job_of_a_run_within_one_time_limit() -> No
     assert time.monotonic() - started < 10
 
 
+def test_a_cel_process_that_never_reads_its_job_cannot_hang_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asleep = tmp_path / "asleep.py"
+    asleep.write_text("import time\ntime.sleep(60)\n")  # never reads stdin
+    monkeypatch.setattr(cel, "WORKER", str(asleep))
+    big = [{"name": "x" * 1000}] * 2000  # ~2 MB of job: far more than a pipe holds
+    started = time.monotonic()
+    with cel.Evaluator(seconds=2.0) as evaluator:
+        outcome = evaluator.evaluate(cel.CelJob(["true"], [(0, [0])], big, "prod"))
+    assert outcome.failure == "took longer than 2 s"
+    assert time.monotonic() - started < 8
+
+
 def test_validate_starts_one_cel_process_for_every_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
