@@ -126,12 +126,14 @@ class Evaluator(AbstractContextManager["Evaluator"]):
 
     @staticmethod
     def _wait(fd: int, deadline: float, write: bool = False) -> bool:
-        """Whether `fd` is ready to read (or write) before `deadline`."""
+        """Whether `fd` is ready to read (or write), or closed, before `deadline`. poll, not select:
+        select refuses descriptors past 1023, which a process with many connections open reaches."""
         left = deadline - time.monotonic()
         if left <= 0:
             return False
-        ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
-        return bool(ready[1] if write else ready[0])
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT if write else select.POLLIN)
+        return bool(poller.poll(left * 1000))
 
     def _line(self, deadline: float) -> bytes:
         """The child's next line of output, waiting at most until `deadline`."""

@@ -3,6 +3,7 @@ bounds), forbidden change classes, on the declared resources of every kind."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 import time
 from collections.abc import Mapping, Sequence
@@ -353,6 +354,17 @@ def test_a_cel_process_that_never_reads_its_job_cannot_hang_the_run(
         outcome = evaluator.evaluate(cel.CelJob(["true"], [(0, [0])], big, "prod"))
     assert outcome.failure == "took longer than 2 s"
     assert time.monotonic() - started < 8
+
+
+def test_cel_evaluation_works_with_descriptors_past_select_s_limit() -> None:
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]  # the child's pipes come after them
+    try:
+        with cel.Evaluator() as evaluator:
+            outcome = evaluator.evaluate(cel.CelJob(["resource.n > 1"], [(0, [0])], [{"n": 2}], "prod"))
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert (outcome.failure, outcome.results) == (None, [[True]])
 
 
 def test_validate_starts_one_cel_process_for_every_environment(
