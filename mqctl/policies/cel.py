@@ -27,6 +27,7 @@ TIME_LIMIT_SECONDS = 10.0
 MEMORY_LIMIT_BYTES = 1 << 30
 WORKER = os.path.join(os.path.dirname(__file__), "cel_worker.py")
 _READ_SIZE = 1 << 16
+_EXIT_SECONDS = 2.0  # how long a child that closed its pipes is given to exit
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,11 @@ class Evaluator(AbstractContextManager["Evaluator"]):
     def _ended(self) -> str:
         """Why the child ended by itself, from its exit status and the last line it wrote to stderr."""
         assert self._child is not None and self._child.stderr is not None
-        code = self._child.wait()
+        try:
+            code = self._child.wait(timeout=_EXIT_SECONDS)  # it closed its pipes: it is ending
+        except subprocess.TimeoutExpired:  # or it closed them and went on: not a hang of the run
+            self._child.kill()
+            code = self._child.wait()
         tail = self._child.stderr.read().decode(errors="replace").strip().splitlines()
         reason = tail[-1] if tail else f"exit status {code}"
         if "MemoryError" in reason or "memory allocation" in reason or code in (-6, -9):

@@ -10,11 +10,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 
 from mqctl import redact
 from mqctl.cli import app
 from mqctl.config import (
+    ConnectConfig,
     Environment,
     ProjectConfig,
     RegistryConfig,
@@ -22,8 +24,9 @@ from mqctl.config import (
     server_verification,
     unknown_environments,
 )
+from mqctl.connect import ConnectClient
 from mqctl.diagnostics import MqctlError
-from mqctl.registry import client_config
+from mqctl.registry import _http_client, client_config
 
 
 @pytest.fixture(autouse=True)
@@ -98,11 +101,18 @@ def test_a_good_url_with_a_port_is_accepted(tmp_path: Path) -> None:
     ],
 )
 def test_registry_and_connect_clients_verify_every_tls_server(
-    url: str, ca: str | None, verified_by: str | bool
+    url: str, ca: str | None, verified_by: str | bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert server_verification(url, ca) == verified_by
-    registry = client_config(Environment("prod", "127.0.0.1:1"), RegistryConfig(url, ssl_ca_location=ca))
-    assert registry.get("ssl.ca.location", True) == verified_by  # absent: the client's default, verified
+    env = Environment("prod", "127.0.0.1:1")
+    registry = RegistryConfig(url, ssl_ca_location=ca)
+    assert client_config(env, registry).get("ssl.ca.location", True) == verified_by  # absent: its default, verified
+    made: list[object] = []  # what mqctl's own HTTP clients are built with (not built: the CA file is made up)
+    monkeypatch.setattr(httpx, "Client", lambda **settings: made.append(settings["verify"]))
+    _http_client(env, registry)
+    if "," not in url:  # a worker has one URL
+        ConnectClient(Environment("prod", "127.0.0.1:1", connect=ConnectConfig(url, ssl_ca_location=ca)))
+    assert made == [verified_by] * (1 if "," in url else 2)
 
 
 @pytest.mark.parametrize("value", ["0.5", "0", "-1", ".inf", ".nan", "601"])
