@@ -152,6 +152,10 @@ class ConnectClient:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
             raise MqctlError(f"mqctl.yaml: environments.{env.name}.connect: {reason}") from None
 
+    def close(self) -> None:
+        """Close the HTTP connections that are open (kept alive between requests)."""
+        self._http.close()
+
     # --- one request ------------------------------------------------------------------------------
 
     def _reason(self, exc: httpx.HTTPError) -> str:

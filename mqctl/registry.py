@@ -127,6 +127,13 @@ class RegistryClient:
         except (ValueError, TypeError, OSError) as exc:
             raise MqctlError(f"mqctl.yaml: environments.{self.env.name}.schema_registry: {exc}") from exc
 
+    def close(self) -> None:
+        """Close the HTTP connections that are open (kept alive between requests)."""
+        self._client.close()
+        http = self.__dict__.get("_http")
+        if http is not None:
+            http.close()
+
     def _reason(self, exc: Exception) -> tuple[str, int]:
         """One readable line, and the HTTP status; never includes credentials."""
         if isinstance(exc, SchemaRegistryError):

@@ -4,6 +4,7 @@ leadership back where it belongs."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -32,7 +33,8 @@ def info(
         config = project(root, env)
         from mqctl.kafka.admin import KafkaAdmin
 
-        info = KafkaAdmin(config.environment).cluster_info()
+        with closing(KafkaAdmin(config.environment)) as admin:
+            info = admin.cluster_info()
     out = console(no_color)
     warn_days = config.environment.security.certificate_warning_days
     if output == "json":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import typer
@@ -18,7 +19,8 @@ def status(env: EnvOption, root: RootOption = Path("."), no_color: NoColorOption
     with handled():
         from mqctl.kafka.lock import ApplyLock
 
-        held = ApplyLock(project(root, env).environment).holder()
+        with closing(ApplyLock(project(root, env).environment)) as lock:
+            held = lock.holder()
     if held is None:
         out.print(f"environment {env} is not locked")
         return
@@ -33,7 +35,8 @@ def break_lock(env: EnvOption, root: RootOption = Path("."), no_color: NoColorOp
     with handled():
         from mqctl.kafka.lock import ApplyLock
 
-        held = ApplyLock(project(root, env).environment).break_()
+        with closing(ApplyLock(project(root, env).environment)) as lock:
+            held = lock.break_()
     if held is None:
         out.print(f"environment {env} was not locked; nothing to break")
     else:

@@ -163,7 +163,8 @@ def plan(
         raise typer.Exit(worst_exit_code(codes))
     try:
         config = load_config(root.resolve(), name)
-        result, _ = plan_project(config, Edges(config.environment), options)
+        with Edges(config.environment) as edges:
+            result, _ = plan_project(config, edges, options)
     except MqctlError as exc:
         if not fmt.document_on_failure:
             raise fail(exc, no_color) from None

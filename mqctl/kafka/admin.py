@@ -106,6 +106,7 @@ class KafkaAdmin:
         self._diagnosis: tuple[str | None] | None = None  # see _cause()
         self._broker_configs: dict[int, dict[str, LiveConfig]] = {}  # see broker_configs()
         self._created = time.monotonic()
+        self._closed = False
         self.client = AdminClient(client_config(env, throttle_cb=self._throttled, error_cb=self._on_error))
 
     def _on_error(self, err: KafkaError) -> None:
@@ -204,7 +205,18 @@ class KafkaAdmin:
     def protocol(self) -> ProtocolClient:
         """The kafka-python connection (mqctl.kafka.protocol), opened after the bounded first contact."""
         self.cluster  # noqa: B018 - an unreachable cluster fails there, within the timeout
-        return ProtocolClient(self.env, self.count)
+        protocol = ProtocolClient(self.env, self.count)
+        if self._closed:  # asked for by a reading that outlived its run: it connects nothing more
+            protocol.close()
+        return protocol
+
+    def close(self) -> None:
+        """Close kafka-python's connection, if it was opened. librdkafka's handle needs nothing:
+        it is destroyed with this object (and at os._exit, the CLI's way out, not at all)."""
+        self._closed = True
+        protocol = self.__dict__.get("protocol")
+        if protocol is not None:
+            protocol.close()
 
     def count(self) -> None:
         """One more request sent (by this connection or a helper sending through it)."""

@@ -19,7 +19,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -72,6 +72,10 @@ class ApplyLock:
         self.topic = lock_topic(env)
         self.admin = KafkaAdmin(env, notify)
         self._taken: dict[str, uuid.UUID] = {}  # holder token -> id of the lock topic it created
+
+    def close(self) -> None:
+        """Close the connections the lock's requests opened (KafkaAdmin.close)."""
+        self.admin.close()
 
     def _write(self, holder: Holder) -> None:
         """The holder record, confirmed by every in-sync replica: flush() alone would also return
@@ -210,13 +214,13 @@ class ApplyLock:
 @contextmanager
 def holding(env: Environment, command: str, notify: Callable[[str], None] = lambda _: None) -> Iterator[Holder]:
     """The apply lock for the body, released however the body ends (error, exit or Ctrl-C)."""
-    lock = ApplyLock(env, notify)
-    me = lock.acquire(command)
-    try:
-        yield me
-    finally:
-        if not lock.release(me):
-            notify(f"the apply lock of environment {env.name} was broken while this apply ran; it was left alone")
+    with closing(ApplyLock(env, notify)) as lock:
+        me = lock.acquire(command)
+        try:
+            yield me
+        finally:
+            if not lock.release(me):
+                notify(f"the apply lock of environment {env.name} was broken while this apply ran; it was left alone")
 
 
 T = TypeVar("T")

@@ -204,7 +204,13 @@ def apply_project(
 
 def _apply_locked(config: ProjectConfig, hooks: ApplyHooks, saved: SavedPlan | None, options: PlanOptions) -> ApplyRun:
     """Plan, check, show, confirm and execute, under the lock."""
-    edges = Edges(config.environment, hooks.notify)
+    with Edges(config.environment, hooks.notify) as edges:
+        return _apply_with(config, edges, hooks, saved, options)
+
+
+def _apply_with(
+    config: ProjectConfig, edges: Edges, hooks: ApplyHooks, saved: SavedPlan | None, options: PlanOptions
+) -> ApplyRun:
     result, _ = plan_project(config, edges, options)
     plan = result.plan
     if saved is not None:

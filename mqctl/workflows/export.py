@@ -38,7 +38,8 @@ def export_project(root: Path, env: str, out_dir: Path, select: Selection, force
     ctx = ExportContext(environment, config.naming, select)
     skipped = {kind.name: why for kind in KINDS if (why := kind.unavailable(environment))}
     kinds = [kind for kind in KINDS if kind.name not in skipped]
-    snapshots = take_snapshots(Edges(environment), kinds)
+    with Edges(environment) as edges:
+        snapshots = take_snapshots(edges, kinds)
     result = merge([kind.export(snapshots, ctx) for kind in kinds])
     result.notes += _spec_only_notes(config.root, env)
     write_files(out_dir, result.files, force)

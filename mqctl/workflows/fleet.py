@@ -85,7 +85,8 @@ def plan_all(root: Path, options: PlanOptions | None = None) -> list[Environment
 
     def plan_one(env: str) -> Plan:
         config = load_config(base, env)
-        result, _ = plan_project(config, Edges(config.environment), options)
+        with Edges(config.environment) as edges:
+            result, _ = plan_project(config, edges, options)
         return result.plan
 
     return run_everywhere(base, plan_one, guard=True)

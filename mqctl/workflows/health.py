@@ -112,8 +112,8 @@ class HealthOptions:
 
 def cluster_health(root: Path, env: str, options: HealthOptions) -> HealthReport:
     config = load_config(root.resolve(), env)
-    edges = Edges(config.environment)
-    snapshot = read_snapshot(config.root, edges, options.topics)
+    with Edges(config.environment) as edges:
+        snapshot = read_snapshot(config.root, edges, options.topics)
     days = config.environment.security.certificate_warning_days
     report = assess(env, snapshot, options.disk_warning, options.topics, days)
     return HealthReport(report.environment, report.checks, report.topics, edges.requests)
@@ -135,7 +135,8 @@ def elect_leaders(root: Path, env: str, topics: Sequence[str], execute: bool) ->
     from mqctl.kafka import state
 
     config = load_config(root.resolve(), env)
-    admin = Edges(config.environment).kafka
-    electable, blocked = preferred_elections(selected(state.partitions(admin), topics))
-    outcome = state.elect_preferred(admin, [(p.topic, p.partition) for p in electable]) if execute else None
+    with Edges(config.environment) as edges:
+        admin = edges.kafka
+        electable, blocked = preferred_elections(selected(state.partitions(admin), topics))
+        outcome = state.elect_preferred(admin, [(p.topic, p.partition) for p in electable]) if execute else None
     return Elections(tuple(electable), tuple(blocked), outcome)

@@ -70,7 +70,8 @@ def check(
         from mqctl.edges import Edges
         from mqctl.kinds.brokers.admin import BrokerConfigAdmin
 
-        live = Edges(config.environment).service(BrokerConfigAdmin).describe_brokers()
+        with Edges(config.environment) as edges:
+            live = edges.service(BrokerConfigAdmin).describe_brokers()
         report = check_brokers(template, live)
     out = console(no_color)
     if fmt == "json":
@@ -134,7 +135,8 @@ def drain(
         if not execute:
             from mqctl.edges import Edges
 
-            plan = read_drain(Edges(config.environment, notify), broker, selected)
+            with Edges(config.environment, notify) as edges:
+                plan = read_drain(edges, broker, selected)
             show(plan)
             raise typer.Exit(1 if plan.errors else 2 if plan.changes else 0)
         run = drain_broker(config, broker, selected, show, notify)

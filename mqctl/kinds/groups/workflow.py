@@ -71,49 +71,47 @@ def select(declared: Sequence[GroupSpec], names: Sequence[str]) -> list[GroupSpe
     return [by_name[n] for n in dict.fromkeys(names)]
 
 
-def status_report(
-    root: Path, env: str, names: Sequence[str] = (), include_all: bool = False, edges: Edges | None = None
-) -> StatusReport:
+def status_report(root: Path, env: str, names: Sequence[str] = (), include_all: bool = False) -> StatusReport:
     """State, members, lag and time lag of the selected groups (and with `include_all` every live
     group under the environment), compared with their alerts."""
     config = load_config(root.resolve(), env)
     specs = select(declared_groups(config), names)
-    edges = edges or Edges(config.environment)
-    before = edges.requests
-    admin = edges.service(GroupAdmin)
-    live = admin.list_groups()
-    prefix = config.environment.prefix
-    targets: list[tuple[GroupSpec | None, str, str]] = [(s, s.group_id, s.name) for s in specs]
-    if include_all:
-        declared = {s.group_id for s in specs} | {s.group_id for s in declared_groups(config)}
-        targets += [(None, gid, gid.removeprefix(prefix)) for gid in sorted(live)
-                    if gid.startswith(prefix) and gid not in declared]
-    present: dict[str, LiveGroup] = {gid: live[gid] for _, gid, _ in targets if gid in live}
-    readable = {gid: g for gid, g in present.items() if g.type in OFFSET_GROUPS}
-    every = admin.leaders()
-    declared_topics = {t for spec, _, _ in targets if spec for t in spec.consumed if t in every}
-    latest = {(t, p): -1 for t in declared_topics for p in every[t]}
-    # one round trip for the reads that do not depend on each other
-    members, committed, ends = admin.ask(
-        admin.members_ask(readable), admin.committed_ask(readable), admin.offsets_ask(every, latest)
-    )
-    others = {t for offsets in committed.values() for t, _ in offsets if t in every} - declared_topics
-    ends.update(admin.list_offsets(every, {(t, p): -1 for t in others for p in every[t]}))
-    leaders = {t: every[t] for t in declared_topics | others}
-    partitions = {topic: len(parts) for topic, parts in leaders.items()}
-    reads = admin.record_timestamps(leaders, wanted_timestamps(committed.values(), ends))
-    now_ms = int(time.time() * 1000)
-    statuses = []
-    for spec, gid, name in targets:
-        group = present.get(gid)
-        facts = GroupFacts(
-            state=group.state if group else None,
-            protocol=group.type if group else None,
-            members=members.get(gid) if group else None,
-            committed=committed.get(gid, {}),
+    with Edges(config.environment) as edges:
+        before = edges.requests
+        admin = edges.service(GroupAdmin)
+        live = admin.list_groups()
+        prefix = config.environment.prefix
+        targets: list[tuple[GroupSpec | None, str, str]] = [(s, s.group_id, s.name) for s in specs]
+        if include_all:
+            declared = {s.group_id for s in specs} | {s.group_id for s in declared_groups(config)}
+            targets += [(None, gid, gid.removeprefix(prefix)) for gid in sorted(live)
+                        if gid.startswith(prefix) and gid not in declared]
+        present: dict[str, LiveGroup] = {gid: live[gid] for _, gid, _ in targets if gid in live}
+        readable = {gid: g for gid, g in present.items() if g.type in OFFSET_GROUPS}
+        every = admin.leaders()
+        declared_topics = {t for spec, _, _ in targets if spec for t in spec.consumed if t in every}
+        latest = {(t, p): -1 for t in declared_topics for p in every[t]}
+        # one round trip for the reads that do not depend on each other
+        members, committed, ends = admin.ask(
+            admin.members_ask(readable), admin.committed_ask(readable), admin.offsets_ask(every, latest)
         )
-        statuses.append(group_status(spec, gid, name, facts, ends, partitions, reads, now_ms))
-    return StatusReport(env, tuple(statuses), edges.requests - before)
+        others = {t for offsets in committed.values() for t, _ in offsets if t in every} - declared_topics
+        ends.update(admin.list_offsets(every, {(t, p): -1 for t in others for p in every[t]}))
+        leaders = {t: every[t] for t in declared_topics | others}
+        partitions = {topic: len(parts) for topic, parts in leaders.items()}
+        reads = admin.record_timestamps(leaders, wanted_timestamps(committed.values(), ends))
+        now_ms = int(time.time() * 1000)
+        statuses = []
+        for spec, gid, name in targets:
+            group = present.get(gid)
+            facts = GroupFacts(
+                state=group.state if group else None,
+                protocol=group.type if group else None,
+                members=members.get(gid) if group else None,
+                committed=committed.get(gid, {}),
+            )
+            statuses.append(group_status(spec, gid, name, facts, ends, partitions, reads, now_ms))
+        return StatusReport(env, tuple(statuses), edges.requests - before)
 
 
 @dataclass(frozen=True)
@@ -180,32 +178,33 @@ def reset_offsets(
     spec = _group_for(config, name)
     full = _consumed(spec, topic, config.environment.prefix)
     at = parse_datetime(when) if target == "to_datetime" and when is not None else None
-    admin = Edges(config.environment).service(GroupAdmin)
-    group = admin.list_groups().get(spec.group_id)
-    _refuse_active(admin, group, "reset offsets")
-    leaders = admin.leaders([full])
-    if full not in leaders:
-        raise MqctlError(f"topic {topic!r} does not exist in environment {env}")
-    chosen = parse_partitions(partitions, list(leaders[full]))
-    _led(leaders, full, chosen, config.environment.prefix)
-    committed = admin.committed({spec.group_id: group}).get(spec.group_id, {}) if group else {}
-    earliest = admin.list_offsets(leaders, {(full, p): -2 for p in chosen})
-    end = admin.list_offsets(leaders, {(full, p): -1 for p in chosen})
-    by_time = admin.list_offsets(leaders, {(full, p): at for p in chosen}) if at is not None else {}
-    moves = reset_moves(
-        chosen,
-        {p: o for (t, p), o in committed.items() if t == full},
-        {p: o for (_, p), o in earliest.items()},
-        {p: o for (_, p), o in end.items()},
-        target,
-        value,
-        {p: o for (_, p), o in by_time.items()},
-    )
-    failures: dict[int, str] = {}
-    if execute:
-        outcome = admin.alter_offsets(spec.group_id, {(full, m.partition): m.after for m in moves})
-        failures = {p: reason for (_, p), reason in outcome.items() if reason}
-    return ResetResult(spec.group_id, full, tuple(moves), execute, failures)
+    with Edges(config.environment) as edges:
+        admin = edges.service(GroupAdmin)
+        group = admin.list_groups().get(spec.group_id)
+        _refuse_active(admin, group, "reset offsets")
+        leaders = admin.leaders([full])
+        if full not in leaders:
+            raise MqctlError(f"topic {topic!r} does not exist in environment {env}")
+        chosen = parse_partitions(partitions, list(leaders[full]))
+        _led(leaders, full, chosen, config.environment.prefix)
+        committed = admin.committed({spec.group_id: group}).get(spec.group_id, {}) if group else {}
+        earliest = admin.list_offsets(leaders, {(full, p): -2 for p in chosen})
+        end = admin.list_offsets(leaders, {(full, p): -1 for p in chosen})
+        by_time = admin.list_offsets(leaders, {(full, p): at for p in chosen}) if at is not None else {}
+        moves = reset_moves(
+            chosen,
+            {p: o for (t, p), o in committed.items() if t == full},
+            {p: o for (_, p), o in earliest.items()},
+            {p: o for (_, p), o in end.items()},
+            target,
+            value,
+            {p: o for (_, p), o in by_time.items()},
+        )
+        failures: dict[int, str] = {}
+        if execute:
+            outcome = admin.alter_offsets(spec.group_id, {(full, m.partition): m.after for m in moves})
+            failures = {p: reason for (_, p), reason in outcome.items() if reason}
+        return ResetResult(spec.group_id, full, tuple(moves), execute, failures)
 
 
 @dataclass(frozen=True)
@@ -266,34 +265,35 @@ def replay_dlq(
     if not spec.topics and to is None:
         raise MqctlError(f"group {spec.name} declares no topics: say where to replay with --to")
     target = _consumed(spec, to, prefix) if to is not None else spec.topics[0]
-    admin = Edges(config.environment).service(GroupAdmin)
-    replay_group = spec.group_id + REPLAY_SUFFIX
-    group = admin.list_groups().get(replay_group)
-    _refuse_active(admin, group, "replay")
-    leaders = admin.leaders([spec.dlq_topic, target])
-    for topic in (spec.dlq_topic, target):
-        if topic not in leaders:
-            raise MqctlError(f"topic {topic.removeprefix(prefix)!r} does not exist in environment {env}")
-    dlq = spec.dlq_topic
-    _led(leaders, dlq, list(leaders[dlq]), prefix)
-    committed = admin.committed({replay_group: group}).get(replay_group, {}) if group else {}
-    earliest = admin.list_offsets(leaders, {(dlq, p): -2 for p in leaders[dlq]})
-    end = admin.list_offsets(leaders, {(dlq, p): -1 for p in leaders[dlq]})
-    positions = {p: max(committed.get((dlq, p), start), start) for (_, p), start in earliest.items()}
-    ranges = replay_ranges(positions, {p: o for (_, p), o in end.items()}, limit)
-    runner = Replay(admin, replay_group, dlq)
-    if not execute:
-        shown = runner.read(ranges, SAMPLE_SIZE)
-        return ReplayResult(spec.group_id, dlq, target, replay_group, ranges, _samples(shown), False)
-    messages = runner.read(ranges, None)
-    failed = runner.publish(messages, target, REPLAY_HEADER)
-    read: dict[int, list[int]] = {}
-    for message in messages:
-        read.setdefault(message.partition(), []).append(message.offset())
-    points = commit_points(read, failed)
-    runner.commit(points)
-    return ReplayResult(spec.group_id, dlq, target, replay_group, ranges, _samples(messages[:SAMPLE_SIZE]), True,
-                        published=len(messages) - len(failed), failed=len(failed), committed=points)
+    with Edges(config.environment) as edges:
+        admin = edges.service(GroupAdmin)
+        replay_group = spec.group_id + REPLAY_SUFFIX
+        group = admin.list_groups().get(replay_group)
+        _refuse_active(admin, group, "replay")
+        leaders = admin.leaders([spec.dlq_topic, target])
+        for topic in (spec.dlq_topic, target):
+            if topic not in leaders:
+                raise MqctlError(f"topic {topic.removeprefix(prefix)!r} does not exist in environment {env}")
+        dlq = spec.dlq_topic
+        _led(leaders, dlq, list(leaders[dlq]), prefix)
+        committed = admin.committed({replay_group: group}).get(replay_group, {}) if group else {}
+        earliest = admin.list_offsets(leaders, {(dlq, p): -2 for p in leaders[dlq]})
+        end = admin.list_offsets(leaders, {(dlq, p): -1 for p in leaders[dlq]})
+        positions = {p: max(committed.get((dlq, p), start), start) for (_, p), start in earliest.items()}
+        ranges = replay_ranges(positions, {p: o for (_, p), o in end.items()}, limit)
+        runner = Replay(admin, replay_group, dlq)
+        if not execute:
+            shown = runner.read(ranges, SAMPLE_SIZE)
+            return ReplayResult(spec.group_id, dlq, target, replay_group, ranges, _samples(shown), False)
+        messages = runner.read(ranges, None)
+        failed = runner.publish(messages, target, REPLAY_HEADER)
+        read: dict[int, list[int]] = {}
+        for message in messages:
+            read.setdefault(message.partition(), []).append(message.offset())
+        points = commit_points(read, failed)
+        runner.commit(points)
+        return ReplayResult(spec.group_id, dlq, target, replay_group, ranges, _samples(messages[:SAMPLE_SIZE]), True,
+                            published=len(messages) - len(failed), failed=len(failed), committed=points)
 
 
 def _samples(messages: Sequence[Any]) -> tuple[Sample, ...]:

@@ -104,14 +104,13 @@ def drain_broker(
     that cannot be released is reported with the moves (`lock_error`), never instead of them."""
     from mqctl.kafka.lock import run_holding
 
-    edges = Edges(config.environment, notify)
-
     def locked() -> DrainRun:
-        plan = read_drain(edges, broker, topics)
-        show(plan)
-        if plan.errors or not plan.changes:
-            return DrainRun(plan)
-        return DrainRun(plan, execute_drain(edges, plan))
+        with Edges(config.environment, notify) as edges:
+            plan = read_drain(edges, broker, topics)
+            show(plan)
+            if plan.errors or not plan.changes:
+                return DrainRun(plan)
+            return DrainRun(plan, execute_drain(edges, plan))
 
     command = f"mqctl brokers drain --env {config.environment.name} {broker}"
     run, lock_error = run_holding(config.environment, command, locked, notify)
