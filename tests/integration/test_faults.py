@@ -228,36 +228,44 @@ def test_after_a_large_create_and_delete_every_broker_already_agrees() -> None:
 def test_after_a_partition_increase_every_broker_already_shows_it(dev_admin: AdminClient) -> None:
     """The same wait after CreatePartitions. Control: the same increase sent raw (without mqctl's
     wait) on half the topics is not yet shown by the brokers right after the controller answers;
-    through TopicAdmin.update, every broker shows every topic's new count when it returns."""
+    through TopicAdmin.update, every broker shows every topic's new count when it returns. The
+    brokers are asked all at once over connections opened beforehand: asked one after another,
+    each through a new client (tens of ms each), they had all caught up once in a full run."""
+    from kafka.admin import KafkaAdminClient
+    from kafka.protocol.metadata import MetadataRequest
+
+    from mqctl.kafka.wire import exchange_addressed
+
     env = unique_env()
-    edges = Edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60))
-    topics = TopicAdmin(edges)
     names = [f"{env}.order.t{i}.v1" for i in range(400)]
     raw, through_mqctl = names[:200], names[200:]
     brokers = sorted(node.id for node in dev_admin.describe_cluster(request_timeout=10).result(timeout=15).nodes)
+    watcher = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","), request_timeout_ms=15000)
 
     def behind(wanted: list[str]) -> dict[int, int]:
         """Per broker (asked directly), how many of `wanted` it does not yet show with 2 partitions."""
-        from kafka.protocol.metadata import MetadataRequest
-
+        asked = [(MetadataRequest(topics=None), broker) for broker in brokers]
         found = {}
-        for broker in brokers:
-            response = protocol_request(MetadataRequest(topics=None), node=broker)
+        for broker, response in zip(brokers, exchange_addressed(watcher, asked, 15000), strict=True):
             shown = {t.name for t in response.topics if len(t.partitions) >= 2}
             found[broker] = len(set(wanted) - shown)
         return found
 
-    try:
-        assert topics.create([TopicCreate(n) for n in names]) == dict.fromkeys(names, None)
-        grow = CreatePartitionsRequest(topics=[(n, 2, None) for n in raw], timeout_ms=60_000, validate_only=False)
-        assert {r.error_code for r in edges.kafka.protocol.send("grow", grow).results} == {0}
-        assert any(behind(raw).values())  # the controller has answered; the brokers have not caught up
-        assert topics.update([TopicUpdate(n, new_partitions=2) for n in through_mqctl]) == dict.fromkeys(
-            through_mqctl, None
-        )
-        assert behind(through_mqctl) == dict.fromkeys(brokers, 0)
-    finally:
-        topics.delete([TopicDelete(n) for n in names])
+    with Edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60)) as edges:
+        topics = TopicAdmin(edges)
+        try:
+            assert topics.create([TopicCreate(n) for n in names]) == dict.fromkeys(names, None)
+            behind([])  # connected to every broker before the increase
+            grow = CreatePartitionsRequest(topics=[(n, 2, None) for n in raw], timeout_ms=60_000, validate_only=False)
+            assert {r.error_code for r in edges.kafka.protocol.send("grow", grow).results} == {0}
+            assert any(behind(raw).values())  # the controller has answered; the brokers have not caught up
+            assert topics.update([TopicUpdate(n, new_partitions=2) for n in through_mqctl]) == dict.fromkeys(
+                through_mqctl, None
+            )
+            assert behind(through_mqctl) == dict.fromkeys(brokers, 0)
+        finally:
+            watcher.close()
+            topics.delete([TopicDelete(n) for n in names])
 
 
 # ---------------------------------------------------------------------------------------------
