@@ -35,6 +35,7 @@ from mqctl import redact
 from mqctl.cli import app
 from mqctl.config import Environment, ProjectConfig
 from mqctl.diagnostics import Diagnostic, Severity
+from mqctl.edges import Edges
 from mqctl.kind import DesiredState
 from mqctl.spec.loader import load_specs
 
@@ -428,6 +429,18 @@ def sasl_proxy(sasl_admin: object) -> Iterator[KafkaProxy]:
 
 def unique_env() -> str:
     return "t" + uuid.uuid4().hex[:10]
+
+
+OpenEdges = Callable[..., Edges]  # the open_edges fixture: Edges(env, notify), closed after the test
+
+
+@pytest.fixture
+def open_edges() -> Iterator[OpenEdges]:
+    """`Edges(env, notify)` for a test that drives the transports directly, all closed when the test
+    ends: a kafka-python client left open keeps reconnecting (to a proxy long closed) on its own
+    thread for the rest of the suite."""
+    with contextlib.ExitStack() as opened:
+        yield lambda *args, **kwargs: opened.enter_context(Edges(*args, **kwargs))
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ from tests.conftest import (
     DEV_BOOTSTRAP,
     SASL_BOOTSTRAP,
     KafkaProxy,
+    OpenEdges,
     Project,
     config_command,
     config_text,
@@ -75,7 +76,7 @@ def topics_spec(count: int, rf: int = 1, extra: str = "") -> str:
 
 
 @pytest.mark.kafka
-def test_a_create_over_the_record_cap_is_split_and_accepted(dev_admin: AdminClient) -> None:
+def test_a_create_over_the_record_cap_is_split_and_accepted(dev_admin: AdminClient, open_edges: OpenEdges) -> None:
     """Validate-only: the controller builds every record and checks the cap, but writes nothing."""
     env = unique_env()
     big = [NewTopic(f"{env}.big.t{i}.v1", 4_000, 1) for i in range(3)]  # 12,003 records together
@@ -88,7 +89,7 @@ def test_a_create_over_the_record_cap_is_split_and_accepted(dev_admin: AdminClie
             errors.append(str(exc))
     assert errors, "one request of 12,003 records should break KRaft's cap"
 
-    edges = Edges(Environment(env, DEV_BOOTSTRAP))
+    edges = open_edges(Environment(env, DEV_BOOTSTRAP))
     changes = [TopicCreate(t.topic, partitions=4_000, replication_factor=1) for t in big]
     outcome = TopicAdmin(edges).create(changes, validate_only=True)
     assert outcome == dict.fromkeys((c.name for c in changes), None)
@@ -111,12 +112,12 @@ PRODUCE = 0  # the API key of the lock's holder record
 NO_ANSWER = "20 topic(s) got no answer in time; re-reading the cluster for what happened"
 
 
-def proxied_topics(project: Project, proxy: KafkaProxy, said: list[str]) -> TopicAdmin:
+def proxied_topics(project: Project, proxy: KafkaProxy, said: list[str], open_edges: OpenEdges) -> TopicAdmin:
     """mqctl's TopicAdmin for an environment whose only way to the SASL node is `proxy` (the node
     advertises itself only, the proxy rewrites that to itself), connected under the environment's
     timeout, then answering each request within REQUEST_TIMEOUT_MS."""
     (project.root / "mqctl.yaml").write_text(config_text(project.env, proxy.bootstrap, sasl_security()))
-    edges = Edges(load_config(project.root, project.env).environment, notify=said.append)
+    edges = open_edges(load_config(project.root, project.env).environment, notify=said.append)
     edges.kafka.protocol.admin_client  # noqa: B018 - connected (and logged in) under the normal timeout
     edges.kafka.protocol.request_timeout_ms = REQUEST_TIMEOUT_MS
     return TopicAdmin(edges)
@@ -129,14 +130,18 @@ def listed(admin: AdminClient, env: str) -> set[str]:
 
 @pytest.mark.sasl
 def test_mutations_whose_answers_come_too_late_are_re_read_and_reported_as_done(
-    secure_project: Project, sasl_proxy: KafkaProxy, sasl_admin: AdminClient, monkeypatch: pytest.MonkeyPatch
+    secure_project: Project,
+    sasl_proxy: KafkaProxy,
+    sasl_admin: AdminClient,
+    monkeypatch: pytest.MonkeyPatch,
+    open_edges: OpenEdges,
 ) -> None:
     """The broker creates (then deletes) the 20 topics and answers, but the proxy holds the answer
     longer than mqctl waits: the outcome is unknown to mqctl, which re-reads the cluster and reports
     every topic as created, then as deleted, as the broker (and an independent client) says."""
     monkeypatch.setattr(topics_admin, "SETTLE_SECONDS", SETTLE_FOR_A_BUSY_BROKER)
     said: list[str] = []
-    topics = proxied_topics(secure_project, sasl_proxy, said)
+    topics = proxied_topics(secure_project, sasl_proxy, said, open_edges)
     names = {f"{secure_project.env}.order.t{i}.v1" for i in range(20)}
 
     sasl_proxy.hold[CREATE_TOPICS] = HELD_SECONDS
@@ -160,13 +165,13 @@ def test_mutations_whose_answers_come_too_late_are_re_read_and_reported_as_done(
 
 @pytest.mark.sasl
 def test_mutations_that_never_reached_the_broker_are_reported_as_not_done(
-    secure_project: Project, sasl_proxy: KafkaProxy, sasl_admin: AdminClient
+    secure_project: Project, sasl_proxy: KafkaProxy, sasl_admin: AdminClient, open_edges: OpenEdges
 ) -> None:
     """The proxy swallows the request: no answer, and nothing happened. After re-reading the cluster
     for SETTLE_SECONDS, mqctl reports each topic as not created (then not deleted), with the reason,
     instead of claiming success; an independent client agrees."""
     said: list[str] = []
-    topics = proxied_topics(secure_project, sasl_proxy, said)
+    topics = proxied_topics(secure_project, sasl_proxy, said, open_edges)
     names = {f"{secure_project.env}.order.t{i}.v1" for i in range(20)}
     unknown = "no answer within 3s; it may or may not have happened, the next plan shows which"
 
@@ -190,20 +195,20 @@ def test_mutations_that_never_reached_the_broker_are_reported_as_not_done(
 
 
 @pytest.mark.kafka
-def test_deleting_a_topic_that_is_already_gone_counts_as_done() -> None:
+def test_deleting_a_topic_that_is_already_gone_counts_as_done(open_edges: OpenEdges) -> None:
     """Right after a large delete a broker may still list topics the controller has removed; a plan
     read there deletes them again. The controller answers UNKNOWN_TOPIC_OR_PARTITION: as wanted."""
     env = unique_env()
-    topics = TopicAdmin(Edges(Environment(env, DEV_BOOTSTRAP)))
+    topics = TopicAdmin(open_edges(Environment(env, DEV_BOOTSTRAP)))
     assert topics.delete([TopicDelete(f"{env}.order.gone.v1")]) == {f"{env}.order.gone.v1": None}
 
 
 @pytest.mark.kafka
-def test_after_a_large_create_and_delete_every_broker_already_agrees() -> None:
+def test_after_a_large_create_and_delete_every_broker_already_agrees(open_edges: OpenEdges) -> None:
     """Brokers learn new topics from the metadata log after the controller answers; apply waits
     until each lists them, so a plan right after it (from whichever broker) sees what it did."""
     env = unique_env()
-    topics = TopicAdmin(Edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60)))
+    topics = TopicAdmin(open_edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60)))
     names = [f"{env}.order.t{i}.v1" for i in range(2000)]
 
     def listed_by_each_broker() -> list[set[str]]:
@@ -219,7 +224,7 @@ def test_after_a_large_create_and_delete_every_broker_already_agrees() -> None:
         assert topics.delete([TopicDelete(n) for n in names]) == dict.fromkeys(names, None)
         assert listed_by_each_broker() == [set()] * 3
     finally:
-        TopicAdmin(Edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60))).delete(
+        TopicAdmin(open_edges(Environment(env, DEV_BOOTSTRAP, timeout_seconds=60))).delete(
             [TopicDelete(n) for n in names]
         )
 
@@ -391,7 +396,9 @@ def quota_rounds(doing: str, text: str) -> list[float]:
 
 
 @pytest.mark.sasl
-def test_the_quota_retry_gives_up_after_its_stalled_rounds(throttled_user: Project, sasl_admin: AdminClient) -> None:
+def test_the_quota_retry_gives_up_after_its_stalled_rounds(
+    throttled_user: Project, sasl_admin: AdminClient, open_edges: OpenEdges
+) -> None:
     """While another client of mqctl's user keeps the controller mutation quota used up, every round
     of a create is rejected. The batched create retries after each throttle time the broker gives and
     gives up after QUOTA_STALLS rounds in a row that got nothing accepted, reporting the broker's
@@ -400,7 +407,7 @@ def test_the_quota_retry_gives_up_after_its_stalled_rounds(throttled_user: Proje
     config = load_config(project.root, project.env)
     name = f"{project.env}.order.late.v1"
     said: list[str] = []
-    topics = TopicAdmin(Edges(config.environment, notify=said.append))
+    topics = TopicAdmin(open_edges(config.environment, notify=said.append))
     with quota_hog(config.environment, f"{project.env}.order.hog.v1") as hog_errors:
         started = time.monotonic()
         outcome = topics.create([TopicCreate(name, partitions=1, replication_factor=1)])

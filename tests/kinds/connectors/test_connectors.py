@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 
 from mqctl.config import load_config
-from mqctl.edges import Edges
 from mqctl.kinds.connectors import KIND
-from tests.conftest import DEV_BOOTSTRAP, Project, consume, eventually
+from tests.conftest import DEV_BOOTSTRAP, OpenEdges, Project, consume, eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -283,7 +282,9 @@ def test_delete_needs_allow_delete_and_other_connectors_are_never_touched(
         connect_worker.delete(f"/connectors/{neighbour}")
 
 
-def test_the_snapshot_costs_one_request_however_many_connectors(connect_project: Project, connect_worker: Any) -> None:
+def test_the_snapshot_costs_one_request_however_many_connectors(
+    connect_project: Project, connect_worker: Any, open_edges: OpenEdges
+) -> None:
     env = connect_project.env
     for i in range(5):
         config = {"connector.class": "FileStreamSource", "topic": f"{env}.t", "file": f"/tmp/absent-{i}.txt"}
@@ -294,7 +295,7 @@ def test_the_snapshot_costs_one_request_however_many_connectors(connect_project:
     snapshots: list[tuple[Any, int]] = []
 
     def five_listed() -> bool:
-        edges = Edges(load_config(connect_project.root, env).environment)
+        edges = open_edges(load_config(connect_project.root, env).environment)
         snapshots.append((KIND.snapshot(edges), edges.connect.requests))
         return sorted(snapshots[-1][0]) == [f"{env}.c{i}" for i in range(5)]
 

@@ -12,7 +12,7 @@ import pytest
 from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
-from tests.conftest import Project
+from tests.conftest import OpenEdges, Project
 from tests.kinds.groups.conftest import consumer, poll_until, produce
 
 pytestmark = pytest.mark.kafka
@@ -151,14 +151,13 @@ def test_status_reports_exact_lag_time_lag_members_and_breaches(groups_project: 
 
 
 def test_status_costs_the_same_requests_for_10_groups_as_for_60(
-    groups_project: Project, dev_admin: AdminClient
+    groups_project: Project, dev_admin: AdminClient, open_edges: OpenEdges
 ) -> None:
     """Constant in groups and partitions: the groups' offsets are spread over every coordinator and
     every partition leader, and 60 groups cost exactly what 10 cost."""
     from confluent_kafka import ConsumerGroupTopicPartitions
 
     from mqctl.config import load_config
-    from mqctl.edges import Edges
     from mqctl.kinds.groups.admin import GroupAdmin
     from mqctl.kinds.groups.workflow import status_report
 
@@ -180,7 +179,7 @@ def test_status_costs_the_same_requests_for_10_groups_as_for_60(
         request = ConsumerGroupTopicPartitions(f"{env}.{name}", offsets)
         (future,) = dev_admin.alter_consumer_group_offsets([request], request_timeout=15).values()
         future.result(timeout=20)
-    listed = GroupAdmin(Edges(load_config(project.root, env).environment)).list_groups()
+    listed = GroupAdmin(open_edges(load_config(project.root, env).environment)).list_groups()
     coordinator = {gid: g.coordinator for gid, g in listed.items() if gid.startswith(env + ".")}
     every = set(coordinator.values())
     ten: list[str] = []
@@ -314,21 +313,20 @@ def test_replay_dlq_dry_runs_then_republishes_and_resumes(groups_project: Projec
 
 
 def test_a_broker_that_does_not_answer_leaves_out_only_its_own_groups(
-    groups_project: Project, monkeypatch: pytest.MonkeyPatch
+    groups_project: Project, monkeypatch: pytest.MonkeyPatch, open_edges: OpenEdges
 ) -> None:
     """A broker listed by the cluster but not reachable (a restart in progress): every other broker
     still lists its groups, and the missing one is named instead of failing the whole run."""
     from mqctl.config import load_config
-    from mqctl.edges import Edges
     from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
     from mqctl.kinds.groups.admin import GroupAdmin
 
     env = load_config(groups_project.root.resolve(), groups_project.env).environment
-    every = GroupAdmin(Edges(env)).list_groups()
+    every = GroupAdmin(open_edges(env)).list_groups()
     real = KafkaAdmin.brokers
     monkeypatch.setattr(KafkaAdmin, "brokers", lambda self: (*real(self), BrokerInfo(99, "127.0.0.1", 1, None)))
     notes: list[str] = []
-    listed = GroupAdmin(Edges(env, notes.append)).list_groups()
+    listed = GroupAdmin(open_edges(env, notes.append)).list_groups()
     assert set(every) - set(listed) <= {g for g in every if g.startswith("t")}  # only other tests' groups may move
     assert len(listed) >= len(every) - 5
     assert [note for note in notes if note.startswith("broker 99 did not list its groups")]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic, ResourceType
 
-from tests.conftest import Project, eventually, live_configs, partitions
+from tests.conftest import OpenEdges, Project, eventually, live_configs, partitions
 
 pytestmark = pytest.mark.kafka
 
@@ -267,9 +267,8 @@ def test_bad_specs_fail_before_touching_the_cluster(project: Project, dev_admin:
     assert not [t for t in dev_admin.list_topics(timeout=10).topics if t.startswith(project.env + ".")]
 
 
-def test_plan_cost_in_admin_requests_does_not_grow_with_topics(project: Project) -> None:
+def test_plan_cost_in_admin_requests_does_not_grow_with_topics(project: Project, open_edges: OpenEdges) -> None:
     from mqctl.config import load_config
-    from mqctl.edges import Edges
     from mqctl.spec.loader import load_specs
     from mqctl.workflows.plan import plan_environment
 
@@ -279,7 +278,7 @@ def test_plan_cost_in_admin_requests_does_not_grow_with_topics(project: Project)
         assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
         config = load_config(project.root, project.env)
         desired, _ = load_specs(config)
-        result = plan_environment(desired, Edges(config.environment))
+        result = plan_environment(desired, open_edges(config.environment))
         assert not result.plan.changes
         return result.requests
 
