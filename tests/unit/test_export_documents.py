@@ -25,6 +25,7 @@ from mqctl.kinds.groups.live import LiveGroup, LiveGroups
 from mqctl.kinds.quotas.model import LiveQuotas, QuotaEntity
 from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
+from mqctl.kinds.users.changes import LiveUsers
 from mqctl.kinds.users.export import password_variables
 from mqctl.live import LiveConfig
 from mqctl.spec.loader import load_specs
@@ -55,7 +56,7 @@ def snapshots(
     return Snapshots({
         "topics": LiveTopics((1, 2, 3), {t.name: t for t in topics}, frozenset(t.name for t in topics)),
         "acls": LiveAcls(frozenset(acls), AUTHORIZER),
-        "users": users or {},
+        "users": LiveUsers(users or {}),
         "schemas": RegistryState({s.name: s for s in subjects}),
         "brokers": brokers or LiveBrokerConfigs({}, {1: {}, 2: {}, 3: {}}),
         "groups": groups or LiveGroups({}, {}),

@@ -20,7 +20,7 @@ from mqctl.kind import DesiredState
 from mqctl.kinds import acls, users
 from mqctl.kinds.acls.changes import AclDelete
 from mqctl.kinds.acls.model import AclBinding, AclSpec, LiveAcls
-from mqctl.kinds.users.changes import UserUpdate
+from mqctl.kinds.users.changes import LiveUsers, UserUpdate
 from mqctl.kinds.users.spec import UserSpec
 from mqctl.spec.loader import load_specs
 from mqctl.spec.model import Source
@@ -163,7 +163,7 @@ def test_plan_refuses_another_password_value_even_from_a_variable_validate_canno
 ) -> None:
     literal = replace(SECURE, security=replace(SECURE.security, password_var=None))  # mqctl.yaml has a literal
     monkeypatch.setenv("ADMIN_PW", "another-password")
-    changes, problems = users.KIND.diff(desired_users(user()), {"admin": {"SCRAM-SHA-512": 4096}}, literal)
+    changes, problems = users.KIND.diff(desired_users(user()), LiveUsers({"admin": {"SCRAM-SHA-512": 4096}}), literal)
     assert changes == []
     problem = only(problems)
     assert (problem.file, problem.line, problem.key) == ("users/u.yaml", 2, "password")
@@ -173,14 +173,14 @@ def test_plan_refuses_another_password_value_even_from_a_variable_validate_canno
 
 def test_plan_lets_the_same_password_be_set_again(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_PW", PASSWORD)
-    live = {"admin": {"SCRAM-SHA-512": 8192}}
+    live = LiveUsers({"admin": {"SCRAM-SHA-512": 8192}})
     (change,), problems = users.KIND.diff(desired_users(user(rotate=True)), live, SECURE)
     assert problems == [] and isinstance(change, UserUpdate)
 
 
 def test_plan_refuses_removing_the_login_mechanism_unless_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_PW", PASSWORD)
-    live = {"admin": {"SCRAM-SHA-512": 8192, "SCRAM-SHA-256": 8192}}
+    live = LiveUsers({"admin": {"SCRAM-SHA-512": 8192, "SCRAM-SHA-256": 8192}})
     spec = user(mechanisms=("SCRAM-SHA-256",))
     changes, problems = users.KIND.diff(desired_users(spec), live, SECURE)
     assert changes == [] and only(problems).key == "mechanisms"
@@ -190,11 +190,11 @@ def test_plan_refuses_removing_the_login_mechanism_unless_allowed(monkeypatch: p
 
 def test_plan_never_deletes_the_connecting_user_unless_allowed() -> None:
     owning = replace(SECURE, policy=Policy(managed_users=("*",)))
-    changes, problems = users.KIND.diff(desired_users(), {"admin": {"SCRAM-SHA-512": 4096}}, owning)
+    changes, problems = users.KIND.diff(desired_users(), LiveUsers({"admin": {"SCRAM-SHA-512": 4096}}), owning)
     assert changes == []
     assert "it is the user mqctl connects as, so it is kept" in only(problems, Severity.WARNING).message
     allowed = replace(owning, policy=Policy(managed_users=("*",), allow_self_changes=True))
-    (change,), _ = users.KIND.diff(desired_users(), {"admin": {"SCRAM-SHA-512": 4096}}, allowed)
+    (change,), _ = users.KIND.diff(desired_users(), LiveUsers({"admin": {"SCRAM-SHA-512": 4096}}), allowed)
     assert change.name == "admin"
 
 

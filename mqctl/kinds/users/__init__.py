@@ -50,7 +50,7 @@ class UsersKind(Kind["UserSpec", "LiveUsers"]):
         from mqctl.connecting import login
         from mqctl.kinds.users.diff import diff_users
 
-        return diff_users(desired.of(self), live, env.policy.managed_users, os.environ, login(env))
+        return diff_users(desired.of(self), live, env.policy.managed_users, os.environ, login(env), live.unlisted_by)
 
     def executors(self, edges: Edges) -> Mapping[type[Change], Executor]:
         from mqctl.kinds.users.admin import UserAdmin

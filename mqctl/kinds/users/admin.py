@@ -3,6 +3,7 @@ The plain password is revealed here only, into the alteration sent to the broker
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,18 +17,17 @@ from confluent_kafka.admin import (
 from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
 from mqctl.kafka.batch import send
-from mqctl.kafka.protocol import describe_error
+from mqctl.kafka.protocol import Unanswered, describe_error
 from mqctl.kind import Executor, Results, executor
-from mqctl.kinds.users.changes import LiveUsers, UserChange, UserCreate, UserDelete, UserUpdate
+from mqctl.kinds.users.changes import Credentials, LiveUsers, UserChange, UserCreate, UserDelete, UserUpdate
 from mqctl.plan import Change
 from mqctl.polling import await_every_broker
 
 _MECHANISMS = {"SCRAM-SHA-256": ScramMechanism.SCRAM_SHA_256, "SCRAM-SHA-512": ScramMechanism.SCRAM_SHA_512}
-_MECHANISM_NAMES = {v: k for k, v in _MECHANISMS.items()}
 _WIRE_MECHANISMS = {1: "SCRAM-SHA-256", 2: "SCRAM-SHA-512"}  # the protocol's ScramMechanism codes
 
 
-def shows(change: UserChange, live: LiveUsers) -> bool:
+def shows(change: UserChange, live: Credentials) -> bool:
     """Whether `live` has what `change` did: its mechanisms set (with its iterations), the
     removed ones gone."""
     have = live.get(change.name, {})
@@ -58,27 +58,36 @@ class UserAdmin:
         self.client = self.admin.client
 
     def snapshot(self) -> LiveUsers:
-        """Every SCRAM user with its mechanisms and iteration counts (one DescribeUserScramCredentials)."""
-        future = self.admin.call(
-            "describe SCRAM users",
-            lambda: self.client.describe_user_scram_credentials(request_timeout=self.admin.timeout),
-        )
-        described = self.admin.wait(future, "describe SCRAM users")
-        return {
-            user: {
-                _MECHANISM_NAMES[info.mechanism]: info.iterations
-                for info in description.scram_credential_infos
-                if info.mechanism in _MECHANISM_NAMES
-            }
-            for user, description in described.items()
-        }
+        """Every SCRAM user with its mechanisms and iteration counts, as every broker lists them
+        (LiveUsers says why): one DescribeUserScramCredentials per broker, all sent at once. A
+        broker that does not answer is left out, unless none answers."""
+        from kafka.protocol.admin import DescribeUserScramCredentialsRequest
 
-    def on_broker(self, broker: int) -> LiveUsers:
+        doing, request = "describe SCRAM users", DescribeUserScramCredentialsRequest(users=None)
+        brokers = [broker.id for broker in self.admin.brokers()]
+        try:
+            answered = self.admin.protocol.send_each(doing, [(request, broker) for broker in brokers])
+            answers = dict(zip(brokers, answered, strict=True))
+        except Unanswered:  # a broker went away since the first contact: ask the others one by one
+            answers = {}
+            for broker in brokers:
+                with contextlib.suppress(Unanswered):
+                    answers[broker] = self.admin.protocol.send(doing, request, node=broker)
+            if not answers:
+                raise
+        return LiveUsers.of_brokers({broker: self._credentials(answer) for broker, answer in answers.items()})
+
+    def on_broker(self, broker: int) -> Credentials:
         """Every SCRAM user as `broker` knows it (from the metadata log, a loaded broker late)."""
         from kafka.protocol.admin import DescribeUserScramCredentialsRequest
 
         doing = "describe SCRAM users"
         response = self.admin.protocol.send(doing, DescribeUserScramCredentialsRequest(users=None), node=broker)
+        return self._credentials(response)
+
+    def _credentials(self, response: Any) -> Credentials:
+        """The users of one DescribeUserScramCredentials answer (mechanism -> iterations)."""
+        doing = "describe SCRAM users"
         if response.error_code:
             raise MqctlError(f"{doing}: {describe_error(self.admin.env, response.error_code, response.error_message)}")
         return {

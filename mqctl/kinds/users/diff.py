@@ -2,7 +2,8 @@
 
 Pure; the process environment comes in as a mapping. Kafka tells which mechanisms a user has and
 with how many iterations, never the password, so a password is set when a credential is missing,
-when its iterations differ, or when the spec says `rotate: true`. The password travels only inside
+when its iterations differ, when some brokers do not list it (LiveUsers), or when the spec says
+`rotate: true`. The password travels only inside
 the change, as a Secret, to the executor; diffs, plan output and plan files show the variable name.
 """
 
@@ -14,20 +15,21 @@ from fnmatch import fnmatchcase
 from mqctl.config import Secret
 from mqctl.connecting import Login
 from mqctl.diagnostics import Diagnostic, error, warning
-from mqctl.kinds.users.changes import LiveUsers, UserChange, UserCreate, UserDelete, UserUpdate
+from mqctl.kinds.users.changes import Credentials, UserChange, UserCreate, UserDelete, UserUpdate
 from mqctl.kinds.users.spec import UserSpec
 from mqctl.plan import Change, FieldDiff
 
 
-def _set_diff(mechanism: str, before: int | None, spec: UserSpec) -> FieldDiff:
-    return FieldDiff(
-        mechanism,
-        None if before is None else f"{before} iterations",
-        f"{spec.iterations} iterations, password set from ${spec.password_var}",
-    )
+def _set_diff(mechanism: str, before: int | None, spec: UserSpec, unlisted_by: Sequence[int] = ()) -> FieldDiff:
+    shown = None if before is None else f"{before} iterations"
+    if shown is not None and unlisted_by:
+        shown += f", not listed by broker(s) {', '.join(map(str, unlisted_by))}"
+    return FieldDiff(mechanism, shown, f"{spec.iterations} iterations, password set from ${spec.password_var}")
 
 
-def _upsert(spec: UserSpec, current: Mapping[str, int] | None, password: Secret) -> UserChange | None:
+def _upsert(
+    spec: UserSpec, current: Mapping[str, int] | None, password: Secret, unlisted_by: Sequence[int] = ()
+) -> UserChange | None:
     if current is None:
         return UserCreate(
             spec.name,
@@ -36,11 +38,11 @@ def _upsert(spec: UserSpec, current: Mapping[str, int] | None, password: Secret)
             iterations=spec.iterations,
             password=password,
         )
-    to_set = tuple(m for m in spec.mechanisms if spec.rotate or current.get(m) != spec.iterations)
+    to_set = tuple(m for m in spec.mechanisms if spec.rotate or unlisted_by or current.get(m) != spec.iterations)
     to_remove = tuple(sorted(m for m in current if m not in spec.mechanisms))
     if not to_set and not to_remove:
         return None
-    diffs = [_set_diff(m, current.get(m), spec) for m in to_set] + [
+    diffs = [_set_diff(m, current.get(m), spec, unlisted_by) for m in to_set] + [
         FieldDiff(m, f"{current[m]} iterations", None, risk=f"clients of {spec.name} using {m} are refused")
         for m in to_remove
     ]
@@ -75,14 +77,18 @@ def _locks_out(spec: UserSpec, change: UserChange, value: str, who: Login | None
 
 def diff_users(
     desired: Sequence[UserSpec],
-    live: LiveUsers,
+    live: Credentials,
     managed: Sequence[str],
     environ: Mapping[str, str],
     who: Login | None = None,
+    unlisted_by: Mapping[str, Sequence[int]] | None = None,
 ) -> tuple[list[Change], list[Diagnostic]]:
     """Changes making declared users current, and deleting live users matching a `managed` glob
     that no spec declares. The user mqctl connects as (`who`) is never deleted, and a change that
-    would lock mqctl out is an error instead of a change, unless mqctl.yaml allows it."""
+    would lock mqctl out is an error instead of a change, unless mqctl.yaml allows it. A declared
+    user some brokers do not list (`unlisted_by`) has its credentials set again: that puts them
+    back on every broker."""
+    unlisted_by = unlisted_by or {}
     changes: list[Change] = []
     problems: list[Diagnostic] = []
     for spec in desired:
@@ -98,7 +104,7 @@ def diff_users(
                 )
             )
             continue
-        change = _upsert(spec, live.get(spec.name), Secret(value))
+        change = _upsert(spec, live.get(spec.name), Secret(value), unlisted_by.get(spec.name, ()))
         refused = _locks_out(spec, change, value, who) if change is not None else None
         if refused is not None:
             problems.append(refused)

@@ -7,7 +7,7 @@ import json
 from mqctl.config import Secret
 from mqctl.connecting import Login
 from mqctl.diagnostics import Severity
-from mqctl.kinds.users.changes import UserCreate, UserDelete, UserUpdate
+from mqctl.kinds.users.changes import LiveUsers, UserCreate, UserDelete, UserUpdate
 from mqctl.kinds.users.diff import diff_users
 from mqctl.kinds.users.spec import UserSpec
 from mqctl.plan import Action, Plan
@@ -83,3 +83,24 @@ def test_apply_waits_for_what_each_change_leaves_on_a_broker() -> None:
     assert shows(drop, {"svc": {"SCRAM-SHA-512": 8192}}) and not shows(drop, {"svc": {"SCRAM-SHA-256": 4096}})
     delete = UserDelete("svc", remove_mechanisms=("SCRAM-SHA-512",))
     assert shows(delete, {}) and not shows(delete, {"svc": {"SCRAM-SHA-512": 8192}})
+
+
+def test_the_brokers_views_merge_into_every_credential_and_who_does_not_list_it() -> None:
+    """A broker restarted on Kafka 4.1.1 lists none of the users that existed before its restart
+    (seen here on brokers 2-4 of the local cluster): the snapshot asks every broker and keeps both."""
+    full = {"svc": {"SCRAM-SHA-512": 8192}, "old": {"SCRAM-SHA-256": 4096}}
+    live = LiveUsers.of_brokers({1: full, 2: {}, 3: full, 4: {"svc": {"SCRAM-SHA-512": 8192}}})
+    assert dict(live) == full and len(live) == 2
+    assert live.unlisted_by == {"svc": (2,), "old": (2, 4)}
+    assert LiveUsers.of_brokers({1: full, 2: full}).unlisted_by == {}
+
+
+def test_a_declared_user_some_brokers_do_not_list_is_set_again_and_says_which() -> None:
+    live = LiveUsers.of_brokers({1: {"svc": {"SCRAM-SHA-512": 8192}}, 2: {}, 3: {}})
+    (change,), problems = diff_users([user()], live, (), ENV, unlisted_by=live.unlisted_by)
+    assert problems == [] and isinstance(change, UserUpdate)
+    assert change.set_mechanisms == ("SCRAM-SHA-512",) and change.password == Secret("s3cret-value")
+    assert [(d.before, d.after) for d in change.diffs] == [
+        ("8192 iterations, not listed by broker(s) 2, 3", "8192 iterations, password set from $SVC_PASSWORD")
+    ]
+    assert diff_users([user()], live, (), ENV) == ([], [])  # listed by one broker: as before, nothing to do
