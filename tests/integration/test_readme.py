@@ -149,6 +149,8 @@ def test_the_demo_then_every_using_it_command_as_written(copy: Copy) -> None:
     bare["PATH"] = os.pathsep.join(p for p in bare.get("PATH", "").split(os.pathsep)
                                    if Path(p).resolve() != Path(sys.prefix, "bin").resolve())
     for _ in range(SHARED_CLUSTER_TRIES):
+        shutil.rmtree(copy.root / "adopted", ignore_errors=True)  # what a try before wrote: export refuses
+        (copy.root / "plan.json").unlink(missing_ok=True)  # to overwrite, as it should
         results = run_lines(lines_run, copy.root, bare)
         if not any(_refused_for_others(copy, line, code, output) for line, code, output in results):
             break
