@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.validate_bench import write_project  # noqa: E402
-from mqctl.config import load_config  # noqa: E402
-from mqctl.spec.loader import load_specs  # noqa: E402
-from mqctl.yamlsource import parse_yaml  # noqa: E402
+from benchmarks.validate_bench import write_project
+from mqctl.config import load_config
+from mqctl.spec.loader import load_specs
+from mqctl.yamlsource import parse_yaml
 
 COUNT = 10_000
 RUNS = 7

@@ -128,7 +128,8 @@ def main() -> None:
     print()
     print(f"| `mqctl validate`, {N:,} topics | seconds |")
     print("| --- | ---: |")
-    for label, policies in (("no policies", None), ("5 built-in rules", RULES), ("5 built-in + 1 CEL", RULES + CEL_RULE)):
+    cases = (("no policies", None), ("5 built-in rules", RULES), ("5 built-in + 1 CEL", RULES + CEL_RULE))
+    for label, policies in cases:
         print(f"| {label} | {validate_seconds(policies):.2f} |")
 
 
