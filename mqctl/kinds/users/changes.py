@@ -15,9 +15,10 @@ Credentials = Mapping[str, Mapping[str, int]]  # user -> SCRAM mechanism -> iter
 
 @dataclass(frozen=True)
 class LiveUsers(Mapping[str, Mapping[str, int]]):
-    """The SCRAM users the brokers list, read from every broker: a broker restarted on Kafka 4.1.1
-    lists none of the users that existed before its restart (those created after reach it), so one
-    broker's answer depends on which broker it is. As a mapping: every credential some broker lists."""
+    """The SCRAM users the brokers list, read from every broker, because brokers can disagree: Kafka
+    4.1.1 brokers restarted in a local cluster that had run the whole test suite listed none of the
+    users created before their restart (users created afterwards reached them), so one broker's
+    answer depended on which broker it was. As a mapping: every credential some broker lists."""
 
     users: Credentials
     # user -> the brokers that do not list all of its credentials (sending them again fixes that)
