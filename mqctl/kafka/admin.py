@@ -11,7 +11,7 @@ an unreachable cluster. This layer knows nothing of specs, diffs or plans.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -217,6 +217,27 @@ class KafkaAdmin:
         protocol = self.__dict__.get("protocol")
         if protocol is not None:
             protocol.close()
+
+    def ask_each_broker(
+        self, doing: str, request: Any, brokers: Sequence[int], unanswered: str, missing: str
+    ) -> list[tuple[int, Any]]:
+        """(broker, response) of `request` sent to each of `brokers`, all at once. If one does not
+        answer (down, or restarting and not yet in the client's metadata), each is asked alone and
+        the ones that fail are left out, each named in a note: "broker N did not <unanswered>
+        (why); <missing>". Raises when no broker answers."""
+        try:
+            return list(zip(brokers, self.protocol.send_each(doing, [(request, b) for b in brokers]), strict=True))
+        except MqctlError:
+            pass
+        answers = []
+        for broker in brokers:
+            try:
+                answers.append((broker, self.protocol.send(doing, request, node=broker)))
+            except MqctlError as exc:
+                self.notify(f"broker {broker} did not {unanswered} ({exc}); {missing}")
+        if not answers:
+            raise MqctlError(f"{doing}: no broker of environment {self.env.name!r} answered")
+        return answers
 
     def count(self) -> None:
         """One more request sent (by this connection or a helper sending through it)."""

@@ -737,3 +737,35 @@ def test_a_broker_stopped_between_plan_and_execution_completes_or_says_what_is_l
     )
     assert project.run("plan", "--env", project.env).exit_code == 0
 
+
+
+@pytest.mark.kafka
+def test_a_broker_that_does_not_answer_is_left_out_of_the_users_snapshot(
+    dev_admin: AdminClient, open_edges: OpenEdges, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The users snapshot asks every broker; one listed by the cluster but not reachable (a restart
+    in progress) is named and left out, and the users are as the other brokers list them."""
+    from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
+    from mqctl.kinds.users.admin import UserAdmin
+    from mqctl.kinds.users.changes import LiveUsers
+
+    name = f"{unique_env()}-svc"
+    upsert = UserScramCredentialUpsertion(name, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), b"pw")
+    for future in dev_admin.alter_user_scram_credentials([upsert]).values():
+        future.result(timeout=15)
+    notes: list[str] = []
+
+    def snapshot() -> LiveUsers:
+        return UserAdmin(open_edges(Environment(unique_env(), DEV_BOOTSTRAP), notes.append)).snapshot()
+
+    try:
+        assert eventually(lambda: name in snapshot() and name not in snapshot().unlisted_by)  # every broker has it
+        real = KafkaAdmin.brokers
+        monkeypatch.setattr(KafkaAdmin, "brokers", lambda self: (*real(self), BrokerInfo(99, "127.0.0.1", 1, None)))
+        live = snapshot()
+        assert live[name] == {"SCRAM-SHA-512": 8192} and name not in live.unlisted_by
+        assert [note for note in notes if note.startswith("broker 99 did not list its SCRAM users")], notes
+    finally:
+        deletion = UserScramCredentialDeletion(name, ScramMechanism.SCRAM_SHA_512)
+        for future in dev_admin.alter_user_scram_credentials([deletion]).values():
+            future.result(timeout=15)

@@ -93,11 +93,10 @@ class GroupAdmin:
         found: dict[str, LiveGroup] = {}
         deadline = time.monotonic() + self.env.timeout_seconds
         while brokers:
-            try:
-                responses = self.admin.protocol.send_each("list groups", [(request, b) for b in brokers])
-                answers = list(zip(brokers, responses, strict=True))
-            except MqctlError:
-                answers = self._list_groups_one_by_one(brokers, request)
+            # a broker that is down has had its groups moved to the brokers that took over its
+            # __consumer_offsets partitions; one that is up but unreachable from here is named
+            answers = self.admin.ask_each_broker("list groups", request, brokers, "list its groups",
+                                                 "groups it coordinates are missing from this run")  # fmt: skip
             loading = [broker for broker, response in answers if response.error_code == COORDINATOR_LOADING]
             for broker, response in answers:
                 if response.error_code == COORDINATOR_LOADING and time.monotonic() < deadline:
@@ -110,22 +109,6 @@ class GroupAdmin:
             if brokers:
                 time.sleep(0.5)
         return found
-
-    def _list_groups_one_by_one(self, brokers: Sequence[int], request: Any) -> list[tuple[int, Any]]:
-        """A broker did not answer (down, or restarting and not yet in the client's metadata): ask
-        each alone and leave out the ones that fail. When a broker is down its groups have moved to
-        the brokers that took over its __consumer_offsets partitions, so nothing is lost then; a
-        broker that is up but unreachable from here is named, as its groups are missing."""
-        answers = []
-        for broker in brokers:
-            try:
-                answers.append((broker, self.admin.protocol.send("list groups", request, node=broker)))
-            except MqctlError as exc:
-                self.admin.notify(f"broker {broker} did not list its groups ({exc}); groups it coordinates "
-                                  "are missing from this run")
-        if not answers:
-            raise MqctlError(f"list groups: no broker of environment {self.env.name!r} answered")
-        return answers
 
     def group_configs(self, names: Iterable[str]) -> dict[str, dict[str, str]]:
         """The configs set on these GROUP resources (one DescribeConfigs)."""

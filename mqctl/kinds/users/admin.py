@@ -3,7 +3,6 @@ The plain password is revealed here only, into the alteration sent to the broker
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +16,7 @@ from confluent_kafka.admin import (
 from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
 from mqctl.kafka.batch import send
-from mqctl.kafka.protocol import Unanswered, describe_error
+from mqctl.kafka.protocol import describe_error
 from mqctl.kind import Executor, Results, executor
 from mqctl.kinds.users.changes import Credentials, LiveUsers, UserChange, UserCreate, UserDelete, UserUpdate
 from mqctl.plan import Change
@@ -25,6 +24,7 @@ from mqctl.polling import await_every_broker
 
 _MECHANISMS = {"SCRAM-SHA-256": ScramMechanism.SCRAM_SHA_256, "SCRAM-SHA-512": ScramMechanism.SCRAM_SHA_512}
 _WIRE_MECHANISMS = {1: "SCRAM-SHA-256", 2: "SCRAM-SHA-512"}  # the protocol's ScramMechanism codes
+_DESCRIBE = "describe SCRAM users"
 
 
 def shows(change: UserChange, live: Credentials) -> bool:
@@ -63,33 +63,25 @@ class UserAdmin:
         broker that does not answer is left out, unless none answers."""
         from kafka.protocol.admin import DescribeUserScramCredentialsRequest
 
-        doing, request = "describe SCRAM users", DescribeUserScramCredentialsRequest(users=None)
         brokers = [broker.id for broker in self.admin.brokers()]
-        try:
-            answered = self.admin.protocol.send_each(doing, [(request, broker) for broker in brokers])
-            answers = dict(zip(brokers, answered, strict=True))
-        except Unanswered:  # a broker went away since the first contact: ask the others one by one
-            answers = {}
-            for broker in brokers:
-                with contextlib.suppress(Unanswered):
-                    answers[broker] = self.admin.protocol.send(doing, request, node=broker)
-            if not answers:
-                raise
-        return LiveUsers.of_brokers({broker: self._credentials(answer) for broker, answer in answers.items()})
+        request = DescribeUserScramCredentialsRequest(users=None)
+        answers = self.admin.ask_each_broker(
+            _DESCRIBE, request, brokers, "list its SCRAM users", "users are as the other brokers list them"
+        )
+        return LiveUsers.of_brokers({broker: self._credentials(answer) for broker, answer in answers})
 
     def on_broker(self, broker: int) -> Credentials:
         """Every SCRAM user as `broker` knows it (from the metadata log, a loaded broker late)."""
         from kafka.protocol.admin import DescribeUserScramCredentialsRequest
 
-        doing = "describe SCRAM users"
-        response = self.admin.protocol.send(doing, DescribeUserScramCredentialsRequest(users=None), node=broker)
-        return self._credentials(response)
+        request = DescribeUserScramCredentialsRequest(users=None)
+        return self._credentials(self.admin.protocol.send(_DESCRIBE, request, node=broker))
 
     def _credentials(self, response: Any) -> Credentials:
         """The users of one DescribeUserScramCredentials answer (mechanism -> iterations)."""
-        doing = "describe SCRAM users"
         if response.error_code:
-            raise MqctlError(f"{doing}: {describe_error(self.admin.env, response.error_code, response.error_message)}")
+            reason = describe_error(self.admin.env, response.error_code, response.error_message)
+            raise MqctlError(f"{_DESCRIBE}: {reason}")
         return {
             result.user: {
                 _WIRE_MECHANISMS[info.mechanism]: info.iterations
