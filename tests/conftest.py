@@ -185,11 +185,11 @@ def protocol_request(request: Any, node: int | None = None) -> Any:
     band: for what librdkafka cannot ask (resource "", one chosen broker's own metadata)."""
     from kafka.admin import KafkaAdminClient
 
-    from mqctl.kafka.wire import exchange
+    from mqctl.kafka.wire import exchange_addressed
 
     client = KafkaAdminClient(bootstrap_servers=DEV_BOOTSTRAP.split(","), request_timeout_ms=15000)
     try:
-        (response,) = exchange(client, [request], node, 15000)
+        (response,) = exchange_addressed(client, [(request, node)], 15000)
         return response
     finally:
         client.close()

@@ -14,7 +14,7 @@ lets OpenSSL prompt for a key's pass phrase on the terminal. So mqctl:
   listener answers before authentication) to see whether the broker accepted the client certificate.
   OpenSSL's verify code tells a host-name mismatch from an unknown CA; a listener that does not
   complete a handshake is a plaintext one. Probing only after a failure costs a healthy run nothing;
-- reads the brokers' certificates (`probe_brokers`, `read_certificates`) for `cluster info` and
+- reads the brokers' certificates (`probe_brokers`, then `certificate_or_problem`) for `cluster info` and
   `cluster health`.
 """
 
@@ -365,10 +365,3 @@ def certificate_or_problem(found: Probe, timeout: float) -> CertificateInfo | st
         return f"{found.address}: no TLS connection (refused, or no answer within {timeout:g}s)"
     return found.certificate
 
-
-def read_certificates(security: SecurityConfig, brokers: Mapping[int, tuple[str, int]], timeout: float
-                      ) -> dict[int, CertificateInfo | str]:  # fmt: skip
-    """Each broker's certificate, read over a TLS connection verified with the environment's own
-    settings (or why it could not be read); brokers in parallel."""
-    found = probe_brokers(security, brokers, timeout)
-    return {broker: certificate_or_problem(one, timeout) for broker, one in found.items()}

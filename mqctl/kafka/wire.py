@@ -22,17 +22,12 @@ from kafka.admin import KafkaAdminClient
 from kafka.protocol.api_header import RequestHeader
 
 
-def exchange(client: KafkaAdminClient, requests: Sequence[Any], node: int | None, timeout_ms: int) -> list[Any]:
-    """Send `requests` at once (to broker `node`, or whichever answers fastest) over `client`'s
-    connections and wait for all their responses, in order. Raises kafka-python's errors."""
-    return exchange_addressed(client, [(request, node) for request in requests], timeout_ms)
-
-
 def exchange_addressed(
     client: KafkaAdminClient, addressed: Sequence[tuple[Any, int | None]], timeout_ms: int
 ) -> list[Any]:
-    """`exchange` with a broker per request: (request, node) pairs all sent at once, each to its
-    own node (a group's coordinator, a partition's leader), the responses in order."""
+    """Send (request, node) pairs at once over `client`'s connections, each to its own broker (a
+    group's coordinator, a partition's leader; None: whichever answers fastest), and wait for all
+    their responses, in order. Raises kafka-python's errors."""
     manager = client._manager
     limit = client.config["max_in_flight_requests_per_connection"]
     out: list[Any] = []

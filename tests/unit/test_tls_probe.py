@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from mqctl.config import Environment, SecurityConfig
 from mqctl.health import Check, HealthSnapshot, Status, broker_certificates
-from mqctl.kafka.certificates import CertificateInfo, Probe, diagnose, probe_brokers, read_certificates
+from mqctl.kafka.certificates import CertificateInfo, Probe, certificate_or_problem, diagnose, probe_brokers
 
 NOW = datetime.now(UTC)
 
@@ -114,6 +114,13 @@ def tls_server(chain: Path | None) -> Iterator[str]:
 def tls_env(material: Material, bootstrap: str, **settings: object) -> Environment:
     security = SecurityConfig("SSL", ssl_ca_location=str(material.folder / "ca.crt"), **settings)  # type: ignore[arg-type]
     return Environment("prod", bootstrap, 5, security)
+
+
+def read_certificates(security: SecurityConfig, brokers: dict[int, tuple[str, int]], timeout: float
+                      ) -> dict[int, CertificateInfo | str]:  # fmt: skip
+    """Each broker's certificate or why it was not read, as KafkaAdmin.broker_certificates reads them."""
+    found = probe_brokers(security, brokers, timeout)
+    return {broker: certificate_or_problem(one, timeout) for broker, one in found.items()}
 
 
 def test_a_broker_certificate_expiring_soon_is_read_and_flagged(tmp_path: Path) -> None:

@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 
 from mqctl.diagnostics import MqctlError
 
-TARGETS = ("to_earliest", "to_latest", "to_datetime", "to_offset", "shift_by")
-
 
 @dataclass(frozen=True)
 class Move:

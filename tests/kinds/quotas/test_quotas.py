@@ -234,13 +234,13 @@ def slow_user(secure_project: Project, sasl_admin: AdminClient, monkeypatch: pyt
     def sasl_request(request: Any) -> Any:
         from kafka.admin import KafkaAdminClient
 
-        from mqctl.kafka.wire import exchange
+        from mqctl.kafka.wire import exchange_addressed
 
         client = KafkaAdminClient(bootstrap_servers=[SASL_BOOTSTRAP], security_protocol="SASL_PLAINTEXT",
                                   sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="admin",
                                   sasl_plain_password=ADMIN_PASSWORD, request_timeout_ms=15000)  # fmt: skip
         try:
-            return exchange(client, [request], None, 15000)[0]
+            return exchange_addressed(client, [(request, None)], 15000)[0]
         finally:
             client.close()
 
