@@ -11,10 +11,9 @@ CI is reproducible: the "ci" profile is derandomized (the same examples every ru
 database) and sized to finish in well under 60 s on the 2-core CI machine; `HYPOTHESIS_PROFILE=dev`
 explores with fresh random examples. Inputs that once crashed are pinned with @example.
 
-Status: the parts whose code this branch owns (YAML loading, config, calc, template, the JSON Schema
-check) pass. `test_mutated_specs_*` also reach the spec builders, which are fixed in phase 2 after the
-refactor; until then they fail on the inputs listed in docs/security.md, on purpose: a crash is
-reported, not hidden.
+Every registered kind's example specs are mutated, and the policies' (their CEL expressions run in
+the evaluator's own process, so a mutated policy reaches it too); a test fails when a kind is added
+without an example to mutate.
 """
 
 from __future__ import annotations
@@ -44,12 +43,13 @@ from mqctl.kinds.topics.configs import TOPIC_CONFIGS
 from mqctl.yamlsource import YamlDocument, parse_yaml
 
 REPO = Path(__file__).resolve().parents[2]
-KINDS = ("topics", "acls", "users", "schemas", "brokers")
+KINDS = (*(kind.name for kind in REGISTERED), "policies")  # every spec folder mqctl reads
 EXAMPLES = {kind: sorted((REPO / kind).glob("*.yaml")) for kind in KINDS}
-CONFIG = (
+CONFIG = (  # the environments the example specs name (policies/design.yaml: `secure`)
     "environments:\n"
     "  dev:\n    bootstrap_servers: 127.0.0.1:1\n    timeout_seconds: 1\n"
     "  prod:\n    bootstrap_servers: 127.0.0.1:1\n    timeout_seconds: 1\n"
+    "  secure:\n    bootstrap_servers: 127.0.0.1:1\n    timeout_seconds: 1\n"
 )
 SECRET_ENV = {f"{n}_SERVICE_PASSWORD": f"{n.lower()}-fuzz-secret"
               for n in ("ORDER", "INVENTORY", "PAYMENT", "NOTIFICATION", "ANALYTICS")}
@@ -117,6 +117,10 @@ def set_at(data: Any, path: tuple[Any, ...], value: Any) -> None:
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value
+
+
+def test_every_spec_folder_has_an_example_to_mutate() -> None:
+    assert all(EXAMPLES[kind] for kind in KINDS), {kind for kind in KINDS if not EXAMPLES[kind]}
 
 
 @st.composite
