@@ -2,7 +2,7 @@
 plans, the marginal cost of an in-sync topic, and request counts that must not grow.
 
     .venv/bin/python benchmarks/baseline_ab.py --baseline /work/baseline [--rounds 5]
-        [--cases help,validate,example,plan500,marginal,declared,requests]
+        [--cases help,validate,example,plan500,marginal,declared,envs,requests]
         [--declared-topics 10000] [--declared-acls 10000]
 
 Every timed case runs the whole CLI (`mqctl ...`, a fresh process: Python start-up, imports,
@@ -29,6 +29,9 @@ Cases:
   cost of one more in-sync topic. Also the plan's admin requests at both sizes (this checkout).
 - declared: `mqctl plan` of a project that declares 10,000 topics and 10,000 ACL bindings (one
   binding per entry, over 50 principals), all in sync, on the SASL node with the ACL authorizer.
+- envs: `mqctl validate` (offline) of a project declaring `--declared-topics` topics and
+  `--declared-acls` ACL bindings, in one environment and in three: what each further environment
+  costs.
 - requests: the requests of each read in `READINGS` at two sizes (this checkout only).
 
 Set-up goes through this checkout's `mqctl apply`, under throwaway environment names; everything
@@ -462,6 +465,22 @@ def case_validate(checkouts: Sequence[Checkout], rounds: int) -> None:
     )
 
 
+def case_envs(checkouts: Sequence[Checkout], rounds: int, topics: int, acls: int) -> None:
+    rows = []
+    for count in (1, 3):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            envs = "".join(f"  env{n}:\n    bootstrap_servers: 127.0.0.1:1\n" for n in range(count))
+            (root / "mqctl.yaml").write_text(f"environments:\n{envs}")
+            write_topics(root, topics, 1, 1)
+            write_acls(root, acls)
+            label = "1 environment" if count == 1 else f"{count} environments"
+            rows.append((label, alternate(checkouts, ["validate"], rounds, lambda _, root=root: root)))
+    base, new = checkouts
+    table(f"`mqctl validate` of {topics:,} topics and {acls:,} ACL bindings, by environments", "mqctl validate",
+          rows, base.label, new.label)  # fmt: skip
+
+
 def case_example(checkouts: Sequence[Checkout], rounds: int) -> None:
     """The plan a team's CI runs: this checkout's example project, in sync on both local environments,
     planned from its root with each checkout's code. A baseline that cannot read these specs (the
@@ -565,6 +584,8 @@ def main() -> None:
         case_marginal(checkouts, args.rounds)
     if "declared" in cases:
         case_declared(checkouts, max(3, args.rounds // 2), args.declared_topics, args.declared_acls)
+    if "envs" in cases:
+        case_envs(checkouts, args.rounds, args.declared_topics, args.declared_acls)
     if "requests" in cases:
         case_requests()
 

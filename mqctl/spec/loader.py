@@ -36,13 +36,26 @@ def spec_files(root: Path, folder: str, problems: list[Diagnostic] | None = None
     return paths
 
 
+Parsed = dict[Path, YamlDocument | Diagnostic]  # spec files parsed once for several environments
+
+
+def _parsed(path: Path, root: Path, parsed: Parsed | None) -> YamlDocument | Diagnostic:
+    """The file's document, to change in place: parsed now, or a copy of the one `parsed` holds."""
+    if parsed is None:
+        return load_yaml_file(path, path.relative_to(root).as_posix())
+    found = parsed.get(path)
+    if found is None:
+        found = parsed[path] = load_yaml_file(path, path.relative_to(root).as_posix())
+    return found.copy() if isinstance(found, YamlDocument) else found
+
+
 def _documents(
-    config: ProjectConfig, kind: Kind[Any, Any], labels: SpecLabels, problems: list[Diagnostic]
+    config: ProjectConfig, kind: Kind[Any, Any], labels: SpecLabels, problems: list[Diagnostic], parsed: Parsed | None
 ) -> list[YamlDocument]:
     docs = []
     root = config.root
     for path in spec_files(root, kind.name, problems):
-        doc = load_yaml_file(path, path.relative_to(root).as_posix())
+        doc = _parsed(path, root, parsed)
         if isinstance(doc, Diagnostic):
             problems.append(doc)
             continue
@@ -77,14 +90,17 @@ def spec_folders(root: Path, kinds: Sequence[Kind[Any, Any]] = KINDS) -> frozens
     return frozenset(kind.name for kind in kinds if (root / kind.name).is_dir())
 
 
-def load_specs(config: ProjectConfig) -> tuple[DesiredState, list[Diagnostic]]:
-    """The desired state of `config.environment`, and every problem found on the way."""
+def load_specs(config: ProjectConfig, parsed: Parsed | None = None) -> tuple[DesiredState, list[Diagnostic]]:
+    """The desired state of `config.environment`, and every problem found on the way. Loading
+    several environments of one project, pass them the same `parsed` (empty at first): each spec
+    file is then parsed once, and each environment gets its own copy (a third of the load of 10,000
+    topics and 10,000 ACL bindings is the parse)."""
     ctx = SpecContext(config.root, config.environment, config.naming, config.environments, config.limits)
     problems: list[Diagnostic] = list(config.warnings)  # mqctl.yaml's, shown wherever spec problems are
     items: dict[str, tuple[object, ...]] = {}
     labels = SpecLabels()
     for kind in KINDS:
-        docs = _documents(config, kind, labels, problems)
+        docs = _documents(config, kind, labels, problems, parsed)
         if not docs:  # nothing to build (every kind declares nothing from no documents), so a kind
             items[kind.name] = ()  # the project does not use never loads its spec module
             continue

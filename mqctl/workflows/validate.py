@@ -11,7 +11,7 @@ from mqctl.config import ProjectConfig, environment_names, load_config
 from mqctl.diagnostics import Diagnostic
 from mqctl.kinds import KINDS
 from mqctl.policies import present as policies_present
-from mqctl.spec.loader import load_specs
+from mqctl.spec.loader import Parsed, load_specs
 
 if TYPE_CHECKING:
     from mqctl.policies.check import PolicyCheck
@@ -30,9 +30,10 @@ def validate_project(root: Path, env: str | None = None) -> Validation:
     configs = [load_config(root.resolve(), name, secrets=False) for name in names]
     found: set[Diagnostic] = set()
     counts = {}
+    parsed: Parsed = {}  # every environment reads the same files: each is parsed once
     with _policy_check(configs[0]) if configs else nullcontext() as policies:
         for config in configs:
-            desired, diagnostics = load_specs(config)
+            desired, diagnostics = load_specs(config, parsed)
             found.update(diagnostics)
             if policies is not None:
                 found.update(policies.check(desired))

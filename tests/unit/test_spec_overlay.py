@@ -6,10 +6,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from mqctl.config import Environment, ProjectConfig
 from mqctl.diagnostics import Diagnostic
 from mqctl.kind import DesiredState
 from mqctl.kinds import BY_NAME
+from mqctl.spec import loader
 from mqctl.spec.loader import load_specs
 from mqctl.spec.overlay import SpecLabels, lift_labels, resolve_env
 from mqctl.yamlsource import parse_yaml
@@ -161,3 +164,55 @@ def test_labels_of_two_items_on_one_line_are_refused() -> None:
     assert not isinstance(doc, Diagnostic)
     problems = lift_labels(doc, SpecLabels())
     assert [p.key for p in problems] == ["users[1]"]
+
+
+def test_one_parse_serves_every_environment_each_with_its_own_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`validate` loads every environment with one `parsed`: each file is parsed once, and each
+    environment resolves its values into its own copy, the same state as a load of its own."""
+    alone = {env: load(tmp_path, env, {"topics/pay.yaml": TOPICS}) for env in ENVS}
+    parses: list[Path] = []
+    real = loader.load_yaml_file
+
+    def counted(path: Path, name: str | None = None) -> object:
+        parses.append(path)
+        return real(path, name)
+
+    monkeypatch.setattr(loader, "load_yaml_file", counted)
+    parsed: loader.Parsed = {}
+    shared = {
+        env: load_specs(ProjectConfig(tmp_path, Environment(env, "127.0.0.1:1"), environments=ENVS), parsed)
+        for env in ENVS
+    }
+    assert parses == [tmp_path / "topics/pay.yaml"]
+    for env in ENVS:
+        assert shared[env][1] == alone[env][1] == []
+        assert topics(shared[env][0]) == topics(alone[env][0])
+        assert shared[env][0].labels == alone[env][0].labels
+    assert topics(shared["dev"][0])["payment.events.v1"].partitions == 4  # type: ignore[attr-defined]
+    assert topics(shared["prod"][0])["payment.events.v1"].partitions == 32  # type: ignore[attr-defined]
+
+
+def test_a_copied_document_shares_no_mapping_or_list_with_its_original() -> None:
+    """What lets one parse serve every environment: the parse builds each alias's expansion anew, and
+    a copy changed in place (as resolve_env and lift_labels change it) leaves the original as it was."""
+    doc = parse_yaml("base: &b {config: {a: 1}, tags: [x]}\ntopics:\n  - {<<: *b, name: t1}\n  - *b\n", "f.yaml")
+    assert not isinstance(doc, Diagnostic)
+    original = repr(doc)
+
+    def containers(value: object) -> list[object]:
+        found: list[object] = [value] if isinstance(value, (dict, list)) else []
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+        return found + [c for child in children for c in containers(child)]
+
+    built = containers(doc.data)
+    assert len({id(c) for c in built}) == len(built)  # no mapping or list appears twice
+    copy = doc.copy()
+    copy.data["topics"][1]["config"]["a"] = 2
+    copy.data["topics"][0]["tags"].append("y")
+    copy.data.pop("base")
+    copy.lines.clear()
+    copy.invalid.add(("topics", 0))
+    assert repr(doc) == original
+    assert {id(c) for c in containers(copy.data)}.isdisjoint(id(c) for c in built)
