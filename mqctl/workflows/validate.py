@@ -30,7 +30,9 @@ def validate_project(root: Path, env: str | None = None) -> Validation:
     configs = [load_config(root.resolve(), name, secrets=False) for name in names]
     found: set[Diagnostic] = set()
     counts = {}
-    parsed: Parsed = {}  # every environment reads the same files: each is parsed once
+    # every environment reads the same files: parsed once, copied for each (one environment
+    # changes its parse in place, no copy)
+    parsed: Parsed | None = {} if len(configs) > 1 else None
     with _policy_check(configs[0]) if configs else nullcontext() as policies:
         for config in configs:
             desired, diagnostics = load_specs(config, parsed)
