@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,18 +83,27 @@ def _client(user: str, password: str, **extra: Any) -> dict[str, Any]:
     return {**sasl_admin_config(user, password), "logger": QUIET, **extra}
 
 
-def authenticates(user: str, password: str) -> bool:
-    """Whether the broker accepts `user`'s SCRAM login (librdkafka reports a refusal via error_cb)."""
+def authenticates(user: str, password: str, refused_for: float = 3.0) -> bool:
+    """Whether the broker accepts `user`'s SCRAM login. librdkafka reports a refusal via error_cb
+    and keeps retrying; a refusal counts once it has lasted `refused_for` seconds (a credential just
+    set may take a moment to reach the node), not after the whole 15 s a metadata request may wait."""
     errors: list[KafkaError] = []
     admin = AdminClient(_client(user, password, error_cb=errors.append, logger=QUIET))
-    try:
-        admin.list_topics(timeout=15)  # a metadata request: any authenticated user may send it
-        return True
-    except KafkaException:
-        admin.poll(1)  # serves error_cb, which carries the reason
-        if any(e.code() == KafkaError._AUTHENTICATION for e in errors):
-            return False
-        raise
+    deadline = time.monotonic() + 15
+    refused_since: float | None = None
+    while True:
+        try:
+            admin.list_topics(timeout=1)  # a metadata request: any authenticated user may send it
+            return True
+        except KafkaException:
+            admin.poll(0.1)  # serves error_cb, which carries the reason
+            now = time.monotonic()
+            if any(e.code() == KafkaError._AUTHENTICATION for e in errors):
+                refused_since = refused_since if refused_since is not None else now
+                if now - refused_since >= refused_for:
+                    return False
+            if now > deadline:
+                raise
 
 
 def produce(user: str, password: str, topic: str) -> KafkaError | None:
