@@ -14,16 +14,17 @@ import os
 import secrets
 import time
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import NewTopic
 
 from mqctl.calc import BYTES_PER_MB
 from mqctl.config import RESERVED_DOMAIN, Environment
 from mqctl.diagnostics import MqctlError
-from mqctl.kafka.connection import client_config, kafka_failure
+from mqctl.kafka.admin import KafkaAdmin
+from mqctl.kafka.connection import kafka_failure
 
 # Producer template keys that mean the same in the Java client and librdkafka.
 _SAME_NAME = (
@@ -89,48 +90,42 @@ def probe_topic_name(env: Environment) -> str:
 
 
 class _Probe:
-    """One measurement run; every wait is bounded by the environment's timeout."""
+    """One measurement run through the Kafka transport (mqctl.kafka.admin): every wait is bounded
+    by the environment's timeout, and a cluster that refuses every connection, or bad credentials,
+    fail at the first contact, as in every other command."""
 
-    def __init__(self, env: Environment, seconds: float, message_size: int, settings: dict[str, str]):
-        self.env = env
-        self.timeout = env.timeout_seconds
+    def __init__(self, admin: KafkaAdmin, seconds: float, message_size: int, settings: dict[str, str]):
+        self.admin = admin
+        self.env = admin.env
+        self.timeout = admin.timeout
         self.seconds = seconds
         self.size = message_size
         self.settings = settings
-        self.admin = AdminClient(client_config(env))
-        self.topic = probe_topic_name(env)
-
-    def _wait(self, future: Any, doing: str) -> Any:
-        try:
-            return future.result(timeout=self.timeout + 5)
-        except (KafkaException, TimeoutError) as exc:
-            raise kafka_failure(exc, self.env, doing) from exc
+        self.topic = probe_topic_name(admin.env)
 
     def create(self) -> tuple[int, int]:
         """Create the probe topic; (its replication factor, the cluster's broker count)."""
-        try:
-            brokers = len(self.admin.list_topics(timeout=self.timeout).brokers)
-        except KafkaException as exc:
-            raise kafka_failure(exc, self.env, "list brokers") from exc
+        brokers = len(self.admin.brokers())
         replication = min(3, brokers)
-        futures = self.admin.create_topics(
-            [NewTopic(self.topic, 1, replication)],
-            request_timeout=self.timeout, operation_timeout=self.timeout,
-        )
-        self._wait(futures[self.topic], f"create probe topic {self.topic}")
+        futures = self.admin.call(f"create probe topic {self.topic}", lambda: self.admin.client.create_topics(
+            [NewTopic(self.topic, 1, replication)], request_timeout=self.timeout, operation_timeout=self.timeout,
+        ))  # fmt: skip
+        self.admin.wait(futures[self.topic], f"create probe topic {self.topic}")
         return replication, brokers
 
     def delete(self) -> None:
-        futures = self.admin.delete_topics([self.topic], request_timeout=self.timeout,
-                                           operation_timeout=self.timeout)
+        doing = f"delete probe topic {self.topic}"
         try:
-            self._wait(futures[self.topic], f"delete probe topic {self.topic}")
+            futures = self.admin.call(doing, lambda: self.admin.client.delete_topics(
+                [self.topic], request_timeout=self.timeout, operation_timeout=self.timeout,
+            ))  # fmt: skip
+            self.admin.wait(futures[self.topic], doing)
         except MqctlError as exc:
             raise MqctlError(f"{exc.message}; delete it by hand") from exc
 
     def produce(self) -> tuple[int, float]:
         """Produce for `seconds`, then wait (bounded) until everything is acknowledged."""
-        producer = Producer(client_config(self.env, **self.settings))
+        producer = self.admin.producer(**self.settings)
         pool = [os.urandom(self.size) for _ in range(max(1, min(1024, _PAYLOAD_POOL_BYTES // self.size)))]
         delivered = 0
         errors: list[str] = []
@@ -177,9 +172,7 @@ class _Probe:
 
         The clock starts before the first fetch, so connection setup is included (slightly pessimistic).
         """
-        consumer = Consumer(client_config(self.env, **{
-            "group.id": self.topic, "enable.auto.commit": False, "enable.partition.eof": False,
-        }))
+        consumer = self.admin.consumer(self.topic, **{"enable.partition.eof": False})
         try:
             consumer.assign([TopicPartition(self.topic, 0, OFFSET_BEGINNING)])
             start = time.monotonic()
@@ -211,7 +204,11 @@ def measure(
 ) -> ProbeResult:
     """Create the probe topic, produce for `seconds`, consume it back, delete it (always)."""
     settings = librdkafka_producer_settings(producer_template)
-    probe = _Probe(env, seconds, message_size, settings)
+    with closing(KafkaAdmin(env)) as admin:
+        return _measured(_Probe(admin, seconds, message_size, settings))
+
+
+def _measured(probe: _Probe) -> ProbeResult:
     replication, brokers = probe.create()
     try:
         produced, produce_seconds = probe.produce()
@@ -227,12 +224,12 @@ def measure(
     return ProbeResult(
         topic=probe.topic,
         replication_factor=replication,
-        message_size=message_size,
-        seconds=seconds,
+        message_size=probe.size,
+        seconds=probe.seconds,
         produced=produced,
         produce_seconds=produce_seconds,
         consumed=consumed,
         consume_seconds=consume_seconds,
-        producer_settings=settings,
+        producer_settings=probe.settings,
         brokers=brokers,
     )
