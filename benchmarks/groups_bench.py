@@ -33,7 +33,7 @@ from pathlib import Path
 from confluent_kafka import ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from mqctl.cli import GC_THRESHOLDS
+from mqctl.__main__ import GC_THRESHOLDS
 from mqctl.config import load_config
 from mqctl.edges import Edges
 from mqctl.kinds.groups.admin import GroupAdmin
@@ -192,7 +192,7 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0, metavar="TOP",
                         help="then profile one in-process status of all the groups: the TOP functions")
     args = parser.parse_args()
-    gc.set_threshold(*GC_THRESHOLDS)  # as the CLI runs (mqctl.cli.main)
+    gc.set_threshold(*GC_THRESHOLDS)  # as the CLI runs (mqctl.__main__)
     env = "gb" + uuid.uuid4().hex[:8]
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP, "logger": QUIET})
     with tempfile.TemporaryDirectory() as tmp:

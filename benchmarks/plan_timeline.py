@@ -48,7 +48,9 @@ import baseline_ab  # noqa: E402 - the same set-up as the A/B benchmark
 EVENTS = "MQCTL_TIMELINE_EVENTS"  # the child appends one JSON event per line to this file
 
 CHILD = r"""
-import functools, json, os, sys, threading, time
+import functools, gc, json, os, sys, threading, time
+from mqctl.__main__ import GC_THRESHOLDS
+gc.set_threshold(*GC_THRESHOLDS)  # as the mqctl command does, before its imports
 started = time.perf_counter() - (time.time() - float(os.environ["MQCTL_TIMELINE_T0"]))
 sink = open(os.environ["MQCTL_TIMELINE_EVENTS"], "a")
 

@@ -7,7 +7,6 @@ connect, so offline ones (validate, partitions calc, template) start without the
 
 from __future__ import annotations
 
-import gc
 import importlib
 import logging
 import os
@@ -121,16 +120,10 @@ def _internal_error(exc: Exception) -> int:
     return 1
 
 
-# The cyclic garbage collector's thresholds for a run (CPython's default: 700, 10, 10), as mypy
-# sets them for its builds. A run decodes large responses into many small objects that live until
-# it has read them (10,000 partitions' offsets, 330,000 config entries), and almost nothing it frees
-# is a cycle: at 700 the collector walks the young objects every 700 allocations, and the older
-# generations, which by then hold the whole response, again and again. Cycles are still collected.
-GC_THRESHOLDS = (200_000, 30, 30)
-
-
 def main() -> NoReturn:
-    """The `mqctl` command: run it, then leave without the interpreter's teardown (`leave`)."""
+    """The command of sys.argv, then leave without the interpreter's teardown (`leave`). The `mqctl`
+    script and `python -m mqctl` reach it through mqctl.__main__, which sets the run's GC thresholds
+    before this module's imports."""
     leave(run())
 
 
@@ -138,7 +131,6 @@ def run() -> int:
     """The command of sys.argv, as an exit code. Click exits 2 on a usage error (a mistyped flag),
     which CI reads as "plan has changes": exit 1. All output goes through the redaction layer
     (mqctl.redact), installed first."""
-    gc.set_threshold(*GC_THRESHOLDS)
     redact.install()
     try:
         code = build_app(_command_of(sys.argv[1:]))(standalone_mode=False)

@@ -113,6 +113,35 @@ def test_an_invalid_spec_still_gets_every_error_from_jsonschema(tmp_path: Path) 
         assert expected in result.stdout + result.stderr
 
 
+def test_both_entry_points_import_the_cli_under_the_runs_gc_thresholds(tmp_path: Path) -> None:
+    """Importing is a run's first burst of allocation (a plan's libraries: ~100 collections at
+    CPython's thresholds, 15 ms): the thresholds must be the run's when the CLI's first library
+    (typer) loads, from `python -m mqctl` and from the installed `mqctl` script alike."""
+    from importlib.metadata import entry_points
+
+    from mqctl.__main__ import GC_THRESHOLDS
+
+    probe = (
+        "import gc, os, runpy, sys\n"
+        "seen = []\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'typer' and not seen: seen.append(gc.get_threshold())\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "leave = os._exit\n"
+        "def report(code):\n"
+        "    print(repr((code, seen))); sys.stdout.flush(); leave(0)\n"
+        "os._exit = report\n"
+        "sys.argv = ['mqctl', '--version']\n"
+        "runpy.run_module('mqctl', run_name='__main__')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert ast.literal_eval(result.stdout.strip().splitlines()[-1]) == (0, [GC_THRESHOLDS]), result.stderr
+    assert GC_THRESHOLDS != (700, 10, 10)  # CPython's default: the check above would pass without the launcher
+    script = next(e for e in entry_points(group="console_scripts") if e.name == "mqctl")
+    assert script.value == "mqctl.__main__:main"
+
+
 def test_version(tmp_path: Path) -> None:
     from importlib.metadata import version
 
