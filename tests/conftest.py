@@ -180,6 +180,21 @@ def eventually(check: Callable[[], bool], seconds: float = 30) -> bool:
     return True
 
 
+def preferred_leaders_elected(admin: Any) -> bool:
+    """Every partition led by its preferred replica again (a confluent-kafka AdminClient): a test
+    that restarts a broker ends with this, so that the leaderships the broker lost, and the group
+    coordinators with them, move back now, not at Kafka's next imbalance check up to 5 minutes later
+    under another test (a ListGroups then misses the groups in flight). False while an election is
+    still refused (the restarted broker not yet back in sync)."""
+    from confluent_kafka import ElectionType, KafkaError, KafkaException
+
+    try:
+        elected = admin.elect_leaders(ElectionType.PREFERRED, None).result(timeout=30)
+    except KafkaException:
+        return False
+    return all(error is None or error.code() == KafkaError.ELECTION_NOT_NEEDED for error in elected.values())
+
+
 def protocol_request(request: Any, node: int | None = None) -> Any:
     """One Kafka protocol request to the dev cluster through a fresh kafka-python client, out of
     band: for what librdkafka cannot ask (resource "", one chosen broker's own metadata)."""

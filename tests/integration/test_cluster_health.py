@@ -22,7 +22,15 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from kafka import KafkaAdminClient, TopicPartition
 
 from mqctl.kinds.topics.reassign import TOPIC_REPLICAS
-from tests.conftest import DEV_BOOTSTRAP, REPO_ROOT, Project, eventually, live_configs, partitions
+from tests.conftest import (
+    DEV_BOOTSTRAP,
+    REPO_ROOT,
+    Project,
+    eventually,
+    live_configs,
+    partitions,
+    preferred_leaders_elected,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -71,6 +79,7 @@ def cluster(command: str) -> str:
 def start_broker_4(admin: AdminClient) -> None:
     said = cluster("start-node")
     assert eventually(lambda: 4 in brokers(admin), 180), f"broker 4 did not come back: {said}"
+    assert eventually(lambda: preferred_leaders_elected(admin), 60), "broker 4 did not lead again"
 
 
 def brokers(admin: AdminClient) -> set[int]:

@@ -53,6 +53,7 @@ from tests.conftest import (
     eventually,
     live_configs,
     partitions,
+    preferred_leaders_elected,
     protocol_request,
     sasl_security,
     unique_env,
@@ -655,6 +656,7 @@ def node_stopped(admin: AdminClient, node: int) -> Iterator[None]:
     finally:
         _cluster("start-node", node)
         assert eventually(lambda: _brokers(admin) == before, 120), f"kafka-{node} did not come back"
+        assert eventually(lambda: preferred_leaders_elected(admin), 60), f"kafka-{node} did not lead again"
 
 
 @pytest.mark.kafka
