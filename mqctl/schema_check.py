@@ -17,14 +17,13 @@ other digits and a final newline), and where it is stricter the fallback gives j
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mqctl.diagnostics import Diagnostic
+from mqctl.package_data import package_text
 
 if TYPE_CHECKING:
     import jsonschema
@@ -37,11 +36,8 @@ CONFIG_PACKAGE = "mqctl.schemas"  # where mqctl.yaml's schema lives
 
 @cache
 def load_schema(name: str, package: str = CONFIG_PACKAGE) -> dict[str, Any]:
-    """The packaged JSON Schema `<package>/<name>.schema.json`. Read from the package's folder, not
-    through importlib.resources: mqctl is installed as files, never zipped, and importlib.resources
-    (with zipfile and tempfile) cost `validate` 4 ms of imports, measured."""
-    folder = Path(importlib.import_module(package).__path__[0])
-    text = (folder / f"{name}.schema.json").read_text("utf-8")
+    """The packaged JSON Schema `<package>/<name>.schema.json`."""
+    text = package_text(package, f"{name}.schema.json")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import yaml
+
+from mqctl.package_data import package_text
 
 KINDS = ("broker", "producer", "consumer", "topic")
 # Machine shapes a template is rendered for; beyond these the host is not real and log.dirs alone
@@ -195,7 +196,7 @@ def load(kind: str) -> dict[str, Any]:
     """The validated data of mqctl/templates/<kind>.yaml (package data)."""
     if kind not in KINDS:
         raise TemplateError(f"unknown template {kind!r} (known: {', '.join(KINDS)})")
-    text = resources.files("mqctl").joinpath("templates", f"{kind}.yaml").read_text(encoding="utf-8")
+    text = package_text("mqctl", "templates", f"{kind}.yaml")
     return validate(kind, yaml.safe_load(text))
 
 

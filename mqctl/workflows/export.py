@@ -7,7 +7,6 @@ import json
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from mqctl.config import CONFIG_FILE, load_config
@@ -15,6 +14,7 @@ from mqctl.diagnostics import Diagnostic, MqctlError
 from mqctl.edges import Edges
 from mqctl.exporting import SCHEMA_DIR, Export, ExportContext, ExportedFile, Selection, merge
 from mqctl.kinds import KINDS
+from mqctl.package_data import package_text
 from mqctl.policies.model import SCHEMA as POLICIES_SCHEMA
 from mqctl.schema_check import CONFIG_PACKAGE, editor_schema
 from mqctl.spec.loader import spec_files
@@ -85,7 +85,7 @@ def export_schemas(dest: Path) -> list[Path]:
     sources = [(CONFIG_PACKAGE, "config"), (CONFIG_PACKAGE, POLICIES_SCHEMA)]
     written = []
     for package, name in sorted(sources, key=lambda source: source[1]):
-        text = resources.files(package).joinpath(f"{name}.schema.json").read_text("utf-8")
+        text = package_text(package, f"{name}.schema.json")
         written.append(_write(dest / f"{name}.schema.json", text))
     for kind in KINDS:
         text = json.dumps(editor_schema(kind.schema, kind.schema_package), indent=2) + "\n"

@@ -11,7 +11,6 @@ import json
 import re
 import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from mqctl.config import ConnectConfig, Environment, RegistryConfig
 from mqctl.diagnostics import MqctlError
 from mqctl.exporting import SCHEMA_DIR, schema_comment
 from mqctl.kinds import KINDS
+from mqctl.package_data import package_text
 from mqctl.policies import FOLDER as POLICY_FOLDER
 from mqctl.schema_check import load_schema
 from mqctl.workflows.export import export_schemas
@@ -76,7 +76,7 @@ def _summary(kind: object) -> str:
 
 def _ci_text(name: str) -> str:
     packaged, _ = CI_FILES[name]
-    text = resources.files("mqctl").joinpath("ci", packaged).read_text("utf-8")
+    text = package_text("mqctl", "ci", packaged)
     pattern, glob = _CI_PATHS[name]
     folders = ["mqctl.yaml", *(glob.format(k.name) for k in KINDS), glob.format(POLICY_FOLDER)]
     return pattern.sub(lambda m: m.group(1) + json.dumps(folders), text)
