@@ -79,7 +79,6 @@ def cluster(command: str) -> str:
 def start_broker_4(admin: AdminClient) -> None:
     said = cluster("start-node")
     assert eventually(lambda: 4 in brokers(admin), 180), f"broker 4 did not come back: {said}"
-    assert eventually(lambda: preferred_leaders_elected(admin), 60), "broker 4 did not lead again"
 
 
 def brokers(admin: AdminClient) -> set[int]:
@@ -105,6 +104,9 @@ def broker_4_stopped(dev_admin: AdminClient) -> Iterator[None]:
         yield
     finally:
         start_broker_4(dev_admin)
+        # every partition broker 4 led, its own again now (a test may already have elected its
+        # topics' leaders with mqctl): not at Kafka's next imbalance check, under a later test
+        assert eventually(lambda: preferred_leaders_elected(dev_admin), 60), "broker 4 did not lead again"
 
 
 def acks_all(topic: str) -> str | None:
