@@ -488,12 +488,25 @@ def dev_admin() -> Iterator[object]:
     yield admin
 
 
-def _delete_prefixed(admin: object, prefix: str) -> None:
-    topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]  # type: ignore[attr-defined]
-    if topics:
-        for future in admin.delete_topics(topics, operation_timeout=30).values():  # type: ignore[attr-defined]
-            with contextlib.suppress(Exception):
-                future.result()
+def delete_topics(admin: Any, names: Iterable[str]) -> None:
+    """Delete these topics (a confluent-kafka AdminClient) and wait for each, boundedly. One already
+    gone is fine: metadata read a moment before may still list a topic just deleted (the apply lock
+    mqctl releases, a test's own deletion). Any other error fails, so a teardown never leaves topics
+    behind unnoticed for later tests."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    names = list(names)
+    for future in (admin.delete_topics(names, operation_timeout=30) if names else {}).values():
+        try:
+            future.result(timeout=60)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                raise
+
+
+def delete_prefixed(admin: Any, prefix: str) -> None:
+    """Every topic whose name starts with `prefix` (an environment's: `<env>.`), as delete_topics."""
+    delete_topics(admin, [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)])
 
 
 @pytest.fixture
@@ -502,7 +515,7 @@ def project(tmp_path: Path, dev_admin: object) -> Iterator[Project]:
     env = unique_env()
     (tmp_path / "mqctl.yaml").write_text(config_text(env, DEV_BOOTSTRAP))
     yield Project(tmp_path, env)
-    _delete_prefixed(dev_admin, env + ".")
+    delete_prefixed(dev_admin, env + ".")
 
 
 @pytest.fixture
@@ -514,7 +527,7 @@ def fleet_project(tmp_path: Path, dev_admin: object) -> Iterator[Project]:
     (tmp_path / "mqctl.yaml").write_text(text)
     yield Project(tmp_path, env, other_envs=[other])
     for name in (env, other):
-        _delete_prefixed(dev_admin, name + ".")
+        delete_prefixed(dev_admin, name + ".")
 
 
 def sasl_admin_config(user: str = "admin", password: str | None = None) -> dict[str, str]:
@@ -545,7 +558,7 @@ def secure_project(tmp_path: Path, sasl_admin: object) -> Iterator[Project]:
         config_text(env, SASL_BOOTSTRAP, sasl_security(), "    overrides:\n      max_replication_factor: 1\n")
     )
     yield Project(tmp_path, env)
-    _delete_prefixed(sasl_admin, env + ".")
+    delete_prefixed(sasl_admin, env + ".")
 
 
 # --- helpers shared by the integration tests of several kinds -----------------------------------
@@ -669,7 +682,7 @@ def connect_project(tmp_path: Path, dev_admin: object, connect_worker: Any) -> I
     (tmp_path / "mqctl.yaml").write_text(config_text(env, DEV_BOOTSTRAP, extra=connect_section()))
     yield Project(tmp_path, env)
     delete_connectors(connect_worker, env + ".")
-    _delete_prefixed(dev_admin, env + ".")
+    delete_prefixed(dev_admin, env + ".")
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,7 @@ from tests.conftest import (
     Project,
     config_command,
     config_text,
+    delete_prefixed,
     eventually,
     live_configs,
     partitions,
@@ -309,10 +310,7 @@ def throttled_user(tmp_path: Path, sasl_admin: AdminClient, monkeypatch: pytest.
     try:
         yield Project(tmp_path, env)
     finally:
-        names = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(env + ".")]
-        if names:
-            for future in sasl_admin.delete_topics(names, operation_timeout=30).values():
-                future.result(timeout=60)
+        delete_prefixed(sasl_admin, env + ".")
         config_command("--alter", "--delete-config", "controller_mutation_rate", "--entity-type", "users",
                         "--entity-name", user)  # fmt: skip
         for future in sasl_admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY,

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
@@ -31,7 +30,15 @@ from confluent_kafka.admin import (
 
 from mqctl.config import load_config
 from mqctl.kafka.lock import ApplyLock
-from tests.conftest import SASL_BOOTSTRAP, Project, config_text, eventually, sasl_security, unique_env
+from tests.conftest import (
+    SASL_BOOTSTRAP,
+    Project,
+    config_text,
+    delete_topics,
+    eventually,
+    sasl_security,
+    unique_env,
+)
 
 pytestmark = pytest.mark.sasl
 
@@ -86,12 +93,7 @@ def lock_user(
     finally:
         lock = f"__mqctl-lock-{env}"
         names = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(env + ".") or t == lock]
-        for future in sasl_admin.delete_topics(names, operation_timeout=30).values() if names else ():
-            try:
-                future.result(timeout=15)
-            except KafkaException as exc:  # gone already (mqctl deleted the lock): listed by stale metadata
-                if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
-                    raise
+        delete_topics(sasl_admin, names)  # the lock, if mqctl has not deleted it already
         _wait(sasl_admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal,
                                                        None, AclOperation.ANY, AclPermissionType.ANY)]))  # fmt: skip
         for future in sasl_admin.alter_user_scram_credentials(

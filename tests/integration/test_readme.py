@@ -32,6 +32,7 @@ from tests.conftest import (
     TLS_DIR,
     all_acls,
     delete_acls,
+    delete_prefixed,
     local_env,
     purge_subjects,
     readme_block,
@@ -59,14 +60,6 @@ def _replace(path: Path, replacements: list[tuple[str, str]]) -> None:
         text, count = re.subn(pattern, new, text, flags=re.M)
         assert count, f"{path.name} no longer holds {pattern!r}: update this test with the example"
     path.write_text(text)
-
-
-def _delete_topics(admin: Any, prefix: str) -> None:
-    topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
-    if topics:
-        for future in admin.delete_topics(topics, operation_timeout=30).values():
-            with contextlib.suppress(Exception):
-                future.result()
 
 
 def _delete_users(admin: Any, prefix: str) -> None:
@@ -114,8 +107,8 @@ def copy(tmp_path: Path, dev_admin: Any, sasl_admin: Any, registry: Any) -> Iter
     for admin in (dev_admin, sasl_admin):
         _delete_users(admin, f"{dev}-")
     delete_acls(sasl_admin, [b for b in all_acls(sasl_admin) if b.principal.startswith(f"User:{dev}-")])
-    _delete_topics(dev_admin, f"{dev}.")
-    _delete_topics(sasl_admin, f"{made.secure}.")
+    delete_prefixed(dev_admin, f"{dev}.")
+    delete_prefixed(sasl_admin, f"{made.secure}.")
     for prefix in (f"{dev}.", f"{made.secure}."):
         purge_subjects(registry, prefix)
 

@@ -34,6 +34,7 @@ from tests.conftest import (
     assert_no_secrets,
     config_text,
     delete_acls,
+    delete_prefixed,
     oauth_security,
     security_yaml,
     tls_security,
@@ -76,9 +77,7 @@ def tls_project(
 
 def _remove(admin: Any, env: str) -> None:
     """Every topic, ACL and SCRAM user of environment `env` on the SASL node."""
-    topics = [t for t in admin.list_topics(timeout=10).topics if t.startswith(env + ".")]
-    for future in (admin.delete_topics(topics, operation_timeout=30) if topics else {}).values():
-        future.result()
+    delete_prefixed(admin, env + ".")
     delete_acls(admin, [b for b in all_acls(admin) if env in b.name or env in b.principal])
     users = admin.describe_user_scram_credentials(request_timeout=10).result(timeout=15)
     gone = [UserScramCredentialDeletion(name, ScramMechanism.SCRAM_SHA_512) for name in users if name.startswith(env)]

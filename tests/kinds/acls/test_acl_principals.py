@@ -29,6 +29,7 @@ from tests.conftest import (
     assert_no_secrets,
     config_text,
     delete_acls,
+    delete_prefixed,
     tls_security,
     unique_env,
 )
@@ -101,9 +102,7 @@ def mtls_project(tmp_path: Path, tls_listeners: Path, sasl_admin: Any) -> Iterat
     (tmp_path / "mqctl.yaml").write_text(config_text(env, SSL_BOOTSTRAP, tls_security("mqctl-admin"), overrides))
     yield Project(tmp_path, env)
     delete_acls(sasl_admin, [b for b in all_acls(sasl_admin) if env in b.name])
-    topics = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(env + ".")]
-    for future in (sasl_admin.delete_topics(topics, operation_timeout=30) if topics else {}).values():
-        future.result()
+    delete_prefixed(sasl_admin, env + ".")
 
 
 def write_specs(project: Project, grant: bool) -> None:

@@ -26,6 +26,7 @@ from tests.conftest import (
     consume,
     delete_acls,
     delete_connectors,
+    delete_topics,
     sasl_admin_config,
     unique_env,
 )
@@ -46,13 +47,6 @@ def example(path: str, replacements: dict[str, str]) -> str:
 
 def topics(admin: Any) -> set[str]:
     return set(admin.list_topics(timeout=10).topics)
-
-
-def delete_topics(admin: Any, names: list[str]) -> None:
-    if names:
-        for future in admin.delete_topics(names, operation_timeout=30).values():
-            with contextlib.suppress(Exception):
-                future.result()
 
 
 def delete_user(admin: Any, user: str) -> None:
