@@ -96,6 +96,9 @@ class OAuthConfig:
 
 @dataclass(frozen=True)
 class SecurityConfig:
+    """How mqctl authenticates to an environment's brokers: mqctl.yaml's `security` section, its
+    secrets resolved from the environment (or left unset by validate, which needs none)."""
+
     protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     username: str | None = None
@@ -119,6 +122,8 @@ class SecurityConfig:
 
 @dataclass(frozen=True)
 class RegistryConfig:
+    """The environment's Schema Registry: its URL and how mqctl authenticates to it."""
+
     url: str
     username: str | None = None
     password: Secret | None = None
@@ -183,6 +188,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class Environment:
+    """One environment of mqctl.yaml: the cluster it names, how to reach it, and what its specs may do."""
+
     name: str
     bootstrap_servers: str
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
@@ -213,6 +220,9 @@ class Limits:
 
 @dataclass(frozen=True)
 class ProjectConfig:
+    """mqctl.yaml as one environment sees it: the project root every path is confined to, and the
+    rules (naming, limits) its specs are checked against."""
+
     root: Path
     environment: Environment
     naming_pattern: str = DEFAULT_NAMING_PATTERN

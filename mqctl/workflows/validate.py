@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Validation:
+    """What `mqctl validate` found across the environments it checked."""
+
     diagnostics: list[Diagnostic]  # every problem, each once however many environments show it
     counts: dict[str, int]  # environment -> resources its specs declare
 

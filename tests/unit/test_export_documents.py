@@ -19,11 +19,13 @@ from mqctl.exporting import Export, ExportContext, Selection, config_value, merg
 from mqctl.kind import Snapshots
 from mqctl.kinds import KINDS, managed
 from mqctl.kinds.acls import KIND as ACLS
-from mqctl.kinds.acls.model import AclBinding, LiveAcls
+from mqctl.kinds.acls.live import LiveAcls
+from mqctl.kinds.acls.model import AclBinding
 from mqctl.kinds.brokers.live import LiveBrokerConfigs
 from mqctl.kinds.groups.live import LiveGroup, LiveGroups
 from mqctl.kinds.quotas.model import LiveQuotas, QuotaEntity
-from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference
+from mqctl.kinds.schemas.live import LiveSubject, RegistryState
+from mqctl.kinds.schemas.model import SubjectReference
 from mqctl.kinds.topics.live import LiveTopic, LiveTopics
 from mqctl.kinds.users.changes import LiveUsers
 from mqctl.kinds.users.export import password_variables

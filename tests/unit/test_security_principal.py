@@ -19,7 +19,8 @@ from mqctl.diagnostics import Diagnostic, Severity
 from mqctl.kind import DesiredState
 from mqctl.kinds import acls, users
 from mqctl.kinds.acls.changes import AclDelete
-from mqctl.kinds.acls.model import AclBinding, AclSpec, LiveAcls
+from mqctl.kinds.acls.live import LiveAcls
+from mqctl.kinds.acls.model import AclBinding, AclSpec
 from mqctl.kinds.users.changes import LiveUsers, UserUpdate
 from mqctl.kinds.users.spec import UserSpec
 from mqctl.spec.loader import load_specs

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
     from mqctl.kind import DesiredState, Executor, Snapshots
-    from mqctl.kinds.acls.model import AclSpec, LiveAcls
+    from mqctl.kinds.acls.live import LiveAcls
+    from mqctl.kinds.acls.model import AclSpec
     from mqctl.plan import Change
     from mqctl.spec.model import SpecContext
     from mqctl.yamlsource import YamlDocument

@@ -24,7 +24,8 @@ from mqctl.kafka.batch import send
 from mqctl.kafka.protocol import describe_error
 from mqctl.kind import Executor, Results, executor
 from mqctl.kinds.acls.changes import AclChange, AclCreate, AclDelete
-from mqctl.kinds.acls.model import AclBinding, LiveAcls
+from mqctl.kinds.acls.live import LiveAcls
+from mqctl.kinds.acls.model import AclBinding
 from mqctl.plan import Change
 from mqctl.polling import await_every_broker
 

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from mqctl.connecting import Login
 from mqctl.diagnostics import Diagnostic, error, warning
 from mqctl.kinds.acls.changes import AclCreate, AclDelete
-from mqctl.kinds.acls.model import AclBinding, AclSpec, LiveAcls
+from mqctl.kinds.acls.live import LiveAcls
+from mqctl.kinds.acls.model import AclBinding, AclSpec
 from mqctl.plan import Change
 
 NAMESPACED = frozenset({"topic", "group", "transactional_id"})  # the types whose names carry <env>.

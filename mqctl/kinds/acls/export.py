@@ -22,7 +22,8 @@ from typing import Any
 
 from mqctl.exporting import Export, ExportContext, document
 from mqctl.kinds.acls.diff import NAMESPACED, in_scope
-from mqctl.kinds.acls.model import AclBinding, LiveAcls
+from mqctl.kinds.acls.live import LiveAcls
+from mqctl.kinds.acls.model import AclBinding
 from mqctl.kinds.acls.roles import CLUSTER_NAME, OPERATIONS, ROLES, expand
 from mqctl.kinds.acls.spec import PRINCIPAL, WILDCARD
 from mqctl.kinds.topics.spec import kafka_name_problem

@@ -1,4 +1,5 @@
-"""The ACL kind's values: a binding exactly as Kafka stores it, and where the specs declared it."""
+"""The ACL kind's spec values: a binding exactly as Kafka stores it, and where the specs declared it
+(the cluster's side is live.py)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,3 @@ class AclSpec:
     binding: AclBinding
     source: Source
 
-
-@dataclass(frozen=True)
-class LiveAcls:
-    bindings: frozenset[AclBinding]  # every binding on the cluster
-    authorizer: str  # the brokers' authorizer.class.name; empty when ACLs are off

@@ -24,6 +24,8 @@ Mode = Literal["cluster-wide", "per-broker"]
 
 @dataclass(frozen=True)
 class BrokerConfigDef:
+    """A broker config mqctl manages: whether it is set cluster-wide or per broker, and its value rules."""
+
     mode: Mode
     value: ConfigDef
 

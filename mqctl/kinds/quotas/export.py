@@ -10,7 +10,7 @@ from typing import Any
 
 from mqctl.exporting import Export, ExportContext, document
 from mqctl.kinds.acls.export import scope
-from mqctl.kinds.acls.model import LiveAcls
+from mqctl.kinds.acls.live import LiveAcls
 from mqctl.kinds.quotas.diff import Scope, number
 from mqctl.kinds.quotas.model import CLIENT_ID, IP, USER, LiveQuotas, QuotaEntity
 from mqctl.kinds.quotas.spec import CLIENT_ID_NAME, DEFAULT_WORD, USER_NAME

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from mqctl.edges import Edges
     from mqctl.exporting import Export, ExportContext
     from mqctl.kind import DesiredState, Executor, Snapshots
-    from mqctl.kinds.schemas.model import RegistryState, SubjectSpec
+    from mqctl.kinds.schemas.live import RegistryState
+    from mqctl.kinds.schemas.model import SubjectSpec
     from mqctl.plan import Change
     from mqctl.spec.model import SpecContext
     from mqctl.yamlsource import YamlDocument

@@ -17,7 +17,8 @@ from mqctl.diagnostics import MqctlError
 from mqctl.edges import Edges
 from mqctl.kind import Executor, Results, executor
 from mqctl.kinds.schemas.changes import SubjectChange, SubjectCompatibility, SubjectDelete, SubjectRegister
-from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference
+from mqctl.kinds.schemas.live import LiveSubject, RegistryState
+from mqctl.kinds.schemas.model import SubjectReference
 from mqctl.plan import Change
 from mqctl.registry import UNPROCESSABLE, Reference, RegistryFailure
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from mqctl.diagnostics import Diagnostic, warning
 from mqctl.kinds.schemas.changes import SubjectCompatibility, SubjectDelete, SubjectRegister
-from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference, SubjectSpec
+from mqctl.kinds.schemas.live import LiveSubject, RegistryState
+from mqctl.kinds.schemas.model import SubjectReference, SubjectSpec
 from mqctl.kinds.schemas.spec import canonical
 from mqctl.plan import Change, FieldDiff
 

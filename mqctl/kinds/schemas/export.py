@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mqctl.exporting import Export, ExportContext, ExportedFile, document
-from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference
+from mqctl.kinds.schemas.live import LiveSubject, RegistryState
+from mqctl.kinds.schemas.model import SubjectReference
 
 EXTENSIONS: Mapping[str, str] = {"AVRO": ".avsc", "JSON": ".schema.json", "PROTOBUF": ".proto"}
 

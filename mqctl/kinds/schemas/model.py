@@ -1,8 +1,7 @@
-"""The schema kind's values: subjects as the specs declare them and as the registry holds them."""
+"""The schema kind's spec values: subjects as the specs declare them (the registry's side is live.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mqctl.spec.model import Source
@@ -32,19 +31,3 @@ class SubjectSpec:
     references: tuple[SubjectReference, ...] = ()
     depth: int = 0  # longest chain of spec subjects it references: registration order
 
-
-@dataclass(frozen=True)
-class LiveSubject:
-    """The latest version of a subject and its compatibility level, as the registry reports them."""
-
-    name: str
-    version: int
-    schema_type: str
-    schema: str
-    references: tuple[SubjectReference, ...] = ()
-    compatibility: str | None = None  # None: the registry reports no level for the subject
-
-
-@dataclass(frozen=True)
-class RegistryState:
-    subjects: Mapping[str, LiveSubject]  # the environment's subjects (under its prefix), by name

@@ -46,6 +46,8 @@ class Dependency:
 
 @dataclass(frozen=True)
 class SchemaFormat:
+    """How one schema type (Avro, JSON Schema, Protobuf) is checked and normalised."""
+
     check: Callable[[str, Sequence[Dependency]], dict[str, Any]]  # raises SchemaProblem; -> named types
     canonical: Callable[[str], str]  # never raises: text that does not parse stays as it is
 

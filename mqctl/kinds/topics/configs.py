@@ -20,6 +20,8 @@ ValueKind = Literal["int", "long", "double", "boolean", "string", "list", "enum"
 
 @dataclass(frozen=True)
 class ConfigDef:
+    """What values a config accepts, so a bad one fails at validate rather than at the broker."""
+
     kind: ValueKind
     minimum: float | None = None
     maximum: float | None = None

@@ -53,6 +53,8 @@ class TopicKey:
 
 @dataclass(frozen=True)
 class TopicSpec:
+    """One topic as the specs declare it for an environment, defaults and overrides applied."""
+
     name: str  # as written in the spec, without the environment prefix
     full_name: str  # `<env>.<name>`: the real topic name
     partitions: int

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from mqctl.exporting import Export, ExportContext, document
 from mqctl.kinds.acls.export import scope
-from mqctl.kinds.acls.model import LiveAcls
+from mqctl.kinds.acls.live import LiveAcls
 from mqctl.kinds.users.changes import LiveUsers
 
 

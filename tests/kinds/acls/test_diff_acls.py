@@ -5,7 +5,8 @@ from __future__ import annotations
 from mqctl.diagnostics import Severity
 from mqctl.kinds.acls.changes import AclCreate, AclDelete
 from mqctl.kinds.acls.diff import diff_acls, in_scope
-from mqctl.kinds.acls.model import AclBinding, AclSpec, LiveAcls
+from mqctl.kinds.acls.live import LiveAcls
+from mqctl.kinds.acls.model import AclBinding, AclSpec
 from mqctl.spec.model import Source
 
 PREFIX = "prod."

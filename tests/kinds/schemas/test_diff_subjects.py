@@ -10,7 +10,8 @@ from mqctl.kind import DesiredState, Snapshots
 from mqctl.kinds import KINDS, apply_order
 from mqctl.kinds.schemas.changes import SubjectCompatibility, SubjectDelete, SubjectRegister
 from mqctl.kinds.schemas.diff import diff_subjects
-from mqctl.kinds.schemas.model import LiveSubject, RegistryState, SubjectReference, SubjectSpec
+from mqctl.kinds.schemas.live import LiveSubject, RegistryState
+from mqctl.kinds.schemas.model import SubjectReference, SubjectSpec
 from mqctl.kinds.schemas.spec import canonical
 from mqctl.plan import Action, Plan
 from mqctl.spec.model import Source
