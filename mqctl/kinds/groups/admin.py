@@ -6,6 +6,9 @@ the number of brokers:
 - groups: ListGroups to every broker (B; each lists the groups it coordinates, so no
   FindCoordinator is needed), ListConfigResources of GROUP resources (1), their DescribeConfigs (1),
   OffsetFetch of many groups per coordinator (<= B, v8+);
+- a command about declared groups looks those no broker listed up by their coordinators: one
+  FindCoordinator (v4+, every group) and DescribeGroups and ConsumerGroupDescribe of many groups
+  per coordinator (<= 2B), only when one is missing (absent, or its coordinator moved meanwhile);
 - status adds the metadata (1), DescribeGroups and ConsumerGroupDescribe of many groups per
   coordinator (<= 2B), ListOffsets per partition leader (<= B) and the bounded Fetch of the records
   at the committed offsets per leader (<= B per round; see mqctl.kinds.groups.status.TimestampReads).
@@ -33,6 +36,7 @@ from kafka.protocol.admin import (
     ListGroupsRequest,
 )
 from kafka.protocol.consumer import FetchRequest, ListOffsetsRequest, OffsetFetchRequest
+from kafka.protocol.metadata import FindCoordinatorRequest
 from kafka.record import MemoryRecords
 
 from mqctl.diagnostics import MqctlError
@@ -51,6 +55,14 @@ GROUP_RESOURCE = 32  # the GROUP config resource type of the protocol (KIP-848)
 GROUP_CONFIG_SOURCE = 8  # DescribeConfigs: set on this group
 GROUP_ID_NOT_FOUND = int(kafka.errors.GroupIdNotFoundError.errno)
 COORDINATOR_LOADING = int(kafka.errors.CoordinatorLoadInProgressError.errno)
+# a group's coordinator is moving (a leader election of its __consumer_offsets partition): ask again
+MOVING = (
+    COORDINATOR_LOADING,
+    int(kafka.errors.NotCoordinatorError.errno),
+    int(kafka.errors.CoordinatorNotAvailableError.errno),
+)
+GROUP_COORDINATOR = 0  # FindCoordinator's key type of consumer groups
+CONSUMER_PROTOCOL_LISTGROUPS = 5  # ListGroups version that names group types: the broker knows KIP-848 groups
 OFFSET_OUT_OF_RANGE = int(kafka.errors.OffsetOutOfRangeError.errno)
 FETCH_VERSION = 12  # the last Fetch version naming topics (13+ take topic ids)
 FETCH_PARTITION_BYTES = 64 * 1024  # per partition and round; the broker still returns one whole first batch
@@ -84,29 +96,93 @@ class GroupAdmin:
 
     # --- groups and their configs ----------------------------------------------------------
 
-    def list_groups(self) -> dict[str, LiveGroup]:
+    def list_groups(self, expected: Iterable[str] = ()) -> dict[str, LiveGroup]:
         """Every group on the cluster with its state, type and coordinator: ListGroups to every
         broker at once (a broker lists the groups it coordinates). A broker still loading its
-        groups after a restart (COORDINATOR_LOAD_IN_PROGRESS) is asked again, within the timeout."""
+        groups after a restart (COORDINATOR_LOAD_IN_PROGRESS) is asked again, within the timeout.
+
+        A group whose coordinator moves between two brokers' answers (a leader election of its
+        __consumer_offsets partition: a rolling restart) is in neither list, so the groups in
+        `expected` (the ones a command is about) that no broker listed are looked up by their
+        coordinators (`located`): a declared group is never reported absent, nor its committed
+        offsets taken for none, because of that race."""
         brokers = [broker.id for broker in self.admin.brokers()]
         request = ListGroupsRequest(states_filter=[], types_filter=[])
         found: dict[str, LiveGroup] = {}
         deadline = time.monotonic() + self.env.timeout_seconds
+        typed = True  # every broker names group types (ListGroups v5+)
+        silent: set[int] = set()  # brokers that did not answer: their groups are missing, with a notice
         while brokers:
             # a broker that is down has had its groups moved to the brokers that took over its
             # __consumer_offsets partitions; one that is up but unreachable from here is named
             answers = self.admin.ask_each_broker("list groups", request, brokers, "list its groups",
                                                  "groups it coordinates are missing from this run")  # fmt: skip
             loading = [broker for broker, response in answers if response.error_code == COORDINATOR_LOADING]
+            silent |= set(brokers) - {broker for broker, _ in answers}
             for broker, response in answers:
                 if response.error_code == COORDINATOR_LOADING and time.monotonic() < deadline:
                     continue
                 _raise("list groups", self.env, response.error_code, None)
+                typed = typed and response.version >= CONSUMER_PROTOCOL_LISTGROUPS
                 for group in response.groups:
                     kind = (group.group_type or "classic").lower()  # only ListGroups v5+ names the type
                     found[group.group_id] = LiveGroup(group.group_id, group.group_state, kind, broker)
             brokers = loading
             if brokers:
+                time.sleep(0.5)
+        missing = [gid for gid in dict.fromkeys(expected) if gid not in found]
+        if missing:
+            found.update(self.located(missing, typed, deadline, silent))
+        return found
+
+    def located(
+        self, group_ids: Sequence[str], consumer_protocol: bool, deadline: float, silent: Iterable[int] = ()
+    ) -> dict[str, LiveGroup]:
+        """The live classic (and, with `consumer_protocol`, KIP-848) groups among `group_ids`,
+        asked of their coordinators: one FindCoordinator for all of them, then DescribeGroups and
+        ConsumerGroupDescribe of many groups per coordinator, in one round trip (each answers
+        GROUP_ID_NOT_FOUND for a group of the other type, and both for an absent group, which is
+        left out). A group whose coordinator moves meanwhile is asked again until `deadline`; one
+        coordinated by a `silent` broker (it did not answer ListGroups, and a notice says so) is
+        not asked, and left out."""
+        found: dict[str, LiveGroup] = {}
+        skipped = set(silent)
+        pending = list(group_ids)
+        while pending:
+            request = FindCoordinatorRequest(key_type=GROUP_COORDINATOR, coordinator_keys=pending, min_version=4)
+            by_node: dict[int, list[str]] = defaultdict(list)
+            moving: list[str] = []
+            for coordinator in self.admin.protocol.send("find group coordinators", request).coordinators:
+                if coordinator.error_code in MOVING:
+                    moving.append(coordinator.key)
+                    continue
+                _raise(f"find the coordinator of group {coordinator.key}", self.env, coordinator.error_code,
+                       coordinator.error_message)
+                if coordinator.node_id not in skipped:
+                    by_node[coordinator.node_id].append(coordinator.key)
+            asked: list[tuple[str, Any, int]] = [
+                ("classic", DescribeGroupsRequest(groups=ids, include_authorized_operations=False), node)
+                for node, ids in by_node.items()
+            ]
+            if consumer_protocol:
+                asked += [("consumer", ConsumerGroupDescribeRequest(group_ids=ids, include_authorized_operations=False),
+                           node) for node, ids in by_node.items()]
+            responses = self.admin.protocol.send_each("describe groups", [(req, node) for _, req, node in asked])
+            for (kind, _, node), response in zip(asked, responses, strict=True):
+                for group in response.groups:
+                    if group.error_code in MOVING:
+                        moving.append(group.group_id)
+                    elif group.error_code != GROUP_ID_NOT_FOUND and group.group_state != "Dead":
+                        _raise(f"describe group {group.group_id}", self.env, group.error_code,
+                               getattr(group, "error_message", None))
+                        found[group.group_id] = LiveGroup(group.group_id, group.group_state, kind, node)
+            pending = [gid for gid in dict.fromkeys(moving) if gid not in found]
+            if pending and time.monotonic() >= deadline:
+                raise MqctlError(
+                    f"the coordinator of group(s) {', '.join(pending)} kept moving for {self.env.timeout_seconds:g} s "
+                    "(brokers restarting?); nothing was changed, try again"
+                )
+            if pending:
                 time.sleep(0.5)
         return found
 

@@ -79,7 +79,7 @@ def status_report(root: Path, env: str, names: Sequence[str] = (), include_all: 
     with Edges(config.environment) as edges:
         before = edges.requests
         admin = edges.service(GroupAdmin)
-        live = admin.list_groups()
+        live = admin.list_groups(s.group_id for s in specs)
         prefix = config.environment.prefix
         targets: list[tuple[GroupSpec | None, str, str]] = [(s, s.group_id, s.name) for s in specs]
         if include_all:
@@ -180,7 +180,7 @@ def reset_offsets(
     at = parse_datetime(when) if target == "to_datetime" and when is not None else None
     with Edges(config.environment) as edges:
         admin = edges.service(GroupAdmin)
-        group = admin.list_groups().get(spec.group_id)
+        group = admin.list_groups([spec.group_id]).get(spec.group_id)
         _refuse_active(admin, group, "reset offsets")
         leaders = admin.leaders([full])
         if full not in leaders:
@@ -268,7 +268,7 @@ def replay_dlq(
     with Edges(config.environment) as edges:
         admin = edges.service(GroupAdmin)
         replay_group = spec.group_id + REPLAY_SUFFIX
-        group = admin.list_groups().get(replay_group)
+        group = admin.list_groups([replay_group]).get(replay_group)
         _refuse_active(admin, group, "replay")
         leaders = admin.leaders([spec.dlq_topic, target])
         for topic in (spec.dlq_topic, target):

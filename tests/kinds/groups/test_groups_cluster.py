@@ -196,6 +196,82 @@ def test_status_costs_the_same_requests_for_10_groups_as_for_60(
     assert many.requests <= 2 + 7 * brokers  # first contact, metadata; 7 per-broker requests at most
 
 
+def test_a_declared_group_no_broker_listed_is_found_through_its_coordinator(
+    groups_project: Project, dev_admin: AdminClient, monkeypatch: pytest.MonkeyPatch, open_edges: OpenEdges
+) -> None:
+    """A group whose coordinator moves between two brokers' ListGroups answers is in neither list.
+    Here the coordinators' own answers are left out (their brokers not asked, as in that race):
+    status, reset-offsets and replay-dlq look their groups up by their coordinators instead of
+    taking them for absent, with no committed offsets and no members."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    from mqctl.config import load_config
+    from mqctl.kafka.admin import KafkaAdmin
+    from mqctl.kinds.groups.admin import GroupAdmin
+
+    project = groups_project
+    env = project.env
+    topic = f"{env}.order.lifecycle.v1"
+    project.write("topics/t.yaml", TOPICS)
+    project.write("groups/g.yaml", groups_spec(extra="  - {name: kip848-group, topics: [order.lifecycle.v1]}\n"))
+    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
+    produce(topic, [(p, b"m", int(time.time() * 1000)) for p in range(3) for _ in range(2)])
+    dlq, replay = f"{env}.order.processor.dlq.v1", f"{env}.order-processor-group.replay"
+    produce(dlq, [(0, b"dead", int(time.time() * 1000)) for _ in range(3)])
+    request = ConsumerGroupTopicPartitions(replay, [TopicPartition(dlq, 0, 2)])  # two replayed before
+    (done,) = dev_admin.alter_consumer_group_offsets([request], request_timeout=15).values()
+    done.result(timeout=20)
+    classic, modern = consumer(f"{env}.order-processor-group"), consumer(f"{env}.kip848-group", protocol="consumer")
+    for member in (classic, modern):
+        member.subscribe([topic])
+        assert len(poll_until(member, 6)) == 6
+        member.commit(asynchronous=False)
+    try:
+        config = load_config(project.root.resolve(), env).environment
+        declared = [f"{env}.order-processor-group", f"{env}.kip848-group", replay]
+        every = GroupAdmin(open_edges(config)).list_groups()
+        truth = {gid: every[gid] for gid in declared}
+        assert {g.type for g in truth.values()} == {"classic", "consumer"}
+        coordinators = {g.coordinator for g in truth.values()}
+        real = KafkaAdmin.brokers
+        others = lambda self: tuple(b for b in real(self) if b.id not in coordinators)  # noqa: E731
+        monkeypatch.setattr(KafkaAdmin, "brokers", others)
+
+        unlisted = GroupAdmin(open_edges(config)).list_groups()
+        assert not set(declared) & set(unlisted)  # the race's outcome: neither group is in any answer
+        absent = f"{env}.never-started"
+        found = GroupAdmin(open_edges(config)).list_groups([*declared, absent])
+        assert {gid: found[gid] for gid in declared} == truth and absent not in found
+
+        code, report = status(project)
+        groups = {g["name"]: g for g in report["groups"]}
+        assert code == 0, report
+        processor, kip848 = groups["order-processor-group"], groups["kip848-group"]
+        assert (processor["state"], processor["protocol"], processor["members"]) == ("Stable", "classic", 1)
+        assert (kip848["state"], kip848["protocol"], kip848["members"]) == ("Stable", "consumer", 1)
+        assert [p["committed"] for p in processor["topics"][0]["partitions"]] == [2, 2, 2]
+        refused = project.run("groups", "reset-offsets", "--env", env, "order-processor-group", "--topic",
+                              "order.lifecycle.v1", "--to-earliest", "--execute")
+        assert refused.exit_code == 1 and "1 active member(s)" in refused.output
+        dry = project.run("groups", "replay-dlq", "--env", env, "order-processor-group", "-o", "json")
+        assert dry.exit_code == 0, dry.output
+        assert json.loads(dry.stdout)["ranges"] == {"0": [2, 3]}  # resumes after the two replayed, not at 0
+
+        # a coordinator that did not answer ListGroups (named in a notice) is not asked again: its
+        # groups are left out of the run, as before, rather than waited for until the timeout
+        monkeypatch.setattr(KafkaAdmin, "brokers", real)
+        asked = KafkaAdmin.ask_each_broker
+        silent = truth[declared[0]].coordinator
+        monkeypatch.setattr(KafkaAdmin, "ask_each_broker", lambda self, *a: [
+            (broker, response) for broker, response in asked(self, *a) if broker != silent])
+        partial = GroupAdmin(open_edges(config)).list_groups(declared)
+        assert declared[0] not in partial
+        assert {gid for gid, g in truth.items() if g.coordinator != silent} <= set(partial)
+    finally:
+        classic.close()
+        modern.close()
+
+
 def committed_of(admin: AdminClient, group: str, topic: str, partitions: int) -> dict[int, int]:
     from confluent_kafka import ConsumerGroupTopicPartitions
 
