@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mqctl.diagnostics import Diagnostic
 from mqctl.safefiles import MAX_SCHEMA_DEPTH, RefusedPath, nesting_depth, read_project_file, resolve_inside
@@ -75,6 +77,43 @@ def test_a_missing_file_is_refused(root: Path) -> None:
 )
 def test_nesting_depth_counts_structure_not_strings_or_comments(text: str, depth: int) -> None:
     assert nesting_depth(text) == depth
+
+
+def _depth_by_characters(text: str) -> int:
+    """The reference: nesting_depth's rules as a loop over every character."""
+    depth = deepest = 0
+    i, quote = 0, ""
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 2
+                continue
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+            continue
+        elif char in "{[(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "}])":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="{}[]()\"'\\/*\nab ", max_size=60))
+def test_nesting_depth_agrees_with_a_loop_over_every_character(text: str) -> None:
+    assert nesting_depth(text) == _depth_by_characters(text)
 
 
 def test_nesting_depth_of_a_deep_document_is_linear_and_never_recursive() -> None:
