@@ -35,6 +35,14 @@ def whole(flag: str, text: str) -> int:
     return int(value)
 
 
+def integer(flag: str, text: str) -> int:
+    """A whole number of either sign (an offset, a shift: -10), 1_000 style accepted."""
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        raise MqctlError(f"{flag} must be a whole number, got {_shown(text)}") from None
+
+
 def optional_whole(flag: str, text: str | None) -> int | None:
     return None if text is None else whole(flag, text)
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mqctl.cli.args import choice, optional_whole
+from mqctl.cli.args import choice, integer, optional_whole
 from mqctl.cli.common import EnvOption, NoColorOption, RootOption, console, handled
 from mqctl.diagnostics import MqctlError
 
@@ -106,7 +106,7 @@ def reset_offsets(
             raise MqctlError("give exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset, --shift-by")
         (target,) = given
         numeric = target in ("to_offset", "shift_by")
-        value = _integer(f"--{target.replace('_', '-')}", chosen[target]) if numeric else None
+        value = integer(f"--{target.replace('_', '-')}", str(chosen[target])) if numeric else None
         from mqctl.kinds.groups.render import reset_lines
         from mqctl.kinds.groups.workflow import reset_offsets as run
 
@@ -114,13 +114,6 @@ def reset_offsets(
     emit(no_color, fmt, result.to_dict, lambda: reset_lines(result))
     if result.failures:
         raise typer.Exit(1)
-
-
-def _integer(flag: str, text: object) -> int:
-    try:
-        return int(str(text).replace("_", ""))
-    except ValueError:
-        raise MqctlError(f"{flag} must be a whole number, got {text!r}") from None
 
 
 @groups_app.command("replay-dlq")
