@@ -8,7 +8,6 @@ connect, so offline ones (validate, partitions calc, template) start without the
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 import traceback
@@ -161,5 +160,7 @@ def leave(code: int) -> NoReturn:
                 stream.flush()
         except (OSError, ValueError):  # a closed pipe (`mqctl plan | head`): nothing more to say
             pass
-    logging.shutdown()  # loaded with mqctl.redact
+    logging = sys.modules.get("logging")  # not loaded by every command (mqctl.redact)
+    if logging is not None:
+        logging.shutdown()
     os._exit(code)

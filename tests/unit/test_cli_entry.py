@@ -52,9 +52,9 @@ OTHER_COMMANDS = ("mqctl.cli.cluster", "mqctl.cli.lock", "mqctl.cli.partitions",
                   "mqctl.kinds.connectors.cli")
 # clean specs print one plain line: rich loads only to colour diagnostics; the policy engine loads
 # only for a project with a policies/ folder; the packaged JSON Schemas are read as files
-# (importlib.resources: 4 ms of imports)
+# (importlib.resources: 4 ms of imports); logging loads with a library that logs (4 ms: mqctl.redact)
 NOT_FOR_VALIDATE = (*HEAVY, *OTHER_COMMANDS, "rich", "pydantic", "mqctl.health", "re2", "mqctl.policies.check",
-                    "importlib.resources")
+                    "importlib.resources", "logging")
 # plan connects (both Kafka clients load then); a valid topics-only project needs nothing else heavy,
 # nor what only `plan --out` (the saved plan's fingerprints) or `plan --all-envs` uses
 NOT_FOR_PLAN = (*(m for m in HEAVY if m not in ("confluent_kafka", "kafka")), *OTHER_COMMANDS, "rich.table", "pydantic",
@@ -103,6 +103,22 @@ def test_plan_loads_the_kafka_clients_and_nothing_else_heavy(tmp_path: Path) -> 
     a plan of topics needs and nothing more."""
     code, loaded = loaded_by(["plan", "--env", "dev"], topics_project(tmp_path), NOT_FOR_PLAN)
     assert (code, loaded) == (1, [])
+
+
+def test_log_records_of_the_libraries_a_plan_loads_are_redacted(tmp_path: Path) -> None:
+    """validate leaves `logging` unloaded; plan loads it with the Kafka clients, and by then every
+    record it makes goes through the redaction layer's factory (mqctl.redact)."""
+    probe = (
+        "import sys\n"
+        "from mqctl.cli import run\n"
+        "sys.argv = ['mqctl', 'plan', '--env', 'dev']\n"
+        "code = run()\n"
+        "import logging\n"
+        "print(repr((code, logging.getLogRecordFactory().__module__)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=topics_project(tmp_path), capture_output=True,
+                            text=True, check=False)  # fmt: skip
+    assert ast.literal_eval(result.stdout.strip().splitlines()[-1]) == (1, "mqctl.redact"), result.stderr
 
 
 def test_an_invalid_spec_still_gets_every_error_from_jsonschema(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ message quotes `bootstrap_servers`.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import io
 import json
@@ -240,6 +241,29 @@ def test_log_records_are_redacted_even_for_handlers_holding_the_original_stream(
             logger.removeHandler(handler)
         assert SECRET not in stream.getvalue()
         assert "login failed for ***" in stream.getvalue() and "sasl.password=*** refused" in stream.getvalue()
+
+
+def test_log_records_are_redacted_when_logging_loads_after_install() -> None:
+    """Most commands never load `logging`: install() then puts the record factory in the moment
+    something first imports it, and leaves the import system as it was. The handler writes to a
+    stream of its own, which only the record factory redacts."""
+    probe = (
+        "import io, sys\n"
+        "from mqctl import redact\n"
+        "from mqctl.config import Secret\n"
+        "redact.install()\n"
+        "assert 'logging' not in sys.modules\n"
+        f"Secret({SECRET!r})\n"
+        "import logging\n"
+        "stream = io.StringIO()\n"
+        "logging.getLogger('late').addHandler(logging.StreamHandler(stream))\n"
+        f"logging.getLogger('late').error('login failed for %s', {SECRET!r})\n"
+        "sys.__stdout__.write(repr((stream.getvalue(), [type(f).__name__ for f in sys.meta_path])))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    logged, finders = ast.literal_eval(done.stdout)
+    assert logged == "login failed for ***\n", done.stderr
+    assert "_AfterImport" not in finders
 
 
 def test_uncaught_exceptions_are_printed_redacted() -> None:
