@@ -194,6 +194,18 @@ def _num(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+def _ratio(value: float) -> str:
+    """Two decimals, or as many more as it takes for a fraction not to look whole: a measured rate
+    put a ratio just above 2,541, which two decimals print as `ceil(2,541.00) = 2542`, an apparent
+    mistake."""
+    shown = f"{value:,.2f}"
+    places = 2
+    while not value.is_integer() and shown.rstrip("0").endswith(".") and places < 15:
+        places += 1
+        shown = f"{value:,.{places}f}"
+    return shown
+
+
 def explain(calc: PartitionCalculation) -> list[str]:
     """The arithmetic in plain lines, ending with the answer; the text renderer prints these."""
 
@@ -203,7 +215,7 @@ def explain(calc: PartitionCalculation) -> list[str]:
     lines = [
         f"throughput term  ceil({_num(calc.target_throughput)} msg/s{mb(calc.target_mb_per_s)}"
         f" / {_num(calc.partition_throughput)} msg/s per partition{mb(calc.partition_mb_per_s)})"
-        f" = ceil({calc.throughput_ratio:,.2f}) = {calc.throughput_term}",
+        f" = ceil({_ratio(calc.throughput_ratio)}) = {calc.throughput_term}",
         f"consumer term    {calc.consumer_term} (each concurrent consumer of a group needs its own partition)"
         if calc.max_consumers is not None
         else "consumer term    - (no --max-consumers: sized for throughput alone)",

@@ -25,6 +25,19 @@ def test_throughput_term_is_rounded_up() -> None:
     assert calc.throughput_ratio == pytest.approx(3.333, abs=0.001)
 
 
+@pytest.mark.parametrize(
+    ("per_partition", "shown", "term"),
+    [(3935.455, "2,541.002", 2542), (3935.4587, "2,540.9999", 2541), (4000, "2,500.00", 2500),
+     (3000, "3,333.33", 3334)],
+)
+def test_the_explained_ratio_never_looks_whole_when_it_is_not(per_partition: float, shown: str, term: int) -> None:
+    """A measured per-partition rate can put the ratio a hair above or below a whole number: the
+    line shows enough decimals that its ceil is the term printed beside it."""
+    calc = calculate_partitions(10_000_000, per_partition, None)
+    assert calc.throughput_term == term
+    assert f"= ceil({shown}) = {term}" in explain(calc)[0]
+
+
 def test_consumers_win_when_there_are_more_consumers_than_throughput_needs() -> None:
     calc = calculate_partitions(1000, 1000, 12)
     assert (calc.partitions, calc.winner, calc.throughput_term) == (12, "consumers", 1)
