@@ -260,10 +260,13 @@ def install() -> Callable[[], None]:
     if sys.stderr is not None:
         sys.stderr = wrap(sys.stderr)
     undo_records: list[Callable[[], None]] = []
-    loaded = sys.modules.get("logging")
-    waiting = _AfterImport("logging", lambda module: undo_records.append(_redact_log_records(module)))
-    if loaded is not None:
-        undo_records.append(_redact_log_records(loaded))
+
+    def guard(logging: ModuleType) -> None:
+        undo_records.append(_redact_log_records(logging))
+
+    waiting = _AfterImport("logging", guard)
+    if "logging" in sys.modules:
+        guard(sys.modules["logging"])
     else:
         sys.meta_path.insert(0, waiting)
     sys.excepthook = _print_exception

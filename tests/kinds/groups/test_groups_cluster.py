@@ -206,7 +206,7 @@ def test_a_declared_group_no_broker_listed_is_found_through_its_coordinator(
     from confluent_kafka import ConsumerGroupTopicPartitions
 
     from mqctl.config import load_config
-    from mqctl.kafka.admin import KafkaAdmin
+    from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
     from mqctl.kinds.groups.admin import GroupAdmin
 
     project = groups_project
@@ -234,7 +234,10 @@ def test_a_declared_group_no_broker_listed_is_found_through_its_coordinator(
         assert {g.type for g in truth.values()} == {"classic", "consumer"}
         coordinators = {g.coordinator for g in truth.values()}
         real = KafkaAdmin.brokers
-        others = lambda self: tuple(b for b in real(self) if b.id not in coordinators)  # noqa: E731
+
+        def others(self: KafkaAdmin) -> tuple[BrokerInfo, ...]:
+            return tuple(b for b in real(self) if b.id not in coordinators)
+
         monkeypatch.setattr(KafkaAdmin, "brokers", others)
 
         unlisted = GroupAdmin(open_edges(config)).list_groups()
