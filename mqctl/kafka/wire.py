@@ -15,10 +15,12 @@ is pinned to the 3.0 series.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, BinaryIO
 
 from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaTimeoutError
 from kafka.protocol.api_header import RequestHeader
 
 
@@ -27,7 +29,8 @@ def exchange_addressed(
 ) -> list[Any]:
     """Send (request, node) pairs at once over `client`'s connections, each to its own broker (a
     group's coordinator, a partition's leader; None: whichever answers fastest), and wait for all
-    their responses, in order. Raises kafka-python's errors."""
+    their responses, in order. Raises kafka-python's errors; KafkaTimeoutError when a round is not
+    over in twice `timeout_ms` (`_bounded`)."""
     manager = client._manager
     limit = client.config["max_in_flight_requests_per_connection"]
     out: list[Any] = []
@@ -37,8 +40,25 @@ def exchange_addressed(
             sent = [manager.send(request, node_id=node, request_timeout_ms=timeout_ms) for request, node in batch]
             return [await future for future in sent]
 
-        out += manager.run(send_all)
+        out += _bounded(manager, send_all, 2 * timeout_ms / 1000)
     return out
+
+
+def _bounded(manager: Any, send_all: Callable[[], Coroutine[Any, Any, list[Any]]], seconds: float) -> list[Any]:
+    """`manager.run(send_all)` with a deadline. kafka-python bounds each request by its own timeout,
+    except one it could not encode while its connection was still being set up: that request waits
+    in the connection's buffer, the encoding error is raised inside the IO thread's callback and
+    lost, and its future never completes (kafka-python 3.0.12: `manager.run` then never returned).
+    The round runs on the admin client's IO thread, and this thread waits for it at most `seconds`:
+    twice the requests' own timeout, so kafka-python's errors come first whenever it reports one."""
+    finished = threading.Event()
+    future = manager.call_soon(send_all)
+    future.add_both(lambda _: finished.set())
+    if not finished.wait(seconds):
+        raise KafkaTimeoutError(f"no outcome within {seconds:g}s (a request kafka-python could not send)")
+    if future.exception is not None:
+        raise future.exception
+    return list(future.value)
 
 
 def _rounds(

@@ -26,10 +26,16 @@ def test_the_admin_client_keeps_its_connection_manager_as_manager() -> None:
     assert "self._manager = " in source, "KafkaAdminClient no longer sets _manager: mqctl.kafka.wire must change"
 
 
-def test_the_connection_manager_sends_to_a_node_with_a_timeout_and_runs_coroutines() -> None:
+def test_the_connection_manager_sends_to_a_node_with_a_timeout_and_schedules_coroutines() -> None:
     send = inspect.signature(KafkaConnectionManager.send)
     assert list(send.parameters) == ["self", "request", "node_id", "request_timeout_ms"]
-    assert list(inspect.signature(KafkaConnectionManager.run).parameters)[:2] == ["self", "coro"]
+    assert list(inspect.signature(KafkaConnectionManager.call_soon).parameters)[:2] == ["self", "coro"]
+
+
+def test_the_admin_client_runs_its_event_loop_on_its_own_thread() -> None:
+    """wire._bounded schedules a round with call_soon and waits for it on the caller's thread: only
+    the admin client's IO thread runs the loop (call_soon alone would never run it)."""
+    assert "self._net.start()" in inspect.getsource(KafkaAdminClient.__init__)
 
 
 def test_no_round_puts_more_on_a_connection_than_kafka_python_lets_in_flight() -> None:
