@@ -5,13 +5,15 @@ Every workflow (validate, plan, apply, export) walks the kinds registry (`mqctl.
 calls these methods; none of them names a kind. A kind's package holds its spec model and JSON
 Schema, builder, change types, pure diff, snapshot and executors (its calls to Kafka, the registry
 or Connect), exporter and any commands of its own. Heavy modules (the Kafka clients) are imported
-inside `snapshot`/`executors`/`export`, so offline commands never load them.
+inside `snapshot`/`executors`/`export`, so offline commands never load them; `import_admin_modules`
+loads them before a snapshot, one thread at a time.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +50,23 @@ def executor(change_type: type[C], run: Callable[[Sequence[C], bool], Results]) 
         return run(typed, validate_only)
 
     return change_type, call
+
+
+_IMPORTING = threading.Lock()
+
+
+def import_admin_modules(kinds: Sequence[Kind[Any, Any]]) -> None:
+    """Import the kinds' `admin` modules (their snapshots and executors, and with them the client
+    libraries), one thread at a time. Reads run on threads (a plan's snapshot beside the spec parse,
+    `--all-envs` one environment per thread), and CPython 3.11 does not always survive two threads
+    importing the same packages from different modules at once: its import-deadlock detection
+    hands one of them a partly initialised module or raises `_DeadlockError`. Measured: six threads
+    importing two kinds' admin modules each, in different orders, failed in 1 of 20 processes
+    (`kafka.errors`), and the fuzz test's in-process plans (one thread still importing when the
+    next plan started) failed with "module 'kafka' has no attribute 'errors'"."""
+    with _IMPORTING:
+        for kind in kinds:
+            importlib.import_module(kind.admin_module)
 
 
 class ChangeTypes:
@@ -165,6 +184,11 @@ class Kind(ABC, Generic[D, L]):
     # Its specs describe the cluster's own configuration rather than an environment's resources:
     # `mqctl cluster health` reports what its plan would change as drift (brokers/).
     health_drift: ClassVar[bool] = False
+
+    @property
+    def admin_module(self) -> str:
+        """The module of the kind's snapshot and executors: `admin` in its package."""
+        return f"{type(self).__module__}.admin"
 
     @property
     def schema_package(self) -> str:

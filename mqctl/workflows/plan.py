@@ -15,7 +15,7 @@ from mqctl.background import Background
 from mqctl.config import Environment, ProjectConfig
 from mqctl.diagnostics import Diagnostic, MqctlError, error, errors_of
 from mqctl.edges import Edges
-from mqctl.kind import DesiredState, Executor, Kind, Snapshots
+from mqctl.kind import DesiredState, Executor, Kind, Snapshots, import_admin_modules
 from mqctl.kinds import KINDS, apply_order, managed
 from mqctl.plan import Action, Change, Plan
 from mqctl.policies.check import PolicyCheck, check_changes
@@ -105,6 +105,7 @@ def validate_with_cluster(plan: Plan, edges: Edges, kinds: Sequence[AnyKind]) ->
 
 def take_snapshots(edges: Edges, kinds: Sequence[AnyKind]) -> Snapshots:
     """Every kind's snapshot, one after another (mqctl.background says why not side by side)."""
+    import_admin_modules(kinds)
     return Snapshots({kind.name: kind.snapshot(edges) for kind in kinds})
 
 
