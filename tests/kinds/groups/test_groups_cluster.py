@@ -409,3 +409,61 @@ def test_a_broker_that_does_not_answer_leaves_out_only_its_own_groups(
     assert set(every) - set(listed) <= {g for g in every if g.startswith("t")}  # only other tests' groups may move
     assert len(listed) >= len(every) - 5
     assert [note for note in notes if note.startswith("broker 99 did not list its groups")]
+
+
+def test_before_group_types_a_group_no_broker_listed_is_found_with_describe_groups_alone(
+    groups_project: Project, dev_admin: AdminClient, monkeypatch: pytest.MonkeyPatch, open_edges: OpenEdges
+) -> None:
+    """A broker older than Kafka 3.8 answers ListGroups below v5 (no group types) and has no
+    ConsumerGroupDescribe: a declared group missed by ListGroups is then looked up with
+    FindCoordinator and DescribeGroups alone. Played on the 4.1 cluster with kafka-python held to
+    Kafka 3.7's request versions (`api_version=(3, 7)`), the group's coordinator left out of
+    ListGroups as in the race of the test above."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    import mqctl.kafka.protocol as protocol
+    from mqctl.config import load_config
+    from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
+    from mqctl.kinds.groups.admin import GroupAdmin
+    from mqctl.kinds.groups.live import LiveGroup
+
+    project = groups_project
+    env = project.env
+    project.write("topics/t.yaml", TOPICS)
+    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
+    group = f"{env}.order-processor-group"
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(f"{env}.order.lifecycle.v1", 0, 0)])
+    (done,) = dev_admin.alter_consumer_group_offsets([request], request_timeout=15).values()
+    done.result(timeout=20)  # a classic group with committed offsets and no members: Empty
+    config = load_config(project.root.resolve(), env).environment
+    coordinator = GroupAdmin(open_edges(config)).list_groups()[group].coordinator
+
+    current = protocol.kafka_python_config
+
+    def as_kafka_3_7(env: Any) -> dict[str, Any]:
+        return {**current(env), "api_version": (3, 7)}
+
+    real = KafkaAdmin.brokers
+
+    def others(self: KafkaAdmin) -> tuple[BrokerInfo, ...]:
+        return tuple(b for b in real(self) if b.id != coordinator)
+
+    exchanged: list[tuple[str, int]] = []  # (request, version of its answer)
+    send_each = protocol.ProtocolClient.send_each
+
+    def recorded(self: Any, doing: str, addressed: Any) -> list[Any]:
+        pairs = list(addressed)
+        responses = send_each(self, doing, pairs)
+        exchanged.extend((type(r).__name__, a.version) for (r, _), a in zip(pairs, responses, strict=True))
+        return responses
+
+    monkeypatch.setattr(protocol, "kafka_python_config", as_kafka_3_7)
+    monkeypatch.setattr(KafkaAdmin, "brokers", others)
+    monkeypatch.setattr(protocol.ProtocolClient, "send_each", recorded)
+
+    found = GroupAdmin(open_edges(config)).list_groups([group, f"{env}.never-started"])
+    ours = {gid: g for gid, g in found.items() if gid.startswith(f"{env}.")}
+    assert ours == {group: LiveGroup(group, "Empty", "classic", coordinator)}, found
+    sent = {name for name, _ in exchanged}
+    assert {v for name, v in exchanged if name == "ListGroupsRequest"} <= {0, 1, 2, 3, 4}, exchanged  # no types
+    assert sent == {"ListGroupsRequest", "FindCoordinatorRequest", "DescribeGroupsRequest"}, exchanged
