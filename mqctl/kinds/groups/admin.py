@@ -252,10 +252,12 @@ class GroupAdmin:
 
     def delete(self, changes: Sequence[GroupDelete], validate_only: bool = False) -> Results:
         """DeleteGroups per coordinator, all at once. The broker refuses a group that gained
-        members since the plan (NON_EMPTY_GROUP): nothing is lost."""
+        members since the plan (NON_EMPTY_GROUP): nothing is lost. A group no broker listed is
+        looked up by its coordinator (`list_groups`' race), so that it is not reported deleted
+        while it still exists."""
         if validate_only or not changes:
             return {c.name: None for c in changes}
-        live = self.list_groups()
+        live = self.list_groups(c.name for c in changes)
         outcome: Results = {}
         by_node: dict[int, list[str]] = defaultdict(list)
         for change in changes:

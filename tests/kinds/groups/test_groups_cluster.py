@@ -467,3 +467,38 @@ def test_before_group_types_a_group_no_broker_listed_is_found_with_describe_grou
     sent = {name for name, _ in exchanged}
     assert {v for name, v in exchanged if name == "ListGroupsRequest"} <= {0, 1, 2, 3, 4}, exchanged  # no types
     assert sent == {"ListGroupsRequest", "FindCoordinatorRequest", "DescribeGroupsRequest"}, exchanged
+
+
+def test_deleting_a_group_no_broker_listed_deletes_it_rather_than_taking_it_for_gone(
+    groups_project: Project, dev_admin: AdminClient, monkeypatch: pytest.MonkeyPatch, open_edges: OpenEdges
+) -> None:
+    """apply deletes an undeclared empty group by its coordinator, found through ListGroups. A group
+    whose coordinator's answer is missing (the race of the tests above) was taken for already gone
+    and reported deleted while it still existed; it is now looked up by its coordinator and
+    deleted."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    from mqctl.config import load_config
+    from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
+    from mqctl.kinds.groups.admin import GroupAdmin
+    from mqctl.kinds.groups.changes import GroupDelete
+
+    project = groups_project
+    env = project.env
+    project.write("topics/t.yaml", TOPICS)
+    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
+    group = f"{env}.left-over"
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(f"{env}.order.lifecycle.v1", 0, 0)])
+    (done,) = dev_admin.alter_consumer_group_offsets([request], request_timeout=15).values()
+    done.result(timeout=20)  # an empty classic group with committed offsets
+    config = load_config(project.root.resolve(), env).environment
+    coordinator = GroupAdmin(open_edges(config)).list_groups()[group].coordinator
+    real = KafkaAdmin.brokers
+
+    def others(self: KafkaAdmin) -> tuple[BrokerInfo, ...]:
+        return tuple(b for b in real(self) if b.id != coordinator)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(KafkaAdmin, "brokers", others)
+        assert GroupAdmin(open_edges(config)).delete([GroupDelete(group, ())]) == {group: None}
+    assert group not in GroupAdmin(open_edges(config)).list_groups([group])  # deleted, not merely reported so
