@@ -48,6 +48,38 @@ def status(project: Project, *args: str) -> tuple[int, dict[str, Any]]:
     return result.exit_code, json.loads(result.stdout)
 
 
+def hide_from_list_groups(monkeypatch: pytest.MonkeyPatch, coordinators: set[int]) -> None:
+    """ListGroups no longer asked of these brokers (left out of KafkaAdmin.brokers): the outcome of
+    the race of a group coordinator moving between two brokers' answers, whose groups are then in
+    no answer."""
+    from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
+
+    real = KafkaAdmin.brokers
+
+    def others(self: KafkaAdmin) -> tuple[BrokerInfo, ...]:
+        return tuple(b for b in real(self) if b.id not in coordinators)
+
+    monkeypatch.setattr(KafkaAdmin, "brokers", others)
+
+
+def empty_group(project: Project, dev_admin: AdminClient, open_edges: OpenEdges, name: str) -> tuple[str, Any, int]:
+    """`<env>.<name>`, an empty classic group (a committed offset, no members) on the applied
+    TOPICS: its id, the environment and its coordinator."""
+    from confluent_kafka import ConsumerGroupTopicPartitions
+
+    from mqctl.config import load_config
+    from mqctl.kinds.groups.admin import GroupAdmin
+
+    project.write("topics/t.yaml", TOPICS)
+    assert project.run("apply", "--env", project.env, "--auto-approve").exit_code == 0
+    group = f"{project.env}.{name}"
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(f"{project.env}.order.lifecycle.v1", 0, 0)])
+    (done,) = dev_admin.alter_consumer_group_offsets([request], request_timeout=15).values()
+    done.result(timeout=20)
+    config = load_config(project.root.resolve(), project.env).environment
+    return group, config, GroupAdmin(open_edges(config)).list_groups()[group].coordinator
+
+
 def test_group_configs_are_planned_applied_read_back_and_refused_by_the_brokers_bounds(
     groups_project: Project, dev_admin: AdminClient
 ) -> None:
@@ -206,7 +238,7 @@ def test_a_declared_group_no_broker_listed_is_found_through_its_coordinator(
     from confluent_kafka import ConsumerGroupTopicPartitions
 
     from mqctl.config import load_config
-    from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
+    from mqctl.kafka.admin import KafkaAdmin
     from mqctl.kinds.groups.admin import GroupAdmin
 
     project = groups_project
@@ -232,13 +264,8 @@ def test_a_declared_group_no_broker_listed_is_found_through_its_coordinator(
         every = GroupAdmin(open_edges(config)).list_groups()
         truth = {gid: every[gid] for gid in declared}
         assert {g.type for g in truth.values()} == {"classic", "consumer"}
-        coordinators = {g.coordinator for g in truth.values()}
         real = KafkaAdmin.brokers
-
-        def others(self: KafkaAdmin) -> tuple[BrokerInfo, ...]:
-            return tuple(b for b in real(self) if b.id not in coordinators)
-
-        monkeypatch.setattr(KafkaAdmin, "brokers", others)
+        hide_from_list_groups(monkeypatch, {g.coordinator for g in truth.values()})
 
         unlisted = GroupAdmin(open_edges(config)).list_groups()
         assert not set(declared) & set(unlisted)  # the race's outcome: neither group is in any answer
@@ -419,34 +446,17 @@ def test_before_group_types_a_group_no_broker_listed_is_found_with_describe_grou
     FindCoordinator and DescribeGroups alone. Played on the 4.1 cluster with kafka-python held to
     Kafka 3.7's request versions (`api_version=(3, 7)`), the group's coordinator left out of
     ListGroups as in the race of the test above."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
-
     import mqctl.kafka.protocol as protocol
-    from mqctl.config import load_config
-    from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
     from mqctl.kinds.groups.admin import GroupAdmin
     from mqctl.kinds.groups.live import LiveGroup
 
-    project = groups_project
-    env = project.env
-    project.write("topics/t.yaml", TOPICS)
-    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
-    group = f"{env}.order-processor-group"
-    request = ConsumerGroupTopicPartitions(group, [TopicPartition(f"{env}.order.lifecycle.v1", 0, 0)])
-    (done,) = dev_admin.alter_consumer_group_offsets([request], request_timeout=15).values()
-    done.result(timeout=20)  # a classic group with committed offsets and no members: Empty
-    config = load_config(project.root.resolve(), env).environment
-    coordinator = GroupAdmin(open_edges(config)).list_groups()[group].coordinator
+    group, config, coordinator = empty_group(groups_project, dev_admin, open_edges, "order-processor-group")
+    env = groups_project.env
 
     current = protocol.kafka_python_config
 
     def as_kafka_3_7(env: Any) -> dict[str, Any]:
         return {**current(env), "api_version": (3, 7)}
-
-    real = KafkaAdmin.brokers
-
-    def others(self: KafkaAdmin) -> tuple[BrokerInfo, ...]:
-        return tuple(b for b in real(self) if b.id != coordinator)
 
     exchanged: list[tuple[str, int]] = []  # (request, version of its answer)
     send_each = protocol.ProtocolClient.send_each
@@ -458,7 +468,7 @@ def test_before_group_types_a_group_no_broker_listed_is_found_with_describe_grou
         return responses
 
     monkeypatch.setattr(protocol, "kafka_python_config", as_kafka_3_7)
-    monkeypatch.setattr(KafkaAdmin, "brokers", others)
+    hide_from_list_groups(monkeypatch, {coordinator})
     monkeypatch.setattr(protocol.ProtocolClient, "send_each", recorded)
 
     found = GroupAdmin(open_edges(config)).list_groups([group, f"{env}.never-started"])
@@ -476,29 +486,11 @@ def test_deleting_a_group_no_broker_listed_deletes_it_rather_than_taking_it_for_
     whose coordinator's answer is missing (the race of the tests above) was taken for already gone
     and reported deleted while it still existed; it is now looked up by its coordinator and
     deleted."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
-
-    from mqctl.config import load_config
-    from mqctl.kafka.admin import BrokerInfo, KafkaAdmin
     from mqctl.kinds.groups.admin import GroupAdmin
     from mqctl.kinds.groups.changes import GroupDelete
 
-    project = groups_project
-    env = project.env
-    project.write("topics/t.yaml", TOPICS)
-    assert project.run("apply", "--env", env, "--auto-approve").exit_code == 0
-    group = f"{env}.left-over"
-    request = ConsumerGroupTopicPartitions(group, [TopicPartition(f"{env}.order.lifecycle.v1", 0, 0)])
-    (done,) = dev_admin.alter_consumer_group_offsets([request], request_timeout=15).values()
-    done.result(timeout=20)  # an empty classic group with committed offsets
-    config = load_config(project.root.resolve(), env).environment
-    coordinator = GroupAdmin(open_edges(config)).list_groups()[group].coordinator
-    real = KafkaAdmin.brokers
-
-    def others(self: KafkaAdmin) -> tuple[BrokerInfo, ...]:
-        return tuple(b for b in real(self) if b.id != coordinator)
-
+    group, config, coordinator = empty_group(groups_project, dev_admin, open_edges, "left-over")
     with monkeypatch.context() as patch:
-        patch.setattr(KafkaAdmin, "brokers", others)
+        hide_from_list_groups(patch, {coordinator})
         assert GroupAdmin(open_edges(config)).delete([GroupDelete(group, ())]) == {group: None}
     assert group not in GroupAdmin(open_edges(config)).list_groups([group])  # deleted, not merely reported so
