@@ -61,8 +61,9 @@ def import_admin_modules(kinds: Sequence[Kind[Any, Any]]) -> None:
     `--all-envs` one environment per thread), and CPython does not always survive two threads
     importing the same packages from different modules at once: its import-deadlock detection
     hands one of them a partly initialised module or raises `_DeadlockError`. Measured: eight
-    threads importing every kind's admin module, each in its own order, failed in 16 of 20
-    processes on CPython 3.11 and 5 of 10 on 3.13 (tests/unit/test_kind_imports.py), and the fuzz
+    threads importing every kind's admin module, each in its own order, with importlib instead of
+    this function (tests/unit/test_kind_imports.py's script), failed in 16 of 20 processes on
+    CPython 3.11 and 5 of 10 on 3.13; through this function in none. The fuzz
     test's in-process plans (one thread still importing when the next plan started) failed with
     "module 'kafka' has no attribute 'errors'"."""
     with _IMPORTING:

@@ -55,7 +55,7 @@ def _bounded(manager: Any, send_all: Callable[[], Coroutine[Any, Any, list[Any]]
     future = manager.call_soon(send_all)
     future.add_both(lambda _: finished.set())
     if not finished.wait(seconds):
-        raise KafkaTimeoutError(f"no outcome within {seconds:g}s (a request kafka-python could not send)")
+        raise KafkaTimeoutError(f"no outcome within {seconds:g}s: kafka-python never completed the round")
     if future.exception is not None:
         raise future.exception
     return list(future.value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from confluent_kafka import TopicPartition
@@ -14,6 +14,9 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from tests.conftest import OpenEdges, Project
 from tests.kinds.groups.conftest import consumer, poll_until, produce
+
+if TYPE_CHECKING:
+    from mqctl.config import Environment
 
 pytestmark = pytest.mark.kafka
 
@@ -62,7 +65,9 @@ def hide_from_list_groups(monkeypatch: pytest.MonkeyPatch, coordinators: set[int
     monkeypatch.setattr(KafkaAdmin, "brokers", others)
 
 
-def empty_group(project: Project, dev_admin: AdminClient, open_edges: OpenEdges, name: str) -> tuple[str, Any, int]:
+def empty_group(
+    project: Project, dev_admin: AdminClient, open_edges: OpenEdges, name: str
+) -> tuple[str, Environment, int]:
     """`<env>.<name>`, an empty classic group (a committed offset, no members) on the applied
     TOPICS: its id, the environment and its coordinator."""
     from confluent_kafka import ConsumerGroupTopicPartitions
