@@ -41,6 +41,12 @@ class Background(Generic[T]):
         """Until the call has ended, whatever its outcome."""
         self._thread.join()
 
+    def ended_within(self, seconds: float) -> bool:
+        """Wait at most `seconds` for the call to end; False if it is still running (it then goes on
+        on its daemon thread, and its outcome is never read)."""
+        self._thread.join(seconds)
+        return not self._thread.is_alive()
+
     def result(self) -> T:
         """The call's value; its error is raised here, in the caller's thread."""
         self._thread.join()

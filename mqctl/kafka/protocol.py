@@ -24,6 +24,7 @@ from typing import Any
 import kafka.errors
 from kafka.admin import KafkaAdminClient
 
+from mqctl.background import Background
 from mqctl.config import Environment
 from mqctl.diagnostics import MqctlError
 from mqctl.kafka.certificates import PROBE_SECONDS
@@ -43,6 +44,12 @@ _QUIET.propagate = False
 
 _CONNECTING = (kafka.errors.KafkaConnectionError, kafka.errors.KafkaTimeoutError)  # how a refused handshake ends
 QUOTA_STALLS = 5  # quota rounds in a row that get nothing accepted before a mutation gives up
+# How long `call` waits for one of kafka-python's admin methods, in request timeouts. Such a method
+# may send up to four requests in turn (the controller's id, the request, both again when the
+# controller moved), each bounded by kafka-python; but a request it cannot encode while the
+# connection to the controller is being set up loses its error in kafka-python's IO thread, and
+# the method never returns (kafka-python 3.0.12, as the raw rounds in mqctl.kafka.wire._bounded).
+CALL_DEADLINE = 4
 
 # error codes mqctl acts on
 UNKNOWN_TOPIC_OR_PARTITION = int(kafka.errors.UnknownTopicOrPartitionError.errno)
@@ -168,11 +175,16 @@ class ProtocolClient:
         return connection_problem(self.env)
 
     def call(self, doing: str, call: Callable[[KafkaAdminClient], Any]) -> Any:
-        """One of kafka-python's own admin methods (one request), failures as MqctlError."""
+        """One of kafka-python's own admin methods (one request), failures as MqctlError, within
+        CALL_DEADLINE times the request timeout (see there)."""
         client = self.admin_client
         self._count()
+        running = Background(lambda: call(client))
+        seconds = CALL_DEADLINE * self.env.timeout_seconds
+        if not running.ended_within(seconds):
+            raise MqctlError(f"{doing}: no outcome within {seconds:g}s (kafka-python never completed the call)")
         try:
-            return call(client)
+            return running.result()
         except MqctlError:
             raise
         except Exception as exc:
