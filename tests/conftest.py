@@ -550,6 +550,68 @@ def sasl_admin() -> Iterator[object]:
     yield admin
 
 
+@contextlib.contextmanager
+def sasl_user_project(
+    tmp_path: Path,
+    sasl_admin: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    role: str,
+    extra: Callable[[str, str], list[Any]] = lambda env, principal: [],
+) -> Iterator[Project]:
+    """A project in `tmp_path` on the SASL node as a fresh SCRAM user `<role>-<env>` (its password
+    in MQCTL_TEST_<ROLE>_PASSWORD, unset after the test), allowed ALL on its environment's topics,
+    DESCRIBE on the cluster, and the ACL bindings `extra(env, principal)` returns. Afterwards the
+    environment's topics and apply lock, the principal's ACLs and the user are deleted."""
+    from confluent_kafka.admin import (
+        AclBinding,
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+        ScramCredentialInfo,
+        ScramMechanism,
+        UserScramCredentialDeletion,
+        UserScramCredentialUpsertion,
+    )
+
+    env = unique_env()
+    user, password = f"{role}-{env}", uuid.uuid4().hex
+    principal = f"User:{user}"
+    allow = AclPermissionType.ALLOW
+    credential = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
+    try:
+        for future in sasl_admin.alter_user_scram_credentials(
+            [UserScramCredentialUpsertion(user, credential, password.encode())]
+        ).values():
+            future.result(timeout=15)
+        acls = [
+            AclBinding(ResourceType.TOPIC, f"{env}.", ResourcePatternType.PREFIXED, principal, "*",
+                       AclOperation.ALL, allow),
+            AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL, principal, "*",
+                       AclOperation.DESCRIBE, allow),
+            *extra(env, principal),
+        ]  # fmt: skip
+        for future in sasl_admin.create_acls(acls).values():
+            future.result(timeout=15)
+        variable = f"MQCTL_TEST_{role.upper()}_PASSWORD"
+        monkeypatch.setenv(variable, password)
+        (tmp_path / "mqctl.yaml").write_text(config_text(env, SASL_BOOTSTRAP, sasl_security(user, f"${{{variable}}}")))
+        yield Project(tmp_path, env)
+    finally:
+        lock = f"__mqctl-lock-{env}"
+        delete_topics(sasl_admin, [t for t in sasl_admin.list_topics(timeout=10).topics
+                                   if t.startswith(env + ".") or t == lock])  # fmt: skip
+        everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal, None,
+                                      AclOperation.ANY, AclPermissionType.ANY)  # fmt: skip
+        for future in sasl_admin.delete_acls([everything]).values():
+            future.result(timeout=15)
+        deletion = UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)
+        for future in sasl_admin.alter_user_scram_credentials([deletion]).values():
+            with contextlib.suppress(Exception):  # never created: the set-up failed before
+                future.result(timeout=15)
+
+
 @pytest.fixture
 def secure_project(tmp_path: Path, sasl_admin: object) -> Iterator[Project]:
     """A project on the SASL/ACL node (mqctl connects as admin, password from the environment)."""

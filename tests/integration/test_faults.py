@@ -8,7 +8,6 @@ import re
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -18,7 +17,6 @@ import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
     AclBinding,
-    AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
@@ -50,13 +48,13 @@ from tests.conftest import (
     Project,
     config_command,
     config_text,
-    delete_prefixed,
     eventually,
     live_configs,
     partitions,
     preferred_leaders_elected,
     protocol_request,
     sasl_security,
+    sasl_user_project,
     unique_env,
 )
 
@@ -281,44 +279,23 @@ def test_after_a_partition_increase_every_broker_already_shows_it(dev_admin: Adm
 
 @pytest.fixture
 def throttled_user(tmp_path: Path, sasl_admin: AdminClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    """A project on the SASL node as a fresh SCRAM user allowed its own topics, with a controller
-    mutation quota of 1 partition/s: the quota binds this user only."""
-    env = unique_env()
-    user, password = f"quota-{env}", uuid.uuid4().hex
-    info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)
-    upsert = UserScramCredentialUpsertion(user, info, password.encode())
-    for future in sasl_admin.alter_user_scram_credentials([upsert]).values():
-        future.result(timeout=15)
-    principal = f"User:{user}"
-    allow = AclPermissionType.ALLOW
-    acls = [
-        AclBinding(ResourceType.TOPIC, f"{env}.", ResourcePatternType.PREFIXED, principal, "*",
-                   AclOperation.ALL, allow),
-        AclBinding(ResourceType.TOPIC, f"__mqctl-lock-{env}", ResourcePatternType.LITERAL, principal, "*",
-                   AclOperation.ALL, allow),
-        AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL, principal, "*",
-                   AclOperation.DESCRIBE, allow),
-    ]  # fmt: skip
-    for future in sasl_admin.create_acls(acls).values():
-        future.result(timeout=15)
-    config_command("--alter", "--add-config", "controller_mutation_rate=1", "--entity-type", "users",
-                    "--entity-name", user)  # fmt: skip
-    monkeypatch.setenv("MQCTL_TEST_QUOTA_PASSWORD", password)  # gone after the test
-    (tmp_path / "mqctl.yaml").write_text(
-        config_text(env, SASL_BOOTSTRAP, sasl_security(user, "${MQCTL_TEST_QUOTA_PASSWORD}"))
-    )
-    try:
-        yield Project(tmp_path, env)
-    finally:
-        delete_prefixed(sasl_admin, env + ".")
-        config_command("--alter", "--delete-config", "controller_mutation_rate", "--entity-type", "users",
+    """A project on the SASL node as a fresh SCRAM user allowed its own topics and its apply lock
+    (sasl_user_project), with a controller mutation quota of 1 partition/s: the quota binds this
+    user only."""
+
+    def on_the_lock(env: str, principal: str) -> list[AclBinding]:
+        return [AclBinding(ResourceType.TOPIC, f"__mqctl-lock-{env}", ResourcePatternType.LITERAL, principal, "*",
+                           AclOperation.ALL, AclPermissionType.ALLOW)]  # fmt: skip
+
+    with sasl_user_project(tmp_path, sasl_admin, monkeypatch, "quota", on_the_lock) as project:
+        user = f"quota-{project.env}"
+        config_command("--alter", "--add-config", "controller_mutation_rate=1", "--entity-type", "users",
                         "--entity-name", user)  # fmt: skip
-        for future in sasl_admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY,
-                                               principal, None, AclOperation.ANY, AclPermissionType.ANY)]).values():
-            future.result(timeout=15)  # fmt: skip
-        delete = UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)
-        for future in sasl_admin.alter_user_scram_credentials([delete]).values():
-            future.result(timeout=15)
+        try:
+            yield project
+        finally:
+            config_command("--alter", "--delete-config", "controller_mutation_rate", "--entity-type", "users",
+                            "--entity-name", user)  # fmt: skip
 
 
 @pytest.mark.sasl

@@ -9,36 +9,22 @@ lock topic and the environment's topics afterwards.
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import (
     AclBinding,
-    AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
     ResourcePatternType,
     ResourceType,
-    ScramCredentialInfo,
-    ScramMechanism,
-    UserScramCredentialDeletion,
-    UserScramCredentialUpsertion,
 )
 
 from mqctl.config import load_config
 from mqctl.kafka.lock import ApplyLock
-from tests.conftest import (
-    SASL_BOOTSTRAP,
-    Project,
-    config_text,
-    delete_topics,
-    eventually,
-    sasl_security,
-    unique_env,
-)
+from tests.conftest import Project, eventually, sasl_user_project
 
 pytestmark = pytest.mark.sasl
 
@@ -61,46 +47,24 @@ def _wait(futures: dict[object, object]) -> None:
 def lock_user(
     tmp_path: Path, sasl_admin: AdminClient, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[[set[str]], Project]]:
-    """`make(operations)`: a project on the SASL node as a fresh SCRAM user allowed ALL on its own
-    environment's topics, DESCRIBE on the cluster, and `operations` on the literal lock topic."""
-    env = unique_env()
-    user, password = f"lock-{env}", uuid.uuid4().hex
-    principal = f"User:{user}"
+    """`make(operations)`: a project on the SASL node as a fresh SCRAM user (sasl_user_project: ALL
+    on its own environment's topics, DESCRIBE on the cluster) allowed `operations` on the literal
+    lock topic."""
+    with contextlib.ExitStack() as stack:
 
-    def make(operations: set[str]) -> Project:
-        upsert = UserScramCredentialUpsertion(user, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096),
-                                              password.encode())  # fmt: skip
-        _wait(sasl_admin.alter_user_scram_credentials([upsert]))
-        allow = AclPermissionType.ALLOW
-        acls = [
-            AclBinding(ResourceType.TOPIC, f"{env}.", ResourcePatternType.PREFIXED, principal, "*",
-                       AclOperation.ALL, allow),
-            AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL, principal, "*",
-                       AclOperation.DESCRIBE, allow),
-            *(AclBinding(ResourceType.TOPIC, f"__mqctl-lock-{env}", ResourcePatternType.LITERAL, principal, "*",
-                         LOCK_OPERATIONS[name], allow) for name in sorted(operations)),
-        ]  # fmt: skip
-        _wait(sasl_admin.create_acls(acls))
-        monkeypatch.setenv("MQCTL_TEST_LOCK_PASSWORD", password)  # gone after the test
-        text = config_text(env, SASL_BOOTSTRAP, sasl_security(user, "${MQCTL_TEST_LOCK_PASSWORD}"))
-        (tmp_path / "mqctl.yaml").write_text(text.replace("timeout_seconds: 15", "timeout_seconds: 5"))
-        project = Project(tmp_path, env)
-        project.write("topics/a.yaml", SPEC)
-        return project
+        def make(operations: set[str]) -> Project:
+            def on_the_lock(env: str, principal: str) -> list[AclBinding]:
+                lock, allow = f"__mqctl-lock-{env}", AclPermissionType.ALLOW
+                return [AclBinding(ResourceType.TOPIC, lock, ResourcePatternType.LITERAL, principal, "*",
+                                   LOCK_OPERATIONS[name], allow) for name in sorted(operations)]  # fmt: skip
 
-    try:
+            project = stack.enter_context(sasl_user_project(tmp_path, sasl_admin, monkeypatch, "lock", on_the_lock))
+            config = tmp_path / "mqctl.yaml"
+            config.write_text(config.read_text().replace("timeout_seconds: 15", "timeout_seconds: 5"))
+            project.write("topics/a.yaml", SPEC)
+            return project
+
         yield make
-    finally:
-        lock = f"__mqctl-lock-{env}"
-        names = [t for t in sasl_admin.list_topics(timeout=10).topics if t.startswith(env + ".") or t == lock]
-        delete_topics(sasl_admin, names)  # the lock, if mqctl has not deleted it already
-        _wait(sasl_admin.delete_acls([AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, principal,
-                                                       None, AclOperation.ANY, AclPermissionType.ANY)]))  # fmt: skip
-        for future in sasl_admin.alter_user_scram_credentials(
-            [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_512)]
-        ).values():
-            with contextlib.suppress(Exception):  # never created: the test failed before make()
-                future.result(timeout=15)
 
 
 def topics(admin: AdminClient, env: str) -> set[str]:
