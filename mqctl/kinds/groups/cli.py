@@ -136,5 +136,5 @@ def replay_dlq(
 
         result = run(root, env, group, count, to, execute)
     emit(no_color, fmt, result.to_dict, lambda: replay_lines(result))
-    if result.failed:
+    if not result.complete:
         raise typer.Exit(1)

@@ -110,6 +110,8 @@ def replay_lines(result: ReplayResult) -> list[str]:
     if result.executed:
         lines.append(f"  re-published {result.published}, failed {result.failed}; committed "
                      + (", ".join(f"partition {p} at {o}" for p, o in sorted(result.committed.items())) or "nothing"))
+        for p, why in sorted(result.uncommitted.items()):
+            lines.append(f"  not committed: partition {p}: {safe(why)}; the next replay re-publishes its messages")
     else:
         lines.append("  dry run: nothing published or committed (--execute replays)")
     return lines

@@ -232,17 +232,24 @@ class ReplayResult:
     published: int = 0
     failed: int = 0
     committed: Mapping[int, int] = field(default_factory=dict)
+    uncommitted: Mapping[int, str] = field(default_factory=dict)  # partition -> why its offset was not committed
 
     @property
     def count(self) -> int:
         return sum(stop - start for start, stop in self.ranges.values())
+
+    @property
+    def complete(self) -> bool:
+        """Every message re-published and every replayed offset committed."""
+        return not self.failed and not self.uncommitted
 
     def to_dict(self) -> dict[str, object]:
         return {"group_id": self.group_id, "dlq": self.dlq, "target": self.target,
                 "replay_group": self.replay_group, "count": self.count, "executed": self.executed,
                 "ranges": {str(p): list(r) for p, r in sorted(self.ranges.items())},
                 "sample": [s.to_dict() for s in self.sample], "published": self.published,
-                "failed": self.failed, "committed": {str(p): o for p, o in sorted(self.committed.items())}}
+                "failed": self.failed, "committed": {str(p): o for p, o in sorted(self.committed.items())},
+                "uncommitted": {str(p): why for p, why in sorted(self.uncommitted.items())}}
 
 
 def _text(data: bytes | str | None) -> str | None:
@@ -291,9 +298,10 @@ def replay_dlq(
         for message in messages:
             read.setdefault(message.partition(), []).append(message.offset())
         points = commit_points(read, failed)
-        runner.commit(points)
+        refused = runner.commit(points)
         return ReplayResult(spec.group_id, dlq, target, replay_group, ranges, _samples(messages[:SAMPLE_SIZE]), True,
-                            published=len(messages) - len(failed), failed=len(failed), committed=points)
+                            published=len(messages) - len(failed), failed=len(failed),
+                            committed={p: o for p, o in points.items() if p not in refused}, uncommitted=refused)
 
 
 def _samples(messages: Sequence[Any]) -> tuple[Sample, ...]:
