@@ -615,10 +615,9 @@ class Replay:
     def commit(self, points: Mapping[int, int]) -> dict[int, str]:
         """Commit the replayed DLQ offsets for the replay group (AlterConsumerGroupOffsets: the
         replay group has no members). Returns why, for each partition whose offset was not
-        committed. An admin request ends within the environment's timeout; a consumer's
-        synchronous commit, used before, waited for a coordinator as long as librdkafka's session
-        timeout (45 s against a listener that never answers, where the admin request took 3 s
-        with a 3 s timeout; measured by hand)."""
+        committed. An admin request, ended within the environment's timeout: a consumer's
+        synchronous commit waits for a coordinator as long as librdkafka's session timeout (45 s
+        against a listener that never answers, where this request took 3 s with a 3 s timeout)."""
         offsets = {(self.dlq, p): o for p, o in sorted(points.items())}
         answered = self.admin.alter_offsets(self.group_id, offsets) if offsets else {}
         unanswered = "the broker's answer left this partition out"
