@@ -1,5 +1,6 @@
 """Fixtures of the groups kind's integration tests: a project whose groups (and group configs) are
-removed after the test, and helpers producing and consuming real messages."""
+removed after the test, the specs they share, and helpers producing and consuming real messages and
+reading committed offsets."""
 
 from __future__ import annotations
 
@@ -17,6 +18,35 @@ QUIET = logging.getLogger("tests.groups.librdkafka")
 QUIET.addHandler(logging.NullHandler())
 QUIET.propagate = False
 GROUP_RESOURCE = 32
+
+
+TOPICS = """\
+defaults: {replication_factor: 1}
+topics:
+  - {name: order.lifecycle.v1, partitions: 3}
+  - {name: order.processor.retry.v1, partitions: 1}
+  - {name: order.processor.dlq.v1, partitions: 1}
+"""
+
+
+def groups_spec(config: str = "", extra: str = "") -> str:
+    return f"""\
+groups:
+  - name: order-processor-group
+    topics: [order.lifecycle.v1]
+    retry_topic: order.processor.retry.v1
+    dlq_topic: order.processor.dlq.v1
+{config}    alerts: {{max_lag: 5, max_time_lag: 60s, min_members: 1}}
+{extra}"""
+
+
+def committed_of(admin: Any, group: str, topic: str, partitions: int) -> dict[int, int]:
+    """The offsets `group` has committed on partitions 0..partitions-1 of `topic` (-1001: none)."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in range(partitions)])
+    (future,) = admin.list_consumer_group_offsets([request], request_timeout=15).values()
+    return {tp.partition: tp.offset for tp in future.result(timeout=20).topic_partitions}
 
 
 def _clean_groups(admin: Any, prefix: str) -> None:

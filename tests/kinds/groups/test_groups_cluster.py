@@ -13,32 +13,12 @@ from confluent_kafka import TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from tests.conftest import OpenEdges, Project
-from tests.kinds.groups.conftest import consumer, poll_until, produce
+from tests.kinds.groups.conftest import TOPICS, committed_of, consumer, groups_spec, poll_until, produce
 
 if TYPE_CHECKING:
     from mqctl.config import Environment
 
 pytestmark = pytest.mark.kafka
-
-TOPICS = """\
-defaults: {replication_factor: 1}
-topics:
-  - {name: order.lifecycle.v1, partitions: 3}
-  - {name: order.processor.retry.v1, partitions: 1}
-  - {name: order.processor.dlq.v1, partitions: 1}
-"""
-
-
-def groups_spec(config: str = "", extra: str = "") -> str:
-    return f"""\
-groups:
-  - name: order-processor-group
-    topics: [order.lifecycle.v1]
-    retry_topic: order.processor.retry.v1
-    dlq_topic: order.processor.dlq.v1
-{config}    alerts: {{max_lag: 5, max_time_lag: 60s, min_members: 1}}
-{extra}"""
-
 
 def group_configs(admin: AdminClient, group: str) -> dict[str, str]:
     (future,) = admin.describe_configs([ConfigResource(ResourceType.GROUP, group)], request_timeout=15).values()
@@ -305,14 +285,6 @@ def test_a_declared_group_no_broker_listed_is_found_through_its_coordinator(
     finally:
         classic.close()
         modern.close()
-
-
-def committed_of(admin: AdminClient, group: str, topic: str, partitions: int) -> dict[int, int]:
-    from confluent_kafka import ConsumerGroupTopicPartitions
-
-    request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p) for p in range(partitions)])
-    (future,) = admin.list_consumer_group_offsets([request], request_timeout=15).values()
-    return {tp.partition: tp.offset for tp in future.result(timeout=20).topic_partitions}
 
 
 def test_reset_offsets_dry_runs_refuses_active_groups_and_executes(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import TopicPartition
 from confluent_kafka.admin import (
     AclBinding,
     AclOperation,
@@ -26,7 +26,7 @@ from confluent_kafka.admin import (
 )
 
 from tests.conftest import Project, sasl_admin_config, sasl_user_project
-from tests.kinds.groups.test_groups_cluster import TOPICS, committed_of, groups_spec
+from tests.kinds.groups.conftest import TOPICS, committed_of, consumer, groups_spec, poll_until, produce
 
 pytestmark = pytest.mark.sasl
 
@@ -62,15 +62,12 @@ def replayer(tmp_path: Path, sasl_admin: Any, monkeypatch: pytest.MonkeyPatch) -
 
 
 def _values(topic: str) -> list[bytes]:
-    reader = Consumer({**sasl_admin_config(), "group.id": f"check-{uuid.uuid4().hex}", "enable.auto.commit": False})
+    """Every value on partition 0 of `topic`, in order, read as admin on the SASL node."""
+    reader = consumer(f"check-{uuid.uuid4().hex}", **sasl_admin_config())
     try:
         low, high = reader.get_watermark_offsets(TopicPartition(topic, 0), timeout=15)
         reader.assign([TopicPartition(topic, 0, low)])
-        values: list[bytes] = []
-        deadline = time.monotonic() + 30
-        while len(values) < high - low and time.monotonic() < deadline:
-            values += [m.value() for m in reader.consume(100, 0.5) if m.error() is None]
-        return values
+        return [message.value() for message in poll_until(reader, high - low, 30)]
     finally:
         reader.close()
 
@@ -81,10 +78,8 @@ def test_a_refused_commit_is_reported_beside_what_was_published_and_the_next_rep
     project = replayer
     env = project.env
     dlq, main = f"{env}.order.processor.dlq.v1", f"{env}.order.lifecycle.v1"
-    producer = Producer({**sasl_admin_config(), "linger.ms": 0})
-    for i in range(3):
-        producer.produce(dlq, value=b"dead-%d" % i)
-    assert producer.flush(30) == 0
+    now = int(time.time() * 1000)
+    produce(dlq, [(0, b"dead-%d" % i, now) for i in range(3)], **sasl_admin_config())
     replay = ("groups", "replay-dlq", "--env", env, GROUP, "--execute")
 
     refused = project.run(*replay)
