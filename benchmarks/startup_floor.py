@@ -23,6 +23,10 @@ IMPORTS = {
     "kafka.admin (kafka-python)": "import kafka.admin",
     "typer + rich + yaml + both Kafka clients (a plan's libraries)":
         "import typer, rich.console, yaml, jsonschema_rs, confluent_kafka.admin, kafka.admin",
+    # the least a plan could load: argument parsing, the spec parser and the two clients the brief
+    # chose, without the renderer and the schema validator (what issue 21's floor is argued from)
+    "typer + yaml + both Kafka clients (no rich, no jsonschema_rs)":
+        "import typer, yaml, confluent_kafka.admin, kafka.admin",
 }
 
 
