@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.kafka
 
+
 def group_configs(admin: AdminClient, group: str) -> dict[str, str]:
     (future,) = admin.describe_configs([ConfigResource(ResourceType.GROUP, group)], request_timeout=15).values()
     return {k: v.value for k, v in future.result(timeout=20).items() if v.source == 8}
